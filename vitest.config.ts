@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config'
+
+// Two projects: `unit` needs no service; `integration` talks to a real Kafka broker and a real
+// PostgreSQL (see tests/support/services.ts for how a missing service skips locally but fails in CI).
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          globalSetup: ['tests/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Integration suites share one broker and one PostgreSQL server: run files one at a time so
+          // timing-sensitive tests do not fight for the two cores.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
