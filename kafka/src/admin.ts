@@ -1,0 +1,120 @@
+import type { Admin, Kafka } from 'kafkajs'
+import kafkajs from 'kafkajs'
+
+// kafkajs is CommonJS and these two are not visible to Node's named-export detection.
+const { ConfigResourceTypes, ConfigSource } = kafkajs
+
+/** What the project needs to know about an existing topic, independent of the client library. */
+export type TopicState = {
+  name: string
+  partitions: number
+  /** Replicas of partition 0 (Kafka keeps one factor per partition; ours are uniform). */
+  replicas: number
+  /** Only the entries set on the topic itself (not broker or static defaults). */
+  config: Record<string, string>
+}
+
+export type NewTopic = {
+  name: string
+  partitions: number
+  replicas: number
+  config: Record<string, string>
+}
+
+/** Connects an admin client for the duration of `use`, and always disconnects it. */
+export async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await use(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Describes the named topics that exist; missing names are simply absent from the map. */
+export async function describeTopics(
+  admin: Admin,
+  names: readonly string[],
+): Promise<Map<string, TopicState>> {
+  const existing = new Set(await admin.listTopics())
+  const present = names.filter((name) => existing.has(name))
+  const states = new Map<string, TopicState>()
+  if (present.length === 0) return states
+  const [metadata, configs] = await Promise.all([
+    admin.fetchTopicMetadata({ topics: present }),
+    admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    }),
+  ])
+  for (const topic of metadata.topics) {
+    const first = topic.partitions.find((partition) => partition.partitionId === 0)
+    states.set(topic.name, {
+      name: topic.name,
+      partitions: topic.partitions.length,
+      replicas: first?.replicas.length ?? 0,
+      config: {},
+    })
+  }
+  for (const resource of configs.resources) {
+    const state = states.get(resource.resourceName)
+    if (!state) continue
+    for (const entry of resource.configEntries) {
+      if (entry.configSource === ConfigSource.TOPIC_CONFIG) state.config[entry.configName] = entry.configValue
+    }
+  }
+  return states
+}
+
+export async function createTopics(admin: Admin, topics: readonly NewTopic[]): Promise<void> {
+  if (topics.length === 0) return
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: topics.map((topic) => ({
+      topic: topic.name,
+      numPartitions: topic.partitions,
+      replicationFactor: topic.replicas,
+      configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+    })),
+  })
+}
+
+/** Kafka can only add partitions (and that moves keys to other partitions: callers opt in). */
+export async function increasePartitions(admin: Admin, topic: string, count: number): Promise<void> {
+  await admin.createPartitions({ topicPartitions: [{ topic, count }] })
+}
+
+export type WaitForBrokersOptions = {
+  /** Resolves once the cluster reports at least these node ids (default: any broker). */
+  nodeIds?: readonly number[]
+  timeoutMs: number
+  signal?: AbortSignal
+}
+
+/** Polls metadata until the cluster answers with the expected brokers registered. */
+export async function waitForBrokers(kafka: Kafka, options: WaitForBrokersOptions): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs
+  let lastError: unknown
+  while (Date.now() < deadline) {
+    options.signal?.throwIfAborted()
+    const admin = kafka.admin({ retry: { retries: 0 } })
+    try {
+      await admin.connect()
+      const cluster = await admin.describeCluster()
+      const registered = new Set(cluster.brokers.map((broker) => broker.nodeId))
+      const wanted = options.nodeIds ?? []
+      if (registered.size > 0 && wanted.every((id) => registered.has(id))) return
+      lastError = new Error(
+        `brokers registered: [${[...registered].join(', ')}], waiting for [${wanted.join(', ')}]`,
+      )
+    } catch (error) {
+      lastError = error
+    } finally {
+      await admin.disconnect().catch(() => {})
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError)
+  throw new Error(`Kafka did not answer metadata requests within ${options.timeoutMs} ms: ${reason}`)
+}

@@ -1,0 +1,64 @@
+import type { LogEntry, RetryOptions } from 'kafkajs'
+import { Kafka, logLevel } from 'kafkajs'
+import type { Logger } from 'pino'
+
+export type KafkaClientOptions = {
+  brokers: string[]
+  clientId: string
+  logger?: Logger
+  /** Overrides the client-wide retry (metadata, admin, consumer; see createProducer for sends). */
+  retry?: RetryOptions
+  connectionTimeoutMs?: number
+  requestTimeoutMs?: number
+}
+
+// kafkajs retries with exponential backoff and jitter. Its defaults (5 retries, 300 ms start) give
+// up after ~10 s, shorter than a broker restart or a KRaft leader election (10-20 s), so allow more
+// attempts while capping each wait so a recovered broker is noticed quickly.
+export const defaultRetry: RetryOptions = { initialRetryTime: 250, retries: 10, maxRetryTime: 5_000 }
+
+// kafkajs warns on every idempotent producer whose retries are bounded. Ours are bounded on
+// purpose (see producer.ts): the message is a known decision, not news, so it is logged at debug.
+const knownNoise = ['Limiting retries for the idempotent producer']
+
+const pinoLevelFor = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' => {
+  if (level === logLevel.ERROR || level === logLevel.NOTHING) return 'error'
+  if (level === logLevel.WARN) return 'warn'
+  if (level === logLevel.INFO) return 'info'
+  return 'debug'
+}
+
+const kafkajsLevelFor = (logger: Logger): logLevel => {
+  const level = logger.level
+  if (level === 'silent') return logLevel.NOTHING
+  if (level === 'fatal' || level === 'error') return logLevel.ERROR
+  if (level === 'warn') return logLevel.WARN
+  if (level === 'info') return logLevel.INFO
+  return logLevel.DEBUG
+}
+
+/** Routes kafkajs' own logger into pino, one child per kafkajs namespace. */
+export function kafkajsLogCreatorFor(logger: Logger) {
+  return () =>
+    ({ namespace, level, log }: LogEntry): void => {
+      const { message, timestamp: _timestamp, logger: _name, ...extra } = log
+      const target = logger.child({ component: 'kafkajs', namespace })
+      const pinoLevel = knownNoise.some((noise) => message.startsWith(noise)) ? 'debug' : pinoLevelFor(level)
+      target[pinoLevel](extra, message)
+    }
+}
+
+export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  if (options.brokers.length === 0) throw new TypeError('createKafkaClient needs at least one broker')
+  const logging = options.logger
+    ? { logLevel: kafkajsLevelFor(options.logger), logCreator: kafkajsLogCreatorFor(options.logger) }
+    : { logLevel: logLevel.WARN }
+  return new Kafka({
+    brokers: options.brokers,
+    clientId: options.clientId,
+    retry: { ...defaultRetry, ...options.retry },
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    ...logging,
+  })
+}

@@ -1,0 +1,58 @@
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs'
+
+export type ConsumerOptions = {
+  groupId: string
+  /** Kafka's default is 45 s; a shorter one lets tests notice a departed member sooner. */
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+  /** How long a fetch waits for data; kafkajs defaults to 5 s. */
+  maxWaitTimeMs?: number
+}
+
+/** A record as the rest of the project sees it: header values decoded as UTF-8. */
+export type ConsumedRecord = {
+  topic: string
+  partition: number
+  offset: string
+  key: string | null
+  value: Buffer | null
+  headers: Record<string, string>
+  timestamp: string
+}
+
+/** A group member; auto topic creation stays off, as on the brokers (topics come from YAML). */
+export function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer {
+  if (options.groupId.trim() === '') throw new TypeError('createConsumer needs a non-empty groupId')
+  return kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+  })
+}
+
+/**
+ * Kafka allows a header name to repeat; CloudEvents' Kafka binding gives each attribute one
+ * header, so for a repeated name the last value wins, as it would when a map is built in order.
+ */
+export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {}
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw.at(-1) : raw
+    if (value !== undefined) decoded[name] = value.toString()
+  }
+  return decoded
+}
+
+export function toConsumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString(),
+    value: message.value,
+    headers: decodeHeaders(message.headers),
+    timestamp: message.timestamp,
+  }
+}

@@ -1,0 +1,41 @@
+// The project's only door to Kafka. kafkajs is unmaintained since 2023: everything outside kafka/
+// imports from here (functions and types), so replacing the client touches this folder alone.
+export type {
+  Admin,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  EachMessagePayload,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  Producer,
+  RetryOptions,
+} from 'kafkajs'
+export {
+  createTopics,
+  describeTopics,
+  increasePartitions,
+  type NewTopic,
+  type TopicState,
+  type WaitForBrokersOptions,
+  waitForBrokers,
+  withAdmin,
+} from './admin.ts'
+export { createKafkaClient, defaultRetry, type KafkaClientOptions } from './client.ts'
+export {
+  type ConsumedRecord,
+  type ConsumerOptions,
+  createConsumer,
+  decodeHeaders,
+  toConsumedRecord,
+} from './consumer.ts'
+export { murmur2, partitionForKey, toPositive } from './partitioner.ts'
+export {
+  createProducer,
+  type OutgoingRecord,
+  ProduceError,
+  type ProducerOptions,
+  type RecordPosition,
+  type RecordProducer,
+} from './producer.ts'
