@@ -1,0 +1,21 @@
+export {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  serveEmbeddedPostgres,
+} from './embedded-server.ts'
+export {
+  DatabaseUnreachableError,
+  InvalidDatabaseOptionsError,
+  MigrationFailedError,
+  MigrationFileError,
+} from './errors.ts'
+export { type MigrateOptions, migrate } from './migrate.ts'
+export { type MigrationFile, orderMigrationFileNames, readMigrationFiles } from './migration-files.ts'
+export {
+  type DatabaseHandle,
+  defaultPgliteDataDir,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './open-database.ts'
+export { redactUrl } from './redact-url.ts'
+export { isTransientDatabaseError } from './transient-errors.ts'

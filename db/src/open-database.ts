@@ -1,0 +1,97 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Logger } from 'pino'
+import { type EmbeddedPostgres, serveEmbeddedPostgres } from './embedded-server.ts'
+import { DatabaseUnreachableError, InvalidDatabaseOptionsError } from './errors.ts'
+import { redactUrl } from './redact-url.ts'
+
+export interface OpenDatabaseOptions {
+  /** A real PostgreSQL (`DATABASE_URL`). Absent: an embedded PGlite served in this process. */
+  url?: string
+  /** Where the embedded PGlite keeps its files (default `.data/pglite`; `memory://` for tests). */
+  pglite?: { dataDir: string }
+  poolMax?: number
+  /** Shown in pg_stat_activity, so an operator can tell the API from each function. */
+  applicationName: string
+  /** How long to wait for a connection before failing (default 10 s; pg's own default waits forever). */
+  connectTimeoutMs?: number
+  logger?: Logger
+}
+
+export interface DatabaseHandle<DB> {
+  db: Kysely<DB>
+  pool: pg.Pool
+  /** The URL connected to, password redacted. */
+  url: string
+  /** True when this handle started its own PGlite. */
+  embedded: boolean
+  /** Throws DatabaseUnreachableError when no connection can be made or used. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export const defaultPgliteDataDir = '.data/pglite'
+
+export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<DatabaseHandle<DB>> {
+  const { url, pglite, poolMax = 10, applicationName, connectTimeoutMs = 10_000, logger } = options
+  if (url !== undefined && pglite !== undefined) {
+    throw new InvalidDatabaseOptionsError('give either url (PostgreSQL) or pglite (embedded), not both')
+  }
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new InvalidDatabaseOptionsError(
+      `database url must start with postgres:// or postgresql://, got ${redactUrl(url)}`,
+    )
+  }
+  if (!Number.isInteger(poolMax) || poolMax < 1) {
+    throw new InvalidDatabaseOptionsError(`poolMax must be a positive integer, got ${poolMax}`)
+  }
+
+  let embeddedServer: EmbeddedPostgres | undefined
+  if (url === undefined) {
+    embeddedServer = await serveEmbeddedPostgres({ dataDir: pglite?.dataDir ?? defaultPgliteDataDir })
+  }
+  const connectionString = url ?? embeddedServer!.url
+  const redacted = redactUrl(connectionString)
+
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolMax,
+    application_name: applicationName,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+  })
+  // An idle client whose server goes away emits 'error' on the pool; unhandled, it would kill the
+  // process. The pool drops that client and the next checkout opens a fresh connection.
+  pool.on('error', (error) => {
+    logger?.warn({ err: error, url: redacted }, 'idle database connection failed')
+  })
+
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+
+  async function ping(): Promise<void> {
+    try {
+      await pool.query('select 1')
+    } catch (error) {
+      throw new DatabaseUnreachableError(connectionString, error)
+    }
+  }
+
+  let closing: Promise<void> | undefined
+  function close(): Promise<void> {
+    // Kysely's destroy ends the pool it was given.
+    closing ??= (async () => {
+      await db.destroy()
+      await embeddedServer?.close()
+    })()
+    return closing
+  }
+
+  try {
+    await ping()
+  } catch (error) {
+    await close()
+    throw error
+  }
+  logger?.info({ url: redacted, embedded: embeddedServer !== undefined, applicationName }, 'database opened')
+  return { db, pool, url: redacted, embedded: embeddedServer !== undefined, ping, close }
+}

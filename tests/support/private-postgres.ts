@@ -1,0 +1,153 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+
+export interface PrivatePostgres {
+  url: string
+  port: number
+  /** Start (again) on the same port and data: committed data survives stop/kill. */
+  start(): Promise<void>
+  /** Fast shutdown (SIGINT): clients get 57P01 admin_shutdown. */
+  stop(): Promise<void>
+  /** SIGKILL the postmaster: a crash, connections drop with no goodbye. */
+  kill(): Promise<void>
+  /** Stop and delete the data directory. */
+  destroy(): Promise<void>
+}
+
+// A PostgreSQL of a test's own, for fault tests that must let a database die without touching the
+// shared server. Uses this machine's server binaries; the server refuses to run as root, so initdb
+// and postgres run as the `postgres` OS user in a temp dir it owns.
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = serverBinDir()
+  const user = postgresUser()
+  const base = mkdtempSync(join(tmpdir(), 'taskflow-pg-'))
+  chownSync(base, user.uid, user.gid)
+  const dataDir = join(base, 'data')
+  execFileSync(
+    join(bin, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'],
+    {
+      uid: user.uid,
+      gid: user.gid,
+      stdio: 'ignore',
+      env: { ...process.env, LC_ALL: 'C' },
+    },
+  )
+  const port = await freePort()
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`
+  let postmaster: ChildProcess | undefined
+  let output = ''
+
+  const killOnExit = () => postmaster?.kill('SIGKILL')
+  process.once('exit', killOnExit)
+
+  function launch(): ChildProcess {
+    output = ''
+    const child = spawn(
+      join(bin, 'postgres'),
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-h',
+        '127.0.0.1',
+        '-k',
+        base,
+        '-c',
+        'fsync=off',
+        '-c',
+        'full_page_writes=off',
+      ],
+      { uid: user.uid, gid: user.gid, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    child.stdout?.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr?.on('data', (chunk) => {
+      output += chunk
+    })
+    return child
+  }
+
+  async function start(): Promise<void> {
+    if (postmaster && postmaster.exitCode === null) return
+    // After a SIGKILL the old backends may still hold shared memory for a moment: retry the launch.
+    for (let attempt = 1; ; attempt++) {
+      const child = launch()
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+      const ready = await Promise.race([waitUntilAccepting(url).then(() => true), exited.then(() => false)])
+      if (ready) {
+        postmaster = child
+        return
+      }
+      if (attempt >= 20) throw new Error(`private postgres did not start: ${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+
+  async function signal(name: NodeJS.Signals): Promise<void> {
+    const child = postmaster
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    child.kill(name)
+    await exited
+  }
+
+  await start()
+  return {
+    url,
+    port,
+    start,
+    stop: () => signal('SIGINT'),
+    kill: () => signal('SIGKILL'),
+    async destroy() {
+      await signal('SIGINT')
+      process.removeListener('exit', killOnExit)
+      rmSync(base, { recursive: true, force: true })
+    },
+  }
+}
+
+function serverBinDir(): string {
+  const root = '/usr/lib/postgresql'
+  const versions = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a))
+  if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}`)
+  return join(root, versions[0]!, 'bin')
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+  return { uid, gid }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no free port')
+  return address.port
+}
+
+async function waitUntilAccepting(url: string): Promise<void> {
+  for (;;) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 })
+    try {
+      await client.connect()
+      await client.query('select 1')
+      await client.end()
+      return
+    } catch {
+      await client.end().catch(() => {})
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
