@@ -1,0 +1,73 @@
+import { invalidAttribute } from '../cloudevent-attributes.ts'
+import type { CodecError } from '../codec-error.ts'
+import type { CloudEventRecord } from '../event.ts'
+import { err, ok, type Result } from '../result.ts'
+import { asBytes, headerString } from './kafka-headers.ts'
+import type { KafkaRecordIn } from './kafka-record.ts'
+
+export type KnativeSourceRef = {
+  namespace: string
+  sourceName: string
+  /** The KafkaSource's `ceOverrides.extensions`, set on every event last. */
+  ceOverrides?: Record<string, string>
+}
+
+export const knativeKafkaEventType = 'dev.knative.kafka.event'
+
+const notAttributeChars = /[^a-z0-9]/g
+
+/**
+ * A record that is not a CloudEvent (or failed to parse as one), wrapped the way Knative's KafkaSource
+ * dispatcher does it, so a function sees locally exactly what it would see on a cluster.
+ */
+export function wrapAsKnativeEvent(
+  record: KafkaRecordIn,
+  source: KnativeSourceRef,
+): Result<CloudEventRecord, CodecError> {
+  const millis = Number(record.timestamp)
+  if (record.timestamp === '' || !Number.isFinite(millis)) {
+    return err(invalidAttribute('time', 'cannot be taken from the record timestamp'))
+  }
+  const event: CloudEventRecord = {
+    specversion: '1.0',
+    id: `partition:${record.partition}/offset:${record.offset}`,
+    source: `/apis/v1/namespaces/${source.namespace}/kafkasources/${source.sourceName}#${record.topic}`,
+    type: knativeKafkaEventType,
+    subject: `partition:${record.partition}#${record.offset}`,
+    time: new Date(millis).toISOString(),
+  }
+  if (record.key !== null) {
+    // The source's default key type is `string`: the key bytes read as UTF-8.
+    const key = headerString(record.key, 'key')
+    if (key && !key.ok) return key
+    if (key) {
+      event.key = key.value
+      event.partitionkey = key.value
+    }
+  }
+  const headers = record.headers
+  if (headers) {
+    for (const name in headers) {
+      const value = headerString(headers[name], name)
+      if (value === undefined) continue
+      if (!value.ok) return value
+      const lower = name.toLowerCase()
+      if (lower === 'content-type') event.datacontenttype = value.value
+      else event[`kafkaheader${lower.replace(notAttributeChars, '')}`] = value.value
+    }
+  }
+  // Knative hands the value over untouched, whatever its content type says.
+  if (record.value !== null && record.value.length > 0) event.data = Buffer.from(asBytes(record.value))
+  return ok(event)
+}
+
+/** Knative adds the record's position to every event it dispatches, then the source's `ceOverrides`. */
+export function addKnativeExtensions(
+  event: CloudEventRecord,
+  record: KafkaRecordIn,
+  source: KnativeSourceRef,
+): void {
+  event.knativekafkapartition = String(record.partition)
+  event.knativekafkaoffset = record.offset
+  if (source.ceOverrides) Object.assign(event, source.ceOverrides)
+}
