@@ -1,0 +1,115 @@
+// One base URL for the local system, as the cluster's ingress gives one: the Task API, plus the
+// functions' user-facing read routes (`/notifications`, `/notifications/stream`, `/tasks/:id/audit`),
+// proxied to the function's activator so a read wakes a scaled-to-zero function like on Knative.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pipeline } from 'node:stream/promises'
+import type { Logger } from 'pino'
+import { Agent, type Dispatcher } from 'undici'
+
+export interface GatewayRoute {
+  readonly name: string
+  /** Matches the request path (without query). */
+  readonly matches: (path: string) => boolean
+  /** Resolved per request: an activator may only know its URL once started. */
+  readonly target: () => URL
+}
+
+export interface Gateway {
+  readonly url: URL
+  close(): Promise<void>
+}
+
+// Hop-by-hop headers (RFC 9110 7.6.1) are not forwarded.
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+])
+
+export async function startGateway(options: {
+  readonly host: string
+  readonly port: number
+  readonly routes: readonly GatewayRoute[]
+  readonly logger: Logger
+}): Promise<Gateway> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 })
+  const server: Server = createServer((req, res) => {
+    void forward(req, res).catch((error: unknown) => {
+      options.logger.warn({ err: error, path: req.url }, 'gateway could not reach the route target')
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/problem+json' })
+        res.end(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Bad Gateway',
+            status: 502,
+            detail: 'upstream unavailable',
+          }),
+        )
+      } else {
+        res.destroy()
+      }
+    })
+  })
+
+  async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const route = options.routes.find((candidate) => candidate.matches(path))
+    if (!route) {
+      res.writeHead(404, { 'content-type': 'application/problem+json' })
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: `no route for ${path}`,
+        }),
+      )
+      return
+    }
+    const target = route.target()
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !hopByHop.has(name)) headers[name] = value
+    }
+    headers['x-forwarded-host'] = req.headers.host ?? ''
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+    const upstream = await agent.request({
+      origin: target.origin,
+      path: req.url ?? '/',
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: hasBody ? req : null,
+      // Server-Sent Events stay open for as long as the client listens.
+      bodyTimeout: 0,
+    })
+    const responseHeaders: Record<string, string | string[]> = {}
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value !== undefined && !hopByHop.has(name)) responseHeaders[name] = value
+    }
+    res.writeHead(upstream.statusCode, responseHeaders)
+    res.flushHeaders()
+    req.once('close', () => upstream.body.destroy())
+    await pipeline(upstream.body, res)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  return {
+    url: new URL(`http://${options.host}:${address.port}`),
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await agent.close()
+    },
+  }
+}
