@@ -1,8 +1,12 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Two projects: `unit` needs no service; `integration` talks to a real Kafka broker and a real
 // PostgreSQL (see tests/support/services.ts for how a missing service skips locally but fails in CI).
 export default defineConfig({
+  // Functions import their kit as `#kit` (a package.json import of their vendored bundle when deployed);
+  // tests run them against the kit's source so a kit change is tested before it is vendored.
+  resolve: { alias: { '#kit': fileURLToPath(new URL('./function-kit/src/index.ts', import.meta.url)) } },
   test: {
     reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
     projects: [

@@ -1,0 +1,50 @@
+// function-kit: what every taskflow Knative Function needs. Functions import it as `#kit`; it is
+// bundled into functions/<name>/vendor/function-kit.js by scripts/vendor-functions.ts so each
+// function folder builds alone (`kn func deploy` sends only that folder to the builder).
+export {
+  type AuthFailure,
+  type AuthResult,
+  authenticate,
+  type Caller,
+  type TokenVerifier,
+  verifyDevToken,
+} from './auth.ts'
+export { authMode, ConfigError, logLevel, optionalUrl, positiveInt, readConfig } from './config.ts'
+export {
+  type DatabaseHandle,
+  type FunctionDatabaseOptions,
+  isTransientDatabaseError,
+  openFunctionDatabase,
+} from './database.ts'
+export { type EventKey, type InboxResult, processOnce } from './inbox.ts'
+export {
+  type CloudEventRecord,
+  decodeTaskflowEvent,
+  type EventType,
+  EventTypes,
+  type IncomingEvent,
+  outcomeOfCodecError,
+  recordOf,
+  type TaskflowEvent,
+} from './incoming-event.ts'
+export {
+  type FunctionContext,
+  type InvocationLog,
+  queryParameter,
+  respond,
+  type TransientErrorTest,
+} from './invocation.ts'
+export { createFunctionLogger, type Logger } from './logger.ts'
+export {
+  done,
+  type FunctionResponse,
+  failed,
+  type Outcome,
+  type OutcomeKind,
+  rejected,
+  toResponse,
+  unavailable,
+  unprocessable,
+} from './outcome.ts'
+export { type FieldError, json, problem } from './problem.ts'
+export { createSinkEmitter, parseSinkOverrides, type SinkEmitter, type SinkOptions } from './sink.ts'

@@ -1,0 +1,110 @@
+import type { Kysely } from 'kysely'
+import {
+  type DatabaseHandle,
+  decodeTaskflowEvent,
+  done,
+  type FunctionContext,
+  type FunctionResponse,
+  isTransientDatabaseError,
+  type Logger,
+  type Outcome,
+  openFunctionDatabase,
+  processOnce,
+  recordOf,
+  respond,
+  type TokenVerifier,
+  unprocessable,
+  verifyDevToken,
+} from '#kit'
+import { auditEntryOf, isAuditedEvent } from './audit-entry.ts'
+import { answerAuditRead } from './audit-http.ts'
+import { appendEntry, purgeRecordedBefore } from './audit-store.ts'
+import type { AuditTables } from './audit-tables.ts'
+import type { AuditLogConfig } from './config.ts'
+import { pingEventType, retentionCutoff, retentionTickSchema } from './retention.ts'
+
+// The audit-log function: opens its database at init, records each task event once, purges on a
+// PingSource tick, and answers the reads. src/index.ts only wires this to faas-js-runtime.
+
+export type AuditLogOptions = {
+  readonly config: AuditLogConfig
+  readonly logger?: Logger
+  /** Checks read requests' bearer tokens; defaults to dev tokens in development, none in production. */
+  readonly verifyToken?: TokenVerifier
+  /** Used by tests to fix the clock of the retention purge. */
+  readonly now?: () => Date
+}
+
+export type AuditLogFunction = {
+  init(): Promise<void>
+  shutdown(): Promise<void>
+  handle(context: FunctionContext, cloudevent?: object): Promise<FunctionResponse>
+}
+
+// Until the Task API's JWT verifier is plugged in, production refuses every read rather than
+// trusting unsigned dev tokens.
+const refuseAll: TokenVerifier = async () => ({
+  ok: false,
+  error: { reason: 'invalid-credentials', detail: 'no token verifier is configured' },
+})
+
+export const migrationsFolder = new URL('../migrations/', import.meta.url)
+
+export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
+  const { config } = options
+  const now = options.now ?? (() => new Date())
+  const verifyToken = options.verifyToken ?? (config.AUTH_MODE === 'development' ? verifyDevToken : refuseAll)
+  let database: DatabaseHandle<AuditTables> | undefined
+
+  function tables(): Kysely<AuditTables> {
+    if (!database) throw new Error('audit-log is not initialised: init() must finish before handle()')
+    return database.db.withSchema(config.AUDIT_SCHEMA)
+  }
+
+  async function onEvent(cloudevent: object): Promise<Outcome> {
+    const record = recordOf(cloudevent)
+    if (record.type === pingEventType) return purge(record.data)
+    const decoded = decodeTaskflowEvent(cloudevent)
+    if (!decoded.ok) return decoded.outcome
+    const event = decoded.event
+    // Reminders and notifications share the topic; they are not task changes and have no row.
+    if (!isAuditedEvent(event)) return done()
+    const { content, readers } = auditEntryOf(event)
+    const result = await processOnce(database!.db, config.AUDIT_SCHEMA, event, (trx) =>
+      appendEntry(trx.withSchema(config.AUDIT_SCHEMA), content, readers),
+    )
+    return result.duplicate ? done() : done({ recorded: event.id, seq: result.value.seq })
+  }
+
+  async function purge(data: unknown): Promise<Outcome> {
+    const tick = retentionTickSchema.safeParse(data)
+    if (!tick.success) return unprocessable('a ping to the audit log must carry {"action":"purge"}')
+    const cutoff = retentionCutoff(now(), config.AUDIT_RETENTION_DAYS)
+    const purged = await purgeRecordedBefore(tables(), config.AUDIT_SCHEMA, cutoff)
+    options.logger?.info({ purged, cutoff }, 'audit retention purge')
+    return done({ purged, cutoff: cutoff.toISOString() })
+  }
+
+  return {
+    async init() {
+      database = await openFunctionDatabase<AuditTables>({
+        url: config.DATABASE_URL,
+        pgliteDataDir: config.PGLITE_DATA_DIR,
+        schema: config.AUDIT_SCHEMA,
+        migrationsFolder,
+        applicationName: 'audit-log',
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    },
+    async shutdown() {
+      await database?.close()
+      database = undefined
+    },
+    handle(context, cloudevent) {
+      if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)
+      return answerAuditRead(context, { db: tables(), verifyToken, pageSize: config.AUDIT_PAGE_SIZE }).catch(
+        (error) => respond(context, () => Promise.reject(error), isTransientDatabaseError),
+      )
+    },
+  }
+}
