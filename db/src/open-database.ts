@@ -66,6 +66,15 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     logger?.warn({ err: error, url: redacted }, 'idle database connection failed')
   })
 
+  // A connection checked out but idle (a transaction waiting on application code) reports a dead
+  // server as an 'error' event nobody listens to, which would also kill the process. Listening on
+  // every connection turns it into a failed next query, which pg-pool then discards.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      logger?.warn({ err: error, url: redacted }, 'database connection failed')
+    })
+  })
+
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 
   async function ping(): Promise<void> {

@@ -75,7 +75,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   }
 
   async function start(): Promise<void> {
-    if (postmaster && postmaster.exitCode === null) return
+    if (postmaster && isRunning(postmaster)) return
     // After a SIGKILL the old backends may still hold shared memory for a moment: retry the launch.
     for (let attempt = 1; ; attempt++) {
       const child = launch()
@@ -92,7 +92,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   async function signal(name: NodeJS.Signals): Promise<void> {
     const child = postmaster
-    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    if (!child || !isRunning(child)) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     child.kill(name)
     await exited
@@ -111,6 +111,11 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       rmSync(base, { recursive: true, force: true })
     },
   }
+}
+
+function isRunning(child: ChildProcess): boolean {
+  // A process ended by a signal keeps exitCode null: both must be checked.
+  return child.exitCode === null && child.signalCode === null
 }
 
 function serverBinDir(): string {
