@@ -40,3 +40,6 @@ export interface CloudEventRecord {
   data_base64?: string
   [attribute: string]: unknown
 }
+
+/** What the codecs encode: any CloudEvent, ours included (an interface has no index signature of its own). */
+export type EncodableEvent = CloudEventRecord | TaskflowEvent

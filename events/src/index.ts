@@ -8,7 +8,7 @@ export {
   type JsonSchema,
 } from './compatibility.ts'
 export { type CreateEventInput, createEvent, EventDataError } from './create-event.ts'
-export type { CloudEventRecord, TaskflowEvent } from './event.ts'
+export type { CloudEventRecord, EncodableEvent, TaskflowEvent } from './event.ts'
 export {
   type ChangeableTaskField,
   changeableTaskFields,

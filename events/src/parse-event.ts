@@ -1,7 +1,7 @@
 import { isJsonMediaType, mediaTypeOf, validateAttributes } from './cloudevent-attributes.ts'
 import { CodecError } from './codec-error.ts'
 import { issuePath } from './create-event.ts'
-import type { CloudEventRecord, TaskflowEvent } from './event.ts'
+import type { CloudEventRecord, EncodableEvent, TaskflowEvent } from './event.ts'
 import { eventDataSchemas } from './event-data-schemas.ts'
 import { dataSchemaUri, isEventType } from './event-types.ts'
 import { err, ok, type Result } from './result.ts'
@@ -21,7 +21,8 @@ const optionalStringAttributes = [
  * the type's zod schema. Unknown data fields are dropped rather than refused (a tolerant reader), so a
  * producer may add optional fields before every consumer knows them.
  */
-export function parseEvent(record: CloudEventRecord): Result<TaskflowEvent, CodecError> {
+export function parseEvent(input: EncodableEvent): Result<TaskflowEvent, CodecError> {
+  const record = input as CloudEventRecord
   const { type } = record
   if (!isEventType(type))
     return err(new CodecError('unknown-type', `${String(type)} is not a taskflow event type`, 'type'))

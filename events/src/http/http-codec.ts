@@ -17,7 +17,7 @@ import {
   validateAttributes,
 } from '../cloudevent-attributes.ts'
 import { CodecError } from '../codec-error.ts'
-import type { CloudEventRecord } from '../event.ts'
+import type { CloudEventRecord, EncodableEvent } from '../event.ts'
 import type { ContentMode } from '../kafka/kafka-codec.ts'
 import { err, ok, type Result } from '../result.ts'
 import { decodeHeaderValue, percentEncodeHeaderValue } from './header-values.ts'
@@ -30,7 +30,8 @@ export type HttpMessageIn = {
 
 const ceHeaderPrefix = 'ce-'
 
-function encode(event: CloudEventRecord, opts?: { mode?: ContentMode }): HttpMessageOut {
+function encode(encodable: EncodableEvent, opts?: { mode?: ContentMode }): HttpMessageOut {
+  const event = encodable as CloudEventRecord
   if (opts?.mode === 'structured') {
     return { headers: { 'content-type': structuredJsonFormat }, body: structuredJson(event) }
   }

@@ -15,7 +15,7 @@ import {
   validateAttributes,
 } from '../cloudevent-attributes.ts'
 import { CodecError } from '../codec-error.ts'
-import type { CloudEventRecord } from '../event.ts'
+import type { CloudEventRecord, EncodableEvent } from '../event.ts'
 import { err, ok, type Result } from '../result.ts'
 import { asBytes, byteLength, headerString } from './kafka-headers.ts'
 import type { KafkaRecordIn, KafkaRecordOut } from './kafka-record.ts'
@@ -35,7 +35,8 @@ export const defaultMaxValueBytes = 1024 * 1024
 const ceHeaderPrefix = 'ce_'
 const emptyValue = Buffer.alloc(0)
 
-function encode(event: CloudEventRecord, opts?: { mode?: ContentMode }): KafkaRecordOut {
+function encode(encodable: EncodableEvent, opts?: { mode?: ContentMode }): KafkaRecordOut {
+  const event = encodable as CloudEventRecord
   const key = typeof event.partitionkey === 'string' ? event.partitionkey : null
   if (opts?.mode === 'structured') {
     return {
