@@ -1,0 +1,69 @@
+// The express app, built from its dependencies only (no env, no sockets): tests and the local runtime
+// build it with whatever database, verifier and relay they have.
+import express, { type Express } from 'express'
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { BearerVerifier } from './auth/index.ts'
+import type { TasksDatabase } from './database.ts'
+import { docsPage } from './docs-page.ts'
+import { healthRoutes } from './health-routes.ts'
+import { authenticate } from './http/authenticate.ts'
+import { problemResponder } from './http/problem-response.ts'
+import { requestContext } from './http/request-context.ts'
+import type { ApiMetrics } from './metrics.ts'
+import { openApiDocument } from './openapi.ts'
+import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
+import type { OutboxRelay } from './outbox/outbox-relay.ts'
+import { fail, problems } from './problem.ts'
+import { taskRoutes } from './tasks/task-routes.ts'
+
+export type AppDeps = {
+  db: Kysely<TasksDatabase>
+  pingDatabase: () => Promise<void>
+  verifier: BearerVerifier
+  logger: Logger
+  metrics: ApiMetrics
+  /** Absent when this replica runs no relay; then commits wake nothing. */
+  relay?: OutboxRelay
+  taskEventsTopic: string
+  eventSource: string
+  bodyLimit: string
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.use(requestContext(deps.logger, deps.metrics.httpRequestDuration))
+
+  const openapi = JSON.stringify(openApiDocument())
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi)
+  })
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage)
+  })
+  app.use(
+    healthRoutes({
+      pingDatabase: deps.pingDatabase,
+      outboxBacklog: () => readOutboxBacklog(deps.db),
+      relayStatus: () => deps.relay?.status(),
+      registry: deps.metrics.registry,
+    }),
+  )
+
+  app.use('/tasks', authenticate(deps.verifier))
+  app.use(
+    taskRoutes({
+      db: deps.db,
+      topic: deps.taskEventsTopic,
+      eventSource: deps.eventSource,
+      bodyLimit: deps.bodyLimit,
+      eventsCommitted: () => deps.relay?.wake(),
+    }),
+  )
+
+  app.use((req) => fail(problems.notFound(`No route ${req.method} ${req.path}`)))
+  app.use(problemResponder(deps.logger, deps.bodyLimit))
+  return app
+}

@@ -1,0 +1,62 @@
+// Per request: an id (X-Request-Id, else a new one; it becomes the events' correlationid), a child
+// logger carrying it, a server span made active for the handlers (createEvent reads its traceparent),
+// and one access-log line plus a latency observation when the response ends.
+import { randomUUID } from 'node:crypto'
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import type { NextFunction, Request, Response } from 'express'
+import type { Logger } from 'pino'
+import type { Histogram } from 'prom-client'
+
+declare global {
+  namespace Express {
+    interface Request {
+      requestId: string
+      log: Logger
+    }
+  }
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/
+const tracer = trace.getTracer('taskflow-api')
+
+export function requestContext(logger: Logger, latency: Histogram<'method' | 'route' | 'status'>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const offered = req.get('x-request-id')
+    const requestId = offered !== undefined && requestIdPattern.test(offered) ? offered : randomUUID()
+    req.requestId = requestId
+    res.setHeader('X-Request-Id', requestId)
+    const startedAt = performance.now()
+    // A caller's traceparent continues its trace (a no-op until an OpenTelemetry SDK is registered).
+    const parent = propagation.extract(context.active(), req.headers)
+    const span = tracer.startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER }, parent)
+    const active = trace.setSpan(parent, span)
+    req.log = context.with(active, () => logger.child({ reqId: requestId }))
+    res.on('finish', () => {
+      const route = routeTemplate(req)
+      const seconds = (performance.now() - startedAt) / 1000
+      latency.observe({ method: req.method, route, status: String(res.statusCode) }, seconds)
+      span.updateName(`${req.method} ${route}`)
+      span.setAttribute('http.response.status_code', res.statusCode)
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
+      const line = {
+        method: req.method,
+        route,
+        path: req.originalUrl,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000),
+      }
+      context.with(active, () => {
+        if (res.statusCode >= 500) req.log.error(line, 'request failed')
+        else req.log.info(line, 'request')
+      })
+    })
+    context.with(active, next)
+  }
+}
+
+/** The matched route pattern (bounded label cardinality), or "unmatched". */
+function routeTemplate(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched'
+}

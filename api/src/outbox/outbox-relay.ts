@@ -1,0 +1,259 @@
+// Publishes committed outbox rows and marks them published only after the log acknowledged them.
+//
+// Claiming: a relay leases whole lanes (tasks.outbox_lanes) and publishes a lane's rows in id order.
+// Plain SKIP LOCKED would let relay B publish task X's second event while relay A still holds the first;
+// with lanes, one task's events only ever go through one relay at a time. Ids follow commit order per
+// task: each change locks the task row before inserting its outbox row, so a later event of the same
+// task can only get its id after the earlier transaction committed.
+import { randomUUID } from 'node:crypto'
+import { type Kysely, sql } from 'kysely'
+import type { Logger } from 'pino'
+import type { TasksDatabase } from '../database.ts'
+import type { OutboxRecord, Publisher } from './publisher.ts'
+
+export type KafkaState = 'unknown' | 'up' | 'down'
+
+export type OutboxRelayObserver = {
+  published?(records: readonly { createdAt: Date }[], sendSeconds: number): void
+  failed?(error: unknown, sendSeconds: number): void
+}
+
+export type OutboxRelayOptions = {
+  db: Kysely<TasksDatabase>
+  publisher: Publisher
+  logger: Logger
+  relayId?: string
+  batchSize?: number
+  /** Fallback poll when no in-process wake() arrives (rows written by another replica). */
+  pollIntervalMs?: number
+  /** A lane lease outlives any one send; a relay that stops renewing loses its lanes after this. */
+  leaseMs?: number
+  backoff?: { initialMs: number; maxMs: number }
+  observer?: OutboxRelayObserver
+}
+
+export type OutboxRelayStatus = {
+  relayId: string
+  running: boolean
+  kafka: KafkaState
+  lastError: string | undefined
+  ownedLanes: number[]
+  consecutiveFailures: number
+}
+
+export type OutboxRelay = {
+  start(): void
+  /** Called after a commit that wrote outbox rows: publish now instead of at the next poll. */
+  wake(): void
+  /** Stops after the batch in flight and gives the lanes back so another replica takes over at once. */
+  stop(): Promise<void>
+  status(): OutboxRelayStatus
+}
+
+type ClaimedRow = {
+  id: string
+  topic: string
+  key: string | null
+  headers: Record<string, string>
+  value: Buffer
+  created_at: Date
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const {
+    db,
+    publisher,
+    relayId = `relay-${randomUUID()}`,
+    batchSize = 500,
+    pollIntervalMs = 1000,
+    leaseMs = 30_000,
+    backoff = { initialMs: 200, maxMs: 10_000 },
+    observer,
+  } = options
+  const logger = options.logger.child({ component: 'outbox-relay', relayId })
+  // A send must end well inside the lease, or another relay could take the lane while it is in flight.
+  const sendTimeoutMs = Math.max(1000, Math.floor(leaseMs * 0.6))
+
+  let running = false
+  let loop: Promise<void> | undefined
+  let woken = false
+  let wakeSleeper: (() => void) | undefined
+  let kafka: KafkaState = 'unknown'
+  let lastError: string | undefined
+  let ownedLanes: number[] = []
+  let consecutiveFailures = 0
+
+  function wake(): void {
+    woken = true
+    wakeSleeper?.()
+  }
+
+  /** Waits for `ms`, or less when woken (unless `ignoreWake`: a backoff is not cut short by new writes). */
+  function sleep(ms: number, ignoreWake: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        wakeSleeper = undefined
+        resolve()
+      }
+      wakeSleeper = () => {
+        if (!ignoreWake || !running) done()
+      }
+      if (!running || (woken && !ignoreWake)) done()
+    })
+  }
+
+  async function claimLanes(): Promise<number[]> {
+    const rows = await db
+      .updateTable('tasks.outbox_lanes')
+      .set({ owner: relayId, lease_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .where((eb) =>
+        eb.or([eb('owner', '=', relayId), eb('owner', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]),
+      )
+      .returning('lane')
+      .execute()
+    return rows.map((row) => row.lane).sort((a, b) => a - b)
+  }
+
+  async function releaseLanes(): Promise<void> {
+    await db
+      .updateTable('tasks.outbox_lanes')
+      .set({ owner: null, lease_until: null })
+      .where('owner', '=', relayId)
+      .execute()
+  }
+
+  async function nextBatch(lanes: number[]): Promise<ClaimedRow[]> {
+    return db
+      .selectFrom('tasks.outbox')
+      .select(['id', 'topic', 'key', 'headers', 'value', 'created_at'])
+      .where('published_at', 'is', null)
+      .where('lane', 'in', lanes)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute()
+  }
+
+  async function publishInOrder(rows: readonly ClaimedRow[]): Promise<void> {
+    // One send per topic, rows in id order; the producer keeps order per partition.
+    const byTopic = new Map<string, OutboxRecord[]>()
+    for (const row of rows) {
+      const records = byTopic.get(row.topic) ?? []
+      records.push({ key: row.key, value: row.value, headers: row.headers })
+      byTopic.set(row.topic, records)
+    }
+    for (const [topic, records] of byTopic) {
+      await withTimeout(publisher.publish(topic, records), sendTimeoutMs, `publish to ${topic}`)
+    }
+  }
+
+  /** One round: claim lanes, publish a batch. Returns whether more rows may be waiting. */
+  async function round(): Promise<boolean> {
+    ownedLanes = await claimLanes()
+    if (ownedLanes.length === 0) return false
+    const rows = await nextBatch(ownedLanes)
+    if (rows.length === 0) return false
+    const ids = rows.map((row) => row.id)
+    const startedAt = performance.now()
+    try {
+      await publishInOrder(rows)
+    } catch (error) {
+      const seconds = (performance.now() - startedAt) / 1000
+      observer?.failed?.(error, seconds)
+      await db
+        .updateTable('tasks.outbox')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: describe(error).slice(0, 1000) }))
+        .where('id', 'in', ids)
+        .execute()
+        .catch(() => {})
+      throw new PublishFailed(error)
+    }
+    const seconds = (performance.now() - startedAt) / 1000
+    kafka = 'up'
+    await db
+      .updateTable('tasks.outbox')
+      .set({ published_at: sql<Date>`now()` })
+      .where('id', 'in', ids)
+      .execute()
+    observer?.published?.(
+      rows.map((row) => ({ createdAt: row.created_at })),
+      seconds,
+    )
+    logger.debug({ count: rows.length, seconds }, 'outbox rows published')
+    return rows.length === batchSize
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      woken = false
+      let more = false
+      let failed = false
+      try {
+        more = await round()
+        consecutiveFailures = 0
+        lastError = undefined
+      } catch (error) {
+        failed = true
+        consecutiveFailures += 1
+        lastError = describe(error instanceof PublishFailed ? error.cause : error)
+        if (error instanceof PublishFailed) kafka = 'down'
+        const log = consecutiveFailures === 1 || consecutiveFailures % 20 === 0 ? logger.warn : logger.debug
+        log.call(logger, { err: error, consecutiveFailures }, 'outbox relay round failed; backing off')
+      }
+      if (!running) break
+      if (failed) {
+        const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(consecutiveFailures - 1, 16))
+        await sleep(jitter(delay), true)
+      } else if (!more) {
+        await sleep(pollIntervalMs, false)
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return
+      running = true
+      loop = run()
+      logger.info({ batchSize, pollIntervalMs, leaseMs }, 'outbox relay started')
+    },
+    wake,
+    async stop() {
+      if (!running) return
+      running = false
+      wakeSleeper?.()
+      await loop
+      await releaseLanes().catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not release outbox lanes'),
+      )
+      ownedLanes = []
+      logger.info('outbox relay stopped')
+    },
+    status: () => ({ relayId, running, kafka, lastError, ownedLanes: [...ownedLanes], consecutiveFailures }),
+  }
+}
+
+class PublishFailed extends Error {
+  constructor(cause: unknown) {
+    super(`publish failed: ${describe(cause)}`, { cause })
+    this.name = 'PublishFailed'
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+// ±20 % so replicas that failed together do not retry in lockstep.
+function jitter(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4))
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

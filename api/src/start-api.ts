@@ -1,0 +1,126 @@
+// Wires a running API from its config: database (PostgreSQL or embedded PGlite) and migrations, the
+// outbox relay with its publisher, the HTTP server; close() shuts them down in dependency order.
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import { migrate, openDatabase } from '../../db/src/index.ts'
+import { createApp } from './app.ts'
+import { createBearerVerifier } from './auth/index.ts'
+import type { ApiConfig } from './config.ts'
+import type { TasksDatabase } from './database.ts'
+import { createLogger } from './logger.ts'
+import { createApiMetrics } from './metrics.ts'
+import { createKafkaPublisher } from './outbox/kafka-publisher.ts'
+import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
+import { createOutboxRelay, type OutboxRelay } from './outbox/outbox-relay.ts'
+import type { Publisher } from './outbox/publisher.ts'
+
+export const migrationsFolder = new URL('../migrations/', import.meta.url)
+
+export type StartApiOverrides = {
+  logger?: Logger
+  /** Replaces Kafka, e.g. the local runtime's embedded log. */
+  publisher?: Publisher
+}
+
+export type RunningApi = {
+  url: string
+  port: number
+  server: Server
+  relay: OutboxRelay | undefined
+  close(): Promise<void>
+}
+
+export async function startApi(config: ApiConfig, overrides: StartApiOverrides = {}): Promise<RunningApi> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel })
+  if (config.auth.mode === 'development') {
+    logger.warn(
+      'AUTHENTICATION IS IN DEVELOPMENT MODE: any "Bearer dev.<userId>" is accepted unverified. ' +
+        'Set AUTH_JWT_SECRET or AUTH_JWKS_URL for anything but local development.',
+    )
+  }
+
+  const database = await openDatabase<TasksDatabase>({
+    ...(config.databaseUrl === undefined ? {} : { url: config.databaseUrl }),
+    ...(config.databaseUrl === undefined && config.pgliteDataDir !== undefined
+      ? { pglite: { dataDir: config.pgliteDataDir } }
+      : {}),
+    applicationName: 'taskflow-api',
+    logger,
+  })
+  const cleanups: Array<() => Promise<void>> = [() => database.close()]
+  try {
+    await migrate(database.db, { schema: 'tasks', folder: migrationsFolder, logger })
+
+    const metrics = createApiMetrics({ outboxBacklog: () => readOutboxBacklog(database.db) })
+    let publisher = overrides.publisher
+    if (publisher === undefined && config.kafkaBrokers.length > 0) {
+      const kafkaPublisher = createKafkaPublisher({
+        brokers: config.kafkaBrokers,
+        clientId: config.kafkaClientId,
+        logger,
+      })
+      cleanups.unshift(() => kafkaPublisher.close())
+      publisher = kafkaPublisher
+    }
+    let relay: OutboxRelay | undefined
+    if (publisher !== undefined && config.outbox.enabled) {
+      relay = createOutboxRelay({
+        db: database.db,
+        publisher,
+        logger,
+        batchSize: config.outbox.batchSize,
+        pollIntervalMs: config.outbox.pollIntervalMs,
+        observer: metrics.relayObserver,
+      })
+      const started = relay
+      cleanups.unshift(() => started.stop())
+      relay.start()
+    } else {
+      logger.warn(
+        'no outbox relay in this replica (no KAFKA_BROKERS or OUTBOX_RELAY_ENABLED=false): events wait in the outbox',
+      )
+    }
+
+    const app = createApp({
+      db: database.db,
+      pingDatabase: () => database.ping(),
+      verifier: createBearerVerifier(config.auth),
+      logger,
+      metrics,
+      ...(relay === undefined ? {} : { relay }),
+      taskEventsTopic: config.taskEventsTopic,
+      eventSource: config.eventSource,
+      bodyLimit: config.bodyLimit,
+    })
+    const server = app.listen(config.port, config.host)
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    logger.info(
+      { url, database: database.url, embedded: database.embedded, relay: relay !== undefined },
+      'task API listening',
+    )
+
+    let closing: Promise<void> | undefined
+    const close = () => {
+      closing ??= (async () => {
+        // Drain HTTP first (in-flight requests still need the database and wake the relay), then the
+        // relay (it finishes its send and gives its lanes back), then the producer and the pool.
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        await drained
+        for (const cleanup of cleanups)
+          await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'shutdown step failed'))
+        logger.info('task API stopped')
+      })()
+      return closing
+    }
+    return { url, port, server, relay, close }
+  } catch (error) {
+    for (const cleanup of cleanups) await cleanup().catch(() => {})
+    throw error
+  }
+}

@@ -1,0 +1,147 @@
+// Builds a Task API on a test database (PGlite or PostgreSQL from describeEachDatabase) and talks to
+// it over a real socket with undici, as a client would.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pino } from 'pino'
+import { request } from 'undici'
+import { createApp } from '../../../api/src/app.ts'
+import { type AuthSettings, createBearerVerifier } from '../../../api/src/auth/index.ts'
+import type { TasksDatabase } from '../../../api/src/database.ts'
+import { createApiMetrics } from '../../../api/src/metrics.ts'
+import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
+import { createOutboxRelay, type OutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
+import type { OutboxRecord, Publisher } from '../../../api/src/outbox/publisher.ts'
+import { migrationsFolder } from '../../../api/src/start-api.ts'
+import { type DatabaseHandle, migrate, openDatabase } from '../../../db/src/index.ts'
+
+// biome-ignore lint/suspicious/noExplicitAny: tests assert response bodies field by field
+export type ApiResponse = { status: number; headers: Record<string, string>; body: any; text: string }
+
+export type RequestOptions = {
+  user?: string | null
+  body?: unknown
+  rawBody?: string | Buffer
+  headers?: Record<string, string>
+}
+
+export type Harness = {
+  url: string
+  database: DatabaseHandle<TasksDatabase>
+  relay: OutboxRelay | undefined
+  call(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>
+  close(): Promise<void>
+}
+
+export const silentLogger = pino({ level: 'silent' })
+
+export async function openMigratedDatabase(url: string): Promise<DatabaseHandle<TasksDatabase>> {
+  const database = await openDatabase<TasksDatabase>({ url, applicationName: 'api-tests', poolMax: 5 })
+  await migrate(database.db, { schema: 'tasks', folder: migrationsFolder })
+  return database
+}
+
+export async function startHarness(options: {
+  databaseUrl: string
+  publisher?: Publisher
+  auth?: AuthSettings
+  bodyLimit?: string
+}): Promise<Harness> {
+  const database = await openMigratedDatabase(options.databaseUrl)
+  const metrics = createApiMetrics({ outboxBacklog: () => readOutboxBacklog(database.db) })
+  const relay =
+    options.publisher === undefined
+      ? undefined
+      : createOutboxRelay({
+          db: database.db,
+          publisher: options.publisher,
+          logger: silentLogger,
+          pollIntervalMs: 50,
+          backoff: { initialMs: 20, maxMs: 200 },
+          observer: metrics.relayObserver,
+        })
+  relay?.start()
+  const app = createApp({
+    db: database.db,
+    pingDatabase: () => database.ping(),
+    verifier: createBearerVerifier(options.auth ?? { mode: 'development' }),
+    logger: silentLogger,
+    metrics,
+    ...(relay === undefined ? {} : { relay }),
+    taskEventsTopic: 'task-events',
+    eventSource: '/taskflow/api',
+    bodyLimit: options.bodyLimit ?? '100kb',
+  })
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  return {
+    url,
+    database,
+    relay,
+    call: (method, path, requestOptions = {}) => call(url, method, path, requestOptions),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await relay?.stop()
+      await database.close()
+    },
+  }
+}
+
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers }
+  const user = options.user === undefined ? 'alice' : options.user
+  if (user !== null) headers.authorization ??= `Bearer dev.${user}`
+  let body: string | Buffer | undefined = options.rawBody
+  if (body === undefined && options.body !== undefined) {
+    body = JSON.stringify(options.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  const response = await request(`${base}${path}`, { method: method as 'GET', headers, body })
+  const text = await response.body.text()
+  const flat: Record<string, string> = {}
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  let parsed: unknown
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  return { status: response.statusCode, headers: flat, body: parsed, text }
+}
+
+/** A publisher that keeps what it was given, in order; `down` makes every publish fail like a dead broker. */
+export function recordingPublisher(): Publisher & {
+  records: Array<OutboxRecord & { topic: string }>
+  down: boolean
+} {
+  const state = {
+    records: [] as Array<OutboxRecord & { topic: string }>,
+    down: false,
+    async publish(topic: string, records: readonly OutboxRecord[]) {
+      if (state.down) throw new Error('broker unreachable (test)')
+      for (const record of records) state.records.push({ topic, ...record })
+    },
+  }
+  return state
+}
+
+/** Polls `read` until `done` holds (no timing assertion: the test timeout bounds it). */
+export async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await read()
+    if (done(value)) return value
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
