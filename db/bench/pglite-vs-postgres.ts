@@ -2,13 +2,13 @@
 // path: round-trip latency of `select 1` and single-row inserts per second (sequential and with 4
 // concurrent connections). Run: node db/bench/pglite-vs-postgres.ts [postgres-url]
 import { performance } from 'node:perf_hooks'
-import { sql } from 'kysely'
+import { type Generated, sql } from 'kysely'
 import { openDatabase } from '../src/index.ts'
 
 const postgresUrl = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 async function measure(label: string, options: { url?: string; pglite?: { dataDir: string } }) {
-  const handle = await openDatabase<{ bench_rows: { id: number; body: string } }>({
+  const handle = await openDatabase<{ bench_rows: { id: Generated<number>; body: string } }>({
     ...options,
     applicationName: 'bench',
     poolMax: 4,
