@@ -18,7 +18,7 @@ import {
 } from '#kit'
 import { auditEntryOf, isAuditedEvent } from './audit-entry.ts'
 import { answerAuditRead } from './audit-http.ts'
-import { appendEntry, purgeRecordedBefore } from './audit-store.ts'
+import { appendEntry, type ChainVerdict, purgeRecordedBefore, verifyChain } from './audit-store.ts'
 import type { AuditTables } from './audit-tables.ts'
 import type { AuditLogConfig } from './config.ts'
 import { pingEventType, retentionCutoff, retentionTickSchema } from './retention.ts'
@@ -39,6 +39,8 @@ export type AuditLogFunction = {
   init(): Promise<void>
   shutdown(): Promise<void>
   handle(context: FunctionContext, cloudevent?: object): Promise<FunctionResponse>
+  /** Recomputes a task's hash chain and reports the first broken link. */
+  verifyChain(taskId: string): Promise<ChainVerdict>
 }
 
 // Until the Task API's JWT verifier is plugged in, production refuses every read rather than
@@ -99,6 +101,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
     async shutdown() {
       await database?.close()
       database = undefined
+    },
+    verifyChain(taskId) {
+      return verifyChain(tables(), taskId)
     },
     handle(context, cloudevent) {
       if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)

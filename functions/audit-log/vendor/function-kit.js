@@ -326,6 +326,11 @@ async function openDatabase(options) {
   pool.on("error", (error) => {
     logger?.warn({ err: error, url: redacted }, "idle database connection failed");
   });
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      logger?.warn({ err: error, url: redacted }, "database connection failed");
+    });
+  });
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   async function ping() {
     try {
@@ -793,7 +798,8 @@ function decodeHeaderValue(raw, attribute) {
 
 // events/src/http/http-codec.ts
 var ceHeaderPrefix = "ce-";
-function encode(event, opts) {
+function encode(encodable, opts) {
+  const event = encodable;
   if (opts?.mode === "structured") {
     return { headers: { "content-type": structuredJsonFormat }, body: structuredJson(event) };
   }
@@ -882,7 +888,8 @@ var optionalStringAttributes = [
   "traceparent",
   "tracestate"
 ];
-function parseEvent(record) {
+function parseEvent(input) {
+  const record = input;
   const { type } = record;
   if (!isEventType(type))
     return err(new CodecError("unknown-type", `${String(type)} is not a taskflow event type`, "type"));

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import {
+  bundleKit,
+  kitFunctionFolders,
+  packageNameOf,
+  vendorPath,
+} from '../../../scripts/vendor-functions.ts'
+
+// Each function folder carries function-kit as a generated, committed bundle so it builds alone.
+// Rebuilding it in memory and comparing catches a kit (or events/, db/) change not yet vendored.
+
+const kit = await bundleKit()
+const folders = await kitFunctionFolders()
+
+describe('vendored function-kit', () => {
+  it('says it is generated and from where', () => {
+    expect(kit.code.split('\n')[0]).toMatch(
+      /^\/\/ GENERATED FILE: do not edit\. .*function-kit\/src\/index\.ts/,
+    )
+  })
+
+  it('keeps npm packages external and inlines project code', () => {
+    expect(kit.packages).toEqual(expect.arrayContaining(['kysely', 'pg', 'undici', 'zod']))
+    expect(kit.code).not.toMatch(/from ["']\.\.?\//)
+    expect(kit.code).toContain('function parseEvent(')
+  })
+
+  for (const folder of folders) {
+    it(`${folder.split('/').at(-1)}: ${vendorPath} is up to date (run \`npm run vendor\` if not)`, () => {
+      const committed = readFileSync(join(folder, vendorPath), 'utf8')
+      expect(committed === kit.code, 'vendored kit differs from a fresh bundle').toBe(true)
+    })
+  }
+
+  it('names the package of a deep or scoped import', () => {
+    expect(packageNameOf('kysely/migration')).toBe('kysely')
+    expect(packageNameOf('@electric-sql/pglite/worker')).toBe('@electric-sql/pglite')
+    expect(packageNameOf('pg')).toBe('pg')
+  })
+})
