@@ -1,0 +1,153 @@
+import type { Server } from 'node:http'
+import { createServer } from 'node:net'
+import { start } from 'faas-js-runtime'
+import pg from 'pg'
+import { request } from 'undici'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { httpCodec, type TaskflowEvent } from '../../../events/src/index.ts'
+import { type AuditLogFunction, createAuditLog } from '../../../functions/audit-log/src/audit-log.ts'
+import { readAuditLogConfig } from '../../../functions/audit-log/src/config.ts'
+import { describeEachDatabase } from '../../support/postgres.ts'
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts'
+import { taskCreated, taskSnapshot, taskUpdated } from '../../unit/functions/task-events.ts'
+
+// The audit-log function served by faas-js-runtime's own HTTP server, as `npm start` runs it, with
+// the database behind a TCP proxy so a test can cut it. Status codes are the contract with the
+// Knative dispatcher: 2xx done, 4xx dead-letter at once, 5xx retry.
+
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const address = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+await describeEachDatabase('audit-log over faas-js-runtime', (backend) => {
+  let proxy: TcpProxy
+  let auditLog: AuditLogFunction
+  let server: Server
+  let baseUrl: string
+  let admin: pg.Client
+
+  beforeAll(async () => {
+    const target = new URL(backend.url)
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+    const viaProxy = new URL(backend.url)
+    viaProxy.hostname = proxy.host
+    viaProxy.port = String(proxy.port)
+    auditLog = createAuditLog({ config: readAuditLogConfig({ DATABASE_URL: viaProxy.toString() }) })
+    const port = await freePort()
+    server = await start(auditLog, { port })
+    baseUrl = `http://127.0.0.1:${port}`
+    admin = new pg.Client({ connectionString: backend.url })
+    await admin.connect()
+  })
+  afterAll(async () => {
+    await admin?.end()
+    server?.closeAllConnections()
+    await new Promise((resolve) => server?.close(resolve))
+    await auditLog?.shutdown()
+    await proxy?.close()
+  })
+
+  function postBinary(event: TaskflowEvent | Record<string, unknown>) {
+    const message = httpCodec.encode(event as TaskflowEvent, { mode: 'binary' })
+    return request(baseUrl, { method: 'POST', headers: message.headers, body: message.body })
+  }
+  function postStructured(event: TaskflowEvent | Record<string, unknown>) {
+    return request(baseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify(event),
+    })
+  }
+  async function countRows(taskId: string): Promise<number> {
+    const result = await admin.query('select count(*)::int as n from audit.entries where task_id = $1', [
+      taskId,
+    ])
+    return result.rows[0].n
+  }
+
+  it('/health/readiness answers 200', async () => {
+    const response = await request(`${baseUrl}/health/readiness`)
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+  })
+
+  it('a binary-mode task event is recorded with 200', async () => {
+    const task = taskSnapshot()
+    const response = await postBinary(taskCreated(task))
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+    expect(await countRows(task.id)).toBe(1)
+  })
+
+  it('a structured-mode task event is recorded with 200', async () => {
+    const task = taskSnapshot()
+    const response = await postStructured(taskCreated(task))
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+    expect(await countRows(task.id)).toBe(1)
+  })
+
+  it('a duplicate delivery (same source and id) has no second effect', async () => {
+    const task = taskSnapshot()
+    const event = taskCreated(task)
+    const first = await postBinary(event)
+    const second = await postStructured(event)
+    await first.body.dump()
+    await second.body.dump()
+    expect([first.statusCode, second.statusCode]).toEqual([200, 204])
+    expect(await countRows(task.id)).toBe(1)
+  })
+
+  it('a poison event gets 4xx: 422 for data failing its schema, 400 for an unknown type', async () => {
+    const task = taskSnapshot()
+    const badData = await postBinary({
+      ...taskCreated(task),
+      data: { task: { ...task, priority: 'whenever' } },
+    })
+    const unknownType = await postBinary({ ...taskCreated(task), type: 'dev.taskflow.task.archived' })
+    expect(badData.statusCode).toBe(422)
+    expect(badData.headers['content-type']).toContain('application/problem+json')
+    expect(unknownType.statusCode).toBe(400)
+    await badData.body.dump()
+    await unknownType.body.dump()
+    expect(await countRows(task.id)).toBe(0)
+  })
+
+  it('answers 503 while the database is cut off, then records the redelivery once it is back', async () => {
+    const task = taskSnapshot()
+    const event = taskUpdated(task, 'written during an outage')
+    proxy.cut()
+    try {
+      const during = await postBinary(event)
+      expect(during.statusCode).toBe(503)
+      await during.body.dump()
+    } finally {
+      proxy.restore()
+    }
+    // pg's pool drops the broken connections on first use; the redelivery gets a fresh one.
+    let after = await postBinary(event)
+    for (let attempt = 0; after.statusCode === 503 && attempt < 5; attempt++) {
+      await after.body.dump()
+      after = await postBinary(event)
+    }
+    expect(after.statusCode).toBe(200)
+    await after.body.dump()
+    expect(await countRows(task.id)).toBe(1)
+  })
+
+  it('serves the audit trail over plain HTTP GET to a user who may see the task', async () => {
+    const task = taskSnapshot({ createdBy: 'erin' })
+    await (await postBinary(taskCreated(task))).body.dump()
+    const response = await request(`${baseUrl}/?task=${task.id}`, {
+      headers: { authorization: 'Bearer dev.erin' },
+    })
+    expect(response.statusCode).toBe(200)
+    const page = (await response.body.json()) as { entries: { taskId: string }[] }
+    expect(page.entries.map((entry) => entry.taskId)).toEqual([task.id])
+  })
+})
