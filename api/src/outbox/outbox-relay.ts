@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { TasksDatabase } from '../database.ts'
+import { laneCount } from './lanes.ts'
 import type { OutboxRecord, Publisher } from './publisher.ts'
 
 export type KafkaState = 'unknown' | 'up' | 'down'
@@ -28,6 +29,11 @@ export type OutboxRelayOptions = {
   pollIntervalMs?: number
   /** A lane lease outlives any one send; a relay that stops renewing loses its lanes after this. */
   leaseMs?: number
+  /**
+   * At most this many lanes per relay (default all 16). With N replicas, 16/N spreads the work; with the
+   * default one relay publishes everything and the others stand by, taking over when its lease lapses.
+   */
+  maxLanes?: number
   backoff?: { initialMs: number; maxMs: number }
   observer?: OutboxRelayObserver
 }
@@ -67,6 +73,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     batchSize = 500,
     pollIntervalMs = 1000,
     leaseMs = 30_000,
+    maxLanes = laneCount,
     backoff = { initialMs: 200, maxMs: 10_000 },
     observer,
   } = options
@@ -104,15 +111,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     })
   }
 
+  /**
+   * Renews the lanes this relay holds and takes free or expired ones, up to maxLanes. FOR UPDATE SKIP
+   * LOCKED makes two relays claiming at once split the free lanes instead of waiting on each other;
+   * a lane locked by another claim is re-checked against its committed owner, so it is never shared.
+   */
   async function claimLanes(): Promise<number[]> {
-    const rows = await db
-      .updateTable('tasks.outbox_lanes')
-      .set({ owner: relayId, lease_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
-      .where((eb) =>
-        eb.or([eb('owner', '=', relayId), eb('owner', 'is', null), eb('lease_until', '<', sql<Date>`now()`)]),
-      )
-      .returning('lane')
-      .execute()
+    const { rows } = await sql<{ lane: number }>`
+      update tasks.outbox_lanes
+         set owner = ${relayId}, lease_until = now() + ${`${leaseMs} milliseconds`}::interval
+       where lane in (
+         select lane from tasks.outbox_lanes
+          where owner = ${relayId} or owner is null or lease_until < now()
+          order by coalesce(owner = ${relayId}, false) desc, lane
+          limit ${maxLanes}
+          for update skip locked)
+      returning lane`.execute(db)
     return rows.map((row) => row.lane).sort((a, b) => a - b)
   }
 

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
+import { createOutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
+import { describeEachDatabase } from '../../support/postgres.ts'
+import {
+  call,
+  eventually,
+  type Harness,
+  recordingPublisher,
+  silentLogger,
+  startHarness,
+} from './api-harness.ts'
+
+// Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
+vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
+
+type Published = { key: string | null; headers: Record<string, string> }
+
+/** Per task (record key), the versions its events carried, in publication order. */
+function versionsByTask(records: readonly Published[], values: readonly Buffer[]): Map<string, number[]> {
+  const byTask = new Map<string, number[]>()
+  records.forEach((record, i) => {
+    const version = (JSON.parse(values[i]!.toString('utf8')) as { task: { version: number } }).task.version
+    const list = byTask.get(record.key!) ?? []
+    list.push(version)
+    byTask.set(record.key!, list)
+  })
+  return byTask
+}
+
+await describeEachDatabase('outbox relay', (backend) => {
+  let api: Harness
+  const publisher = recordingPublisher()
+  beforeAll(async () => {
+    api = await startHarness({ databaseUrl: backend.url, publisher })
+  })
+  afterAll(async () => {
+    await api?.close()
+  })
+
+  async function createAndChange(user: string, tasks: number, changes: number): Promise<string[]> {
+    const ids: string[] = []
+    for (let t = 0; t < tasks; t++) {
+      const created = await api.call('POST', '/tasks', { user, body: { title: `task ${t}` } })
+      expect(created.status).toBe(201)
+      ids.push(created.body.id)
+    }
+    await Promise.all(
+      ids.map(async (id) => {
+        for (let version = 1; version <= changes; version++) {
+          const changed = await api.call('PATCH', `/tasks/${id}`, {
+            user,
+            body: { title: `v${version + 1}` },
+            headers: { 'if-match': `"${version}"` },
+          })
+          expect(changed.status).toBe(200)
+        }
+      }),
+    )
+    return ids
+  }
+
+  it('with the broker down, writes still succeed, the backlog grows and drains in order once it is back', async () => {
+    publisher.down = true
+    const ids = await createAndChange('offline', 4, 3)
+    const backlog = await readOutboxBacklog(api.database.db)
+    expect(backlog.count).toBeGreaterThanOrEqual(16)
+    const ready = await eventually(
+      () => call(api.url, 'GET', '/readyz'),
+      (response) => response.body?.kafka === 'down',
+    )
+    expect(ready.status).toBe(200)
+    expect(ready.body).toMatchObject({ status: 'degraded', database: 'up' })
+
+    publisher.down = false
+    await eventually(
+      () => readOutboxBacklog(api.database.db),
+      (now) => now.count === 0,
+    )
+    const mine = publisher.records.filter((record) => ids.includes(record.key!))
+    expect(new Set(mine.map((record) => record.headers.ce_id)).size).toBe(mine.length)
+    const versions = versionsByTask(
+      mine,
+      mine.map((record) => record.value),
+    )
+    for (const id of ids) expect(versions.get(id)).toEqual([1, 2, 3, 4])
+    const metrics = await call(api.url, 'GET', '/metrics')
+    expect(metrics.text).toMatch(/outbox_publish_errors_total [1-9]/)
+    expect(metrics.text).toMatch(/outbox_backlog_events 0/)
+  })
+
+  it('two relays on one database publish each row once and keep per-task order, also across a handover', async () => {
+    // The harness relay stands aside; two relays with half the lanes each share the work.
+    await api.relay!.stop()
+    const shared = recordingPublisher()
+    const relays = ['a', 'b'].map((name) =>
+      createOutboxRelay({
+        db: api.database.db,
+        publisher: shared,
+        logger: silentLogger,
+        relayId: `relay-${name}`,
+        maxLanes: 8,
+        pollIntervalMs: 20,
+        leaseMs: 2_000,
+      }),
+    )
+    for (const relay of relays) relay.start()
+    try {
+      const firstIds = await createAndChange('two-relays', 6, 3)
+      await eventually(
+        () => relays.map((relay) => relay.status().ownedLanes.length),
+        (owned) => owned[0] === 8 && owned[1] === 8,
+      )
+      // Relay a leaves; b may now take its lanes (its own limit is raised by a fresh relay c).
+      await relays[0]!.stop()
+      const relayC = createOutboxRelay({
+        db: api.database.db,
+        publisher: shared,
+        logger: silentLogger,
+        relayId: 'relay-c',
+        maxLanes: 8,
+        pollIntervalMs: 20,
+      })
+      relayC.start()
+      relays.push(relayC)
+      const secondIds = await createAndChange('two-relays', 6, 3)
+      await eventually(
+        () => readOutboxBacklog(api.database.db),
+        (now) => now.count === 0,
+      )
+      const ids = [...firstIds, ...secondIds]
+      const mine = shared.records.filter((record) => ids.includes(record.key!))
+      expect(mine).toHaveLength(ids.length * 4)
+      expect(new Set(mine.map((record) => record.headers.ce_id)).size).toBe(mine.length)
+      const versions = versionsByTask(
+        mine,
+        mine.map((record) => record.value),
+      )
+      for (const id of ids) expect(versions.get(id)).toEqual([1, 2, 3, 4])
+    } finally {
+      for (const relay of relays) await relay.stop()
+    }
+  })
+})
