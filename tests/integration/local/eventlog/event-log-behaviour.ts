@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, expect, it } from 'vitest'
+import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
+import type { AppendRecord, EventLog, GroupConsumer } from '../../../../local/src/eventlog/types.ts'
+import { eventually, type RecordingConsumer, startRecordingConsumer, text } from './consume.ts'
+
+// The behaviour both event-log backends must share, as the KafkaSource dispatcher relies on it. Each
+// backend's test file calls this inside its own describe with a way to open the log under test.
+
+export interface LogUnderTest {
+  readonly log: EventLog
+  ensureTopic(name: string, partitions: number): Promise<void>
+}
+
+export interface EventLogBackend {
+  /** Opens a log on the backend's shared store (a second call: another process on the same data). */
+  open(): Promise<LogUnderTest>
+}
+
+const record = (key: string | null, value: string): AppendRecord => ({
+  key,
+  value: Buffer.from(value),
+  headers: { 'ce-id': value },
+})
+
+const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
+
+export function eventLogBehaviour(backend: () => EventLogBackend): void {
+  const cleanup: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step()
+  })
+  const open = async (): Promise<LogUnderTest> => {
+    const opened = await backend().open()
+    cleanup.push(() => opened.log.close())
+    return opened
+  }
+  const stopLater = (consumer: GroupConsumer) => cleanup.push(() => consumer.stop())
+  const assignedCount = (consumers: RecordingConsumer[]) =>
+    consumers.map((c) => c.consumer.assignment().length)
+
+  it('delivers appended records in order within each partition, at the offsets send returned', async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('order')
+    await ensureTopic(topic, 3)
+    const producer = await log.producer()
+    const sent = []
+    for (let batch = 0; batch < 5; batch++) {
+      const records = Array.from({ length: 40 }, (_, i) => record(`key-${i % 7}`, `${batch}-${i}`))
+      sent.push(
+        ...(await producer.send(topic, records)).map((position, i) => ({ position, record: records[i]! })),
+      )
+    }
+    await producer.close()
+    const recording = await startRecordingConsumer(log, {
+      groupId: uniqueName('g'),
+      topics: [topic],
+      initialOffset: 'earliest',
+    })
+    stopLater(recording.consumer)
+    await eventually(() => recording.received.length >= sent.length, 'all records consumed')
+
+    for (let partition = 0; partition < 3; partition++) {
+      const expected = sent.filter((s) => s.position.partition === partition)
+      const got = recording.inPartition(topic, partition)
+      expect(got.map((r) => r.offset)).toEqual(expected.map((s) => s.position.offset))
+      expect(got.map(text)).toEqual(expected.map((s) => s.record.value.toString()))
+      expect(got.map((r) => r.offset)).toEqual(expected.map((_, i) => String(i)))
+    }
+    const first = recording.received[0]!
+    expect(first.key?.toString()).toMatch(/^key-\d$/)
+    const header = first.headers['ce-id']
+    expect(Buffer.isBuffer(header) ? header.toString() : header).toBe(text(first))
+  })
+
+  it("puts a keyed record on the partition Kafka's default partitioner picks", async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('keys')
+    await ensureTopic(topic, 6)
+    const producer = await log.producer()
+    const keys = Array.from({ length: 50 }, (_, i) => `task-${i}-${randomUUID()}`)
+    const positions = await producer.send(
+      topic,
+      keys.map((key) => record(key, key)),
+    )
+    await producer.close()
+    expect(positions.map((p) => p.partition)).toEqual(keys.map((key) => partitionForKey(key, 6)))
+    expect(await log.partitionCount(topic)).toBe(6)
+  })
+
+  it('resumes after a restart from the committed offset, redelivering only unresolved records', async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('resume')
+    const groupId = uniqueName('g')
+    await ensureTopic(topic, 1)
+    const producer = await log.producer()
+    await producer.send(
+      topic,
+      Array.from({ length: 10 }, (_, i) => record('same-key', `r${i}`)),
+    )
+    // The first consumer finishes records 0-4 and is stopped while "delivering" record 5.
+    const first = await startRecordingConsumer(
+      log,
+      { groupId, topics: [topic], initialOffset: 'earliest' },
+      async (batch, context) => {
+        for (const r of batch.records) {
+          if (Number(r.offset) >= 5) {
+            await new Promise((resolve) => context.signal.addEventListener('abort', resolve, { once: true }))
+            expect(context.isActive()).toBe(false)
+            return
+          }
+          context.resolveOffset(r.offset)
+        }
+      },
+    )
+    await eventually(
+      () => first.received.some((r) => r.offset === '5'),
+      'record 5 reached the first consumer',
+    )
+    await first.consumer.stop()
+
+    const second = await startRecordingConsumer(log, { groupId, topics: [topic], initialOffset: 'earliest' })
+    stopLater(second.consumer)
+    await eventually(() => second.received.length >= 5, 'records 5-9 consumed again')
+    expect(second.received.map((r) => r.offset)).toEqual(['5', '6', '7', '8', '9'])
+    await second.consumer.stop()
+    const lag = await log.lag(groupId, [topic])
+    expect(lag).toEqual([{ topic, partition: 0, committed: '10', end: '10', lag: 0 }])
+    await producer.close()
+  })
+
+  it('starts a new group at the first record with earliest and after the existing ones with latest', async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('initial')
+    await ensureTopic(topic, 2)
+    const producer = await log.producer()
+    await producer.send(
+      topic,
+      Array.from({ length: 6 }, (_, i) => record(null, `old-${i}`)),
+    )
+    const earliest = await startRecordingConsumer(log, {
+      groupId: uniqueName('earliest'),
+      topics: [topic],
+      initialOffset: 'earliest',
+    })
+    stopLater(earliest.consumer)
+    const latestGroup = uniqueName('latest')
+    const latest = await startRecordingConsumer(log, {
+      groupId: latestGroup,
+      topics: [topic],
+      initialOffset: 'latest',
+    })
+    stopLater(latest.consumer)
+    // Knative commits the end offsets for a `latest` source when it starts.
+    const lag = await log.lag(latestGroup, [topic])
+    expect(lag.map((l) => l.committed)).toEqual(lag.map((l) => l.end))
+    await producer.send(
+      topic,
+      Array.from({ length: 4 }, (_, i) => record(null, `new-${i}`)),
+    )
+    await eventually(() => earliest.received.length >= 10, 'earliest group got old and new records')
+    await eventually(() => latest.received.length >= 4, 'latest group got the new records')
+    expect(earliest.received.map(text).sort()).toEqual(
+      [...['old-0', 'old-1', 'old-2', 'old-3', 'old-4', 'old-5'], 'new-0', 'new-1', 'new-2', 'new-3'].sort(),
+    )
+    expect(latest.received.map(text).sort()).toEqual(['new-0', 'new-1', 'new-2', 'new-3'])
+    await producer.close()
+  })
+
+  it('splits partitions between members, leaves a surplus member idle and rebalances on stop without loss', async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('group')
+    const groupId = uniqueName('g')
+    await ensureTopic(topic, 2)
+    const options = { groupId, topics: [topic], initialOffset: 'earliest' } as const
+    const a = await startRecordingConsumer(log, options)
+    stopLater(a.consumer)
+    await eventually(() => a.consumer.assignment().length === 2, 'the only member owns both partitions')
+    const b = await startRecordingConsumer(log, options)
+    stopLater(b.consumer)
+    await eventually(() => assignedCount([a, b]).join() === '1,1', 'two members own one partition each')
+    const c = await startRecordingConsumer(log, options)
+    stopLater(c.consumer)
+    await eventually(
+      () => assignedCount([a, b, c]).sort().join() === '0,1,1',
+      'a third member on a 2-partition topic owns nothing',
+    )
+    const owners = [a, b, c].filter((member) => member.consumer.assignment().length === 1)
+    const owned = owners.flatMap((member) => member.consumer.assignment().map((p) => p.partition))
+    expect(owned.sort()).toEqual([0, 1])
+
+    const producer = await log.producer()
+    const before = await producer.send(
+      topic,
+      Array.from({ length: 20 }, (_, i) => record(`k${i}`, `before-${i}`)),
+    )
+    const all = () => [a, b, c].flatMap((member) => member.received)
+    await eventually(() => all().length >= before.length, 'records delivered by the two owners')
+    const idle = [a, b, c].find((member) => !owners.includes(member))!
+    expect(idle.received).toEqual([])
+
+    // Stop one owner: its partition moves to a remaining member and nothing is lost.
+    const [leaving, staying] = owners as [RecordingConsumer, RecordingConsumer]
+    await leaving.consumer.stop()
+    const remaining = [a, b, c].filter((member) => member !== leaving)
+    await eventually(
+      () => remaining.flatMap((m) => m.consumer.assignment()).length === 2,
+      'the remaining members own both partitions again',
+    )
+    expect(staying.consumer.assignment().length).toBe(1)
+    const after = await producer.send(
+      topic,
+      Array.from({ length: 20 }, (_, i) => record(`k${i}`, `after-${i}`)),
+    )
+    await eventually(
+      () => new Set(all().map(text)).size >= before.length + after.length,
+      'records after the rebalance delivered',
+    )
+    expect(new Set(all().map(text))).toEqual(
+      new Set([...before.map((_, i) => `before-${i}`), ...after.map((_, i) => `after-${i}`)]),
+    )
+    await producer.close()
+  })
+}
