@@ -15,11 +15,20 @@ export const requiredAttributes = ['specversion', 'id', 'source', 'type'] as con
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 export function decodeUtf8(bytes: Uint8Array, field: string): Result<string, CodecError> {
+  // Most headers are short ASCII: checking the bytes is cheaper than a TextDecoder call on the hot path.
+  if (bytes.length <= 256 && isAscii(bytes)) {
+    return ok(Buffer.isBuffer(bytes) ? bytes.toString('latin1') : String.fromCharCode(...bytes))
+  }
   try {
     return ok(strictUtf8.decode(bytes))
   } catch {
     return err(new CodecError('invalid-utf8', `${field} is not valid UTF-8`, field))
   }
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false
+  return true
 }
 
 /** The media type without parameters, lower-cased (`Application/JSON; charset=utf-8` -> `application/json`). */

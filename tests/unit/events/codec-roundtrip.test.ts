@@ -115,3 +115,35 @@ describe('HTTP codec headers', () => {
     )
   })
 })
+
+describe('HTTP header value encoding', () => {
+  it('follows the binding example: "Euro € 😀" travels as Euro%20%E2%82%AC%20%F0%9F%98%80', () => {
+    const event = { specversion: '1.0', id: '1', source: 's', type: 't', actor: 'Euro € 😀' }
+    expect(httpCodec.encode(event).headers['ce-actor']).toBe('Euro%20%E2%82%AC%20%F0%9F%98%80')
+    const lowerCase = {
+      'ce-specversion': '1.0',
+      'ce-id': '1',
+      'ce-source': 's',
+      'ce-type': 't',
+      'ce-actor': 'Euro%20%e2%82%ac',
+    }
+    expect(httpCodec.decode({ headers: lowerCase, body: undefined })).toMatchObject({
+      ok: true,
+      value: { actor: 'Euro €' },
+    })
+  })
+
+  it('accepts the double-quoted values older senders used', () => {
+    const headers = {
+      'ce-specversion': '1.0',
+      'ce-id': '1',
+      'ce-source': 's',
+      'ce-type': 't',
+      'ce-actor': '"ann \\"a\\""',
+    }
+    expect(httpCodec.decode({ headers, body: undefined })).toMatchObject({
+      ok: true,
+      value: { actor: 'ann "a"' },
+    })
+  })
+})
