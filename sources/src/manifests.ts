@@ -146,6 +146,9 @@ const deliverySchema = z
     backoffDelay: isoDuration.optional(),
     timeout: isoDuration.refine((ms) => ms > 0, 'timeout must be greater than 0').optional(),
     deadLetterSink: destinationSchema.optional(),
+    // Accepted (a valid, flag-gated field) but not modelled: the KafkaSource dispatcher does not honour
+    // Retry-After.
+    retryAfterMax: isoDuration.optional(),
   })
   .strict()
 
