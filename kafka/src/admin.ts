@@ -67,10 +67,19 @@ export async function describeTopics(
   return states
 }
 
-export async function createTopics(admin: Admin, topics: readonly NewTopic[]): Promise<void> {
+/**
+ * Creates the topics and resolves once every partition has a leader. kafkajs' own waitForLeaders
+ * gives up when a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic whose creation is
+ * not yet in its metadata image (it only retries LEADER_NOT_AVAILABLE), so we poll instead.
+ */
+export async function createTopics(
+  admin: Admin,
+  topics: readonly NewTopic[],
+  timeoutMs = 30_000,
+): Promise<void> {
   if (topics.length === 0) return
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: topics.map((topic) => ({
       topic: topic.name,
       numPartitions: topic.partitions,
@@ -78,6 +87,35 @@ export async function createTopics(admin: Admin, topics: readonly NewTopic[]): P
       configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
     })),
   })
+  await waitForTopicLeaders(
+    admin,
+    topics.map((topic) => topic.name),
+    timeoutMs,
+  )
+}
+
+export async function waitForTopicLeaders(
+  admin: Admin,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let lastProblem = 'no metadata yet'
+  while (Date.now() < deadline) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...names] })
+      const leaderless = topics.filter(
+        (topic) =>
+          topic.partitions.length === 0 || topic.partitions.some((partition) => partition.leader < 0),
+      )
+      if (topics.length === names.length && leaderless.length === 0) return
+      lastProblem = `without leaders: ${leaderless.map((topic) => topic.name).join(', ')}`
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms (${lastProblem})`)
 }
 
 /** Kafka can only add partitions (and that moves keys to other partitions: callers opt in). */
@@ -117,4 +155,29 @@ export async function waitForBrokers(kafka: Kafka, options: WaitForBrokersOption
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError)
   throw new Error(`Kafka did not answer metadata requests within ${options.timeoutMs} ms: ${reason}`)
+}
+
+/**
+ * Resolves once the group coordinator answers for `groupId`. On a new cluster the first group
+ * request creates __consumer_offsets, and until its partitions are loaded every consumer's join
+ * fails with "coordinator is loading" (retried, but logged as a consumer crash).
+ */
+export async function waitForGroupCoordinator(
+  kafka: Kafka,
+  groupId: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  while (Date.now() < deadline) {
+    try {
+      await withAdmin(kafka, (admin) => admin.describeGroups([groupId]))
+      return
+    } catch (error) {
+      lastError = error
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError)
+  throw new Error(`the group coordinator did not answer within ${timeoutMs} ms: ${reason}`)
 }

@@ -1,6 +1,6 @@
 import type { LogEntry, RetryOptions } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
-import type { Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 
 export type KafkaClientOptions = {
   brokers: string[]
@@ -17,9 +17,15 @@ export type KafkaClientOptions = {
 // attempts while capping each wait so a recovered broker is noticed quickly.
 export const defaultRetry: RetryOptions = { initialRetryTime: 250, retries: 10, maxRetryTime: 5_000 }
 
-// kafkajs warns on every idempotent producer whose retries are bounded. Ours are bounded on
-// purpose (see producer.ts): the message is a known decision, not news, so it is logged at debug.
-const knownNoise = ['Limiting retries for the idempotent producer']
+// Logged at debug, not at kafkajs' level:
+// - kafkajs warns on every idempotent producer whose retries are bounded; ours are bounded on
+//   purpose (see producer.ts), a known decision rather than news.
+// - kafkajs' Connection logs every error response at ERROR, retriable ones too ("coordinator is
+//   loading", "not the leader" during an election); the retrier retries them, and what still fails
+//   reaches the caller as an error.
+const isKnownNoise = (namespace: string, message: string) =>
+  message.startsWith('Limiting retries for the idempotent producer') ||
+  (namespace === 'Connection' && message.startsWith('Response '))
 
 const pinoLevelFor = (level: logLevel): 'error' | 'warn' | 'info' | 'debug' => {
   if (level === logLevel.ERROR || level === logLevel.NOTHING) return 'error'
@@ -43,22 +49,22 @@ export function kafkajsLogCreatorFor(logger: Logger) {
     ({ namespace, level, log }: LogEntry): void => {
       const { message, timestamp: _timestamp, logger: _name, ...extra } = log
       const target = logger.child({ component: 'kafkajs', namespace })
-      const pinoLevel = knownNoise.some((noise) => message.startsWith(noise)) ? 'debug' : pinoLevelFor(level)
+      const pinoLevel = isKnownNoise(namespace, message) ? 'debug' : pinoLevelFor(level)
       target[pinoLevel](extra, message)
     }
 }
 
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   if (options.brokers.length === 0) throw new TypeError('createKafkaClient needs at least one broker')
-  const logging = options.logger
-    ? { logLevel: kafkajsLevelFor(options.logger), logCreator: kafkajsLogCreatorFor(options.logger) }
-    : { logLevel: logLevel.WARN }
+  // Without a logger of the caller's, warnings and errors still go somewhere: a pino of our own.
+  const logger = options.logger ?? pino({ name: options.clientId, level: 'warn' })
   return new Kafka({
     brokers: options.brokers,
     clientId: options.clientId,
     retry: { ...defaultRetry, ...options.retry },
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    ...logging,
+    logLevel: kafkajsLevelFor(logger),
+    logCreator: kafkajsLogCreatorFor(logger),
   })
 }

@@ -20,6 +20,8 @@ export {
   type TopicState,
   type WaitForBrokersOptions,
   waitForBrokers,
+  waitForGroupCoordinator,
+  waitForTopicLeaders,
   withAdmin,
 } from './admin.ts'
 export { createKafkaClient, defaultRetry, type KafkaClientOptions } from './client.ts'

@@ -1,0 +1,270 @@
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { createKafkaClient, waitForBrokers, waitForGroupCoordinator } from '../../../kafka/src/index.ts'
+import { LocalKafkaError } from './errors.ts'
+import { assertJava, ensureKafkaJars, log4jConfigPath, runCommand } from './jars.ts'
+import { type JavaProcess, killJavaNow, spawnJava, startWatchdog, stopJava } from './java-process.ts'
+import { assertPortFree, freePort } from './ports.ts'
+import { initialControllers, type NodeLayout, randomKafkaUuid, serverProperties } from './properties.ts'
+
+export type LocalKafkaOptions = {
+  nodes?: 1 | 3
+  /** Port of the first node's PLAINTEXT listener (the others take the next ones); default: free ports. */
+  port?: number
+  /** Where the nodes keep their logs; default a temporary folder removed by stop(). Must be empty. */
+  dataDir?: string
+  /** Heap per node; default 512 MB for 1 node, 384 MB each for 3. */
+  heapMb?: number
+  /** Jar cache; default ~/.cache/taskflow/kafka-<version>. */
+  jarCacheDir?: string
+  startTimeoutMs?: number
+  /** How long a node may take for its controlled shutdown before SIGKILL. */
+  stopGraceMs?: number
+}
+
+export type NodeHandle = {
+  readonly index: number
+  readonly nodeId: number
+  readonly port: number
+  readonly controllerPort: number
+  readonly bootstrap: string
+  readonly logFile: string
+  /** The JVM's pid while running, undefined when stopped. */
+  readonly pid: number | undefined
+}
+
+export type LocalKafka = {
+  brokers: string[]
+  clusterId: string
+  dataDir: string
+  nodes: NodeHandle[]
+  /** Stops node i (0-based) with a controlled shutdown; the others keep serving. */
+  stopNode(index: number): Promise<void>
+  /** Restarts a stopped node i on its data and waits until it is registered again. */
+  startNode(index: number): Promise<void>
+  stop(): Promise<void>
+}
+
+const silent = pino({ level: 'silent' })
+
+const tailOf = async (file: string, lines = 40): Promise<string> => {
+  try {
+    return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}
+
+/**
+ * Starts a real KRaft Kafka (1 or 3 combined controller+broker nodes) from the jars Maven resolved,
+ * on 127.0.0.1, and resolves once every node answers metadata requests.
+ */
+export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
+  const count = options.nodes ?? 1
+  if (count !== 1 && count !== 3)
+    throw new LocalKafkaError('bad-option', `nodes must be 1 or 3, got ${count}`)
+  const heapMb = options.heapMb ?? (count === 1 ? 512 : 384)
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000
+  const stopGraceMs = options.stopGraceMs ?? 20_000
+
+  await assertJava()
+  const libs = await ensureKafkaJars(options.jarCacheDir)
+
+  const ports: number[] = []
+  for (let i = 0; i < count; i++) {
+    if (options.port === undefined) {
+      ports.push(await freePort())
+    } else {
+      await assertPortFree(options.port + i)
+      ports.push(options.port + i)
+    }
+  }
+
+  const ownsDataDir = options.dataDir === undefined
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'taskflow-kafka-')))
+  if (!ownsDataDir) {
+    await mkdir(dataDir, { recursive: true })
+    if (existsSync(join(dataDir, 'node-1'))) {
+      throw new LocalKafkaError(
+        'data-dir-in-use',
+        `${dataDir} already holds a local Kafka; give an empty folder.`,
+      )
+    }
+  }
+
+  const layout: NodeLayout[] = []
+  for (let i = 0; i < count; i++) {
+    layout.push({
+      nodeId: i + 1,
+      port: ports[i]!,
+      controllerPort: await freePort(),
+      logDir: join(dataDir, `node-${i + 1}`, 'data'),
+      directoryId: randomKafkaUuid(),
+    })
+  }
+  const clusterId = randomKafkaUuid()
+  const propertiesFile = (node: NodeLayout) => join(dataDir, `node-${node.nodeId}`, 'server.properties')
+  const logFile = (node: NodeLayout) => join(dataDir, `node-${node.nodeId}.log`)
+  const classpath = `${libs}/*`
+
+  // Format all nodes (in parallel: one short JVM each). A single node is its own quorum
+  // (--standalone); three nodes share one --initial-controllers list naming each node's directory.
+  await Promise.all(
+    layout.map(async (node) => {
+      await mkdir(join(dataDir, `node-${node.nodeId}`), { recursive: true })
+      await writeFile(propertiesFile(node), serverProperties(node, layout, heapMb))
+      const quorum = count === 1 ? ['--standalone'] : ['--initial-controllers', initialControllers(layout)]
+      const result = await runCommand('java', [
+        `-Dlog4j2.configurationFile=${log4jConfigPath}`,
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '--config',
+        propertiesFile(node),
+        '--cluster-id',
+        clusterId,
+        ...quorum,
+      ])
+      if (result.code !== 0) {
+        throw new LocalKafkaError(
+          'format-failed',
+          `kafka-storage format failed for node ${node.nodeId}:\n${result.output}`,
+        )
+      }
+    }),
+  )
+
+  const processes: Array<JavaProcess | undefined> = layout.map(() => undefined)
+  const pidFile = join(dataDir, 'jvm-pids')
+  const writePids = () =>
+    writeFile(
+      pidFile,
+      processes
+        .filter((java) => java && !java.hasExited())
+        .map((java) => java!.pid)
+        .join('\n'),
+    )
+  await writePids()
+  const watchdogPid = startWatchdog(pidFile, ownsDataDir ? dataDir : undefined)
+  const killAllNow = () => {
+    for (const java of processes) if (java) killJavaNow(java)
+  }
+  process.on('exit', killAllNow)
+
+  const brokers = layout.map((node) => `127.0.0.1:${node.port}`)
+  const kafka = createKafkaClient({ brokers, clientId: 'taskflow-local-kafka', logger: silent })
+
+  const launch = async (index: number) => {
+    const node = layout[index]!
+    const java = spawnJava(
+      [
+        `-Xmx${heapMb}m`,
+        `-Xms${Math.min(heapMb, 128)}m`,
+        // Serial GC: the smallest footprint for a broker that serves tests, not production traffic.
+        '-XX:+UseSerialGC',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${log4jConfigPath}`,
+        `-Dkafka.logs.dir=${join(dataDir, `node-${node.nodeId}`)}`,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        propertiesFile(node),
+      ],
+      logFile(node),
+    )
+    processes[index] = java
+    await writePids()
+    const died = new AbortController()
+    void java.exited.then((how) => died.abort(new Error(`node ${node.nodeId} exited during start (${how})`)))
+    try {
+      await waitForBrokers(kafka, {
+        // A restarted node must be registered again; at cluster start every node must be.
+        nodeIds: [node.nodeId],
+        timeoutMs: startTimeoutMs,
+        signal: died.signal,
+      })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new LocalKafkaError(
+        'start-failed',
+        `Kafka node ${node.nodeId} did not start: ${reason}\nLast lines of ${logFile(node)}:\n${await tailOf(logFile(node))}`,
+        { cause: error },
+      )
+    }
+  }
+
+  const stopIndex = async (index: number) => {
+    const java = processes[index]
+    if (!java) return
+    await stopJava(java, stopGraceMs)
+    processes[index] = undefined
+    await writePids().catch(() => {})
+  }
+
+  let stopped = false
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    // All at once: stopped one by one, the last node's controlled shutdown waits for a controller
+    // quorum that no longer has a majority, and only the SIGKILL after the grace time ends it.
+    await Promise.all(layout.map((_, index) => stopIndex(index)))
+    process.off('exit', killAllNow)
+    if (watchdogPid !== undefined) {
+      try {
+        process.kill(watchdogPid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true })
+  }
+
+  try {
+    // A KRaft quorum of 3 elects a leader only once a majority runs: start the JVMs together and
+    // wait for each afterwards.
+    await Promise.all(layout.map((_, index) => launch(index)))
+    await waitForGroupCoordinator(kafka, 'taskflow-local-kafka-ready', startTimeoutMs)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+
+  const checkIndex = (index: number) => {
+    if (!Number.isInteger(index) || index < 0 || index >= layout.length) {
+      throw new LocalKafkaError('bad-option', `node index must be 0..${layout.length - 1}, got ${index}`)
+    }
+  }
+
+  return {
+    brokers,
+    clusterId,
+    dataDir,
+    nodes: layout.map((node, index) => ({
+      index,
+      nodeId: node.nodeId,
+      port: node.port,
+      controllerPort: node.controllerPort,
+      bootstrap: `127.0.0.1:${node.port}`,
+      logFile: logFile(node),
+      get pid() {
+        const java = processes[index]
+        return java && !java.hasExited() ? java.pid : undefined
+      },
+    })),
+    async stopNode(index) {
+      checkIndex(index)
+      await stopIndex(index)
+    },
+    async startNode(index) {
+      checkIndex(index)
+      if (processes[index] && !processes[index].hasExited()) return
+      await launch(index)
+    },
+    stop,
+  }
+}
