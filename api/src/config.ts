@@ -35,6 +35,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
     OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    // Lanes one relay may own (1-16): 16/replicas spreads publishing; 16 means one active relay, the others on standby.
+    OUTBOX_LANES_PER_RELAY: z.coerce.number().int().min(1).max(16).default(16),
     OUTBOX_RELAY_ENABLED: z
       .enum(['true', 'false'])
       .default('true')
@@ -74,7 +76,7 @@ export type ApiConfig = {
   auth: AuthSettings
   bodyLimit: string
   logLevel: string
-  outbox: { enabled: boolean; pollIntervalMs: number; batchSize: number }
+  outbox: { enabled: boolean; pollIntervalMs: number; batchSize: number; lanesPerRelay: number }
 }
 
 export class ConfigError extends Error {
@@ -112,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.OUTBOX_RELAY_ENABLED,
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       batchSize: e.OUTBOX_BATCH_SIZE,
+      lanesPerRelay: e.OUTBOX_LANES_PER_RELAY,
     },
   }
 }

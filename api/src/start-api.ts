@@ -72,6 +72,7 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
         logger,
         batchSize: config.outbox.batchSize,
         pollIntervalMs: config.outbox.pollIntervalMs,
+        maxLanes: config.outbox.lanesPerRelay,
         observer: metrics.relayObserver,
       })
       const started = relay
