@@ -1,8 +1,12 @@
 import type { EventData } from './event-data-schemas.ts'
 import type { EventType } from './event-types.ts'
 
-/** One of our events, validated: the envelope attributes plus the typed data of its type. */
-export interface TaskflowEvent<T extends EventType = EventType> {
+/**
+ * One of our events, validated: the envelope attributes plus the typed data of its type. A type alias
+ * rather than an interface so that it is assignable to `CloudEventRecord` (interfaces get no implicit
+ * index signature) and every codec or sink taking any CloudEvent takes ours.
+ */
+export type TaskflowEvent<T extends EventType = EventType> = {
   specversion: '1.0'
   id: string
   source: string
