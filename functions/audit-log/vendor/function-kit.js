@@ -631,11 +631,18 @@ var timestampPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\
 var requiredAttributes = ["specversion", "id", "source", "type"];
 var strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 function decodeUtf8(bytes, field) {
+  if (bytes.length <= 256 && isAscii(bytes)) {
+    return ok(Buffer.isBuffer(bytes) ? bytes.toString("latin1") : String.fromCharCode(...bytes));
+  }
   try {
     return ok(strictUtf8.decode(bytes));
   } catch {
     return err(new CodecError("invalid-utf8", `${field} is not valid UTF-8`, field));
   }
+}
+function isAscii(bytes) {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) return false;
+  return true;
 }
 function mediaTypeOf(contentType) {
   if (contentType === void 0) return void 0;

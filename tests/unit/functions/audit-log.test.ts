@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes } from '../../../events/src/index.ts'
 import { type AuditLogFunction, createAuditLog } from '../../../functions/audit-log/src/audit-log.ts'
 import { readAuditLogConfig } from '../../../functions/audit-log/src/config.ts'
@@ -8,6 +8,10 @@ import { describeEachDatabase } from '../../support/postgres.ts'
 import { eventContext, readContext, taskCreated, taskSnapshot, taskUpdated } from './task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends.
+
+// Starting PGlite (WASM, initdb) in describeEachDatabase's hook outlasts the unit project's 10 s
+// hook timeout when the two cores are busy.
+vi.setConfig({ hookTimeout: 60_000 })
 
 type Page = {
   entries: { eventId: string; type: string; actor: string | null; changes: unknown }[]
@@ -31,7 +35,8 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     await auditLog.init()
     admin = new pg.Client({ connectionString: backend.url })
     await admin.connect()
-  })
+    // PGlite's first start (WASM, initdb) plus the migrations can take a while on a busy two-core machine.
+  }, 60_000)
   afterAll(async () => {
     await admin?.end()
     await auditLog?.shutdown()
