@@ -1,0 +1,105 @@
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { loadConfig } from '../../../api/src/config.ts'
+import { type RunningApi, startApi } from '../../../api/src/start-api.ts'
+import { call, eventually, recordingPublisher, silentLogger } from './api-harness.ts'
+
+// Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
+vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
+
+describe('startApi on embedded PGlite', () => {
+  let api: RunningApi
+  const publisher = recordingPublisher()
+  beforeAll(async () => {
+    const config = loadConfig({
+      PGLITE_DATA_DIR: 'memory://',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    })
+    api = await startApi(config, { logger: silentLogger, publisher })
+  })
+  afterAll(async () => {
+    await api?.close()
+  })
+
+  it('serves an OpenAPI 3.1 document whose Task schema validates real responses', async () => {
+    const doc = await call(api.url, 'GET', '/openapi.json', { user: null })
+    expect(doc.status).toBe(200)
+    expect(doc.body.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/tasks', '/tasks/{id}', '/tasks/{id}/complete']),
+    )
+    expect(doc.body.paths['/tasks'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CreateTask',
+    )
+    expect(doc.body.components.schemas.CreateTask.additionalProperties).toBe(false)
+
+    const ajv = new Ajv2020({ strict: false })
+    addFormats.default(ajv)
+    ajv.addSchema({ $id: 'openapi', components: doc.body.components })
+    const validateTask = ajv.compile({ $ref: 'openapi#/components/schemas/Task' })
+    const created = await call(api.url, 'POST', '/tasks', {
+      body: { title: 'documented', dueAt: '2030-01-01T00:00:00Z' },
+    })
+    expect(validateTask(created.body), JSON.stringify(validateTask.errors)).toBe(true)
+    const validateProblem = ajv.compile({ $ref: 'openapi#/components/schemas/Problem' })
+    const problem = await call(api.url, 'POST', '/tasks', { body: { nope: 1 } })
+    expect(validateProblem(problem.body), JSON.stringify(validateProblem.errors)).toBe(true)
+  })
+
+  it('serves /docs as a page that loads nothing from the network', async () => {
+    const docs = await call(api.url, 'GET', '/docs', { user: null })
+    expect(docs.status).toBe(200)
+    expect(docs.headers['content-type']).toMatch(/text\/html/)
+    expect(docs.text).toContain('/openapi.json')
+    expect(docs.text).not.toMatch(/(src|href)=["']https?:/)
+  })
+
+  it('reports liveness, readiness with the outbox backlog, and Prometheus metrics', async () => {
+    expect((await call(api.url, 'GET', '/healthz', { user: null })).body).toEqual({ status: 'ok' })
+    const ready = await eventually(
+      () => call(api.url, 'GET', '/readyz', { user: null }),
+      (response) => response.body?.outbox?.backlog === 0,
+    )
+    expect(ready.status).toBe(200)
+    expect(ready.body).toMatchObject({ status: 'ready', database: 'up', kafka: 'up' })
+    const metrics = await call(api.url, 'GET', '/metrics', { user: null })
+    expect(metrics.text).toMatch(/http_request_duration_seconds_bucket\{.*route="\/tasks".*\}/)
+    expect(metrics.text).toMatch(/outbox_published_events_total [1-9]/)
+    expect(metrics.text).toContain('outbox_oldest_unpublished_age_seconds 0')
+    expect(metrics.text).toContain('outbox_commit_to_ack_seconds_bucket')
+  })
+
+  it('echoes X-Request-Id and makes one up when absent', async () => {
+    const echoed = await call(api.url, 'GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } })
+    expect(echoed.headers['x-request-id']).toBe('abc-123')
+    const made = await call(api.url, 'GET', '/healthz')
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+  })
+})
+
+describe('graceful shutdown', () => {
+  it('stops listening, stops the relay and gives its lanes back', async () => {
+    const publisher = recordingPublisher()
+    const config = loadConfig({
+      PGLITE_DATA_DIR: 'memory://',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    })
+    const api = await startApi(config, { logger: silentLogger, publisher })
+    const created = await call(api.url, 'POST', '/tasks', { body: { title: 'before shutdown' } })
+    expect(created.status).toBe(201)
+    await eventually(
+      () => publisher.records.length,
+      (count) => count === 1,
+    )
+    expect(api.relay!.status().ownedLanes).toHaveLength(16)
+    await api.close()
+    expect(api.relay!.status()).toMatchObject({ running: false, ownedLanes: [] })
+    expect(api.server.listening).toBe(false)
+    await expect(call(api.url, 'GET', '/healthz')).rejects.toThrow()
+  })
+})
