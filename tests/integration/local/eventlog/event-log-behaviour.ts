@@ -221,4 +221,74 @@ export function eventLogBehaviour(backend: () => EventLogBackend): void {
     )
     await producer.close()
   })
+
+  it("commits a revoked partition's resolved offsets before its new owner starts it", async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('revoke')
+    const groupId = uniqueName('g')
+    await ensureTopic(topic, 2)
+    const keys = [0, 1].map(
+      (partition) =>
+        Array.from({ length: 50 }, (_, i) => `key-${i}`).find(
+          (key) => partitionForKey(key, 2) === partition,
+        )!,
+    )
+    const producer = await log.producer()
+    for (const key of keys) {
+      await producer.send(
+        topic,
+        Array.from({ length: 10 }, (_, i) => record(key, `${key}-${i}`)),
+      )
+    }
+    const events: string[] = []
+    const options = { groupId, topics: [topic], initialOffset: 'earliest' } as const
+    // The first member finishes records 0-2 of each partition, then holds record 3 as a sink that
+    // keeps retrying would, heartbeating, until it is told to give the partition up.
+    const first = await startRecordingConsumer(log, options, async (batch, context) => {
+      for (const r of batch.records) {
+        if (Number(r.offset) < 3) {
+          context.resolveOffset(r.offset)
+          continue
+        }
+        while (context.isActive()) {
+          await context.heartbeat()
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        expect(context.signal.aborted).toBe(true)
+        events.push(`first-revoked-${batch.partition}`)
+        return
+      }
+    })
+    stopLater(first.consumer)
+    await eventually(
+      () => first.inPartition(topic, 0).length > 0 && first.inPartition(topic, 1).length > 0,
+      'the first member is holding both partitions',
+    )
+    const second = await startRecordingConsumer(log, options, async (batch, context) => {
+      for (const r of batch.records) {
+        events.push(`second-${batch.partition}-${r.offset}`)
+        context.resolveOffset(r.offset)
+      }
+    })
+    stopLater(second.consumer)
+    await eventually(
+      () => second.received.length >= 7,
+      'the second member delivered the rest of the partition it took over',
+    )
+    const taken = [...new Set(second.received.map((r) => r.partition))]
+    expect(taken.length).toBe(1)
+    const partition = taken[0]!
+    expect(second.inPartition(topic, partition).map((r) => r.offset)).toEqual([
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+    ])
+    expect(events.indexOf(`first-revoked-${partition}`)).toBeGreaterThanOrEqual(0)
+    expect(events.indexOf(`first-revoked-${partition}`)).toBeLessThan(events.indexOf(`second-${partition}-3`))
+    await producer.close()
+  })
 }
