@@ -1,0 +1,95 @@
+// `npm run kafka` starts a local KRaft broker with the topics of brokers/topics and runs until
+// Ctrl-C; `npm run kafka:install` only fetches the jars (CI's set-up step).
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { createKafkaClient, withAdmin } from '../../../kafka/src/index.ts'
+import { startLocalKafka } from './broker.ts'
+import { ConfigError, readConfig } from './config.ts'
+import { LocalKafkaError } from './errors.ts'
+import { assertJava, ensureKafkaJars, kafkaVersion } from './jars.ts'
+import { describeDrift, loadTopicManifests, reconcileTopics, TopicManifestError } from './topics.ts'
+
+const usage = `usage: node brokers/local/src/cli.ts [install] [--nodes 1|3] [--port N] [--increase-partitions]
+  install               only fetch the Kafka ${kafkaVersion} jars into the cache
+  --nodes 1|3           one node (default) or three combined controller+broker nodes (RF 3, min ISR 2)
+  --port N              PLAINTEXT port of the first node (default 9092; the others take N+1, N+2)
+  --increase-partitions add partitions to topics that have fewer than their manifest declares
+env: KAFKA_PORT, KAFKA_NODES, KAFKA_HEAP_MB, KAFKA_DATA_DIR, KAFKA_TOPICS_DIR, TASKFLOW_KAFKA_HOME, LOG_LEVEL`
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      nodes: { type: 'string' },
+      port: { type: 'string' },
+      'increase-partitions': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  if (values.help) {
+    console.info(usage)
+    return 0
+  }
+  const config = readConfig()
+  const logger = pino({ name: 'local-kafka', level: config.logLevel })
+
+  if (positionals[0] === 'install') {
+    const started = Date.now()
+    await assertJava()
+    const libs = await ensureKafkaJars(config.jarCacheDir)
+    logger.info({ libs, ms: Date.now() - started }, `Kafka ${kafkaVersion} jars ready`)
+    return 0
+  }
+  if (positionals.length > 0) throw new ConfigError(`unknown command ${positionals[0]}\n${usage}`)
+
+  const nodes = values.nodes === undefined ? config.nodes : Number(values.nodes)
+  if (nodes !== 1 && nodes !== 3) throw new ConfigError(`--nodes must be 1 or 3, got ${values.nodes}`)
+  const port = values.port === undefined ? config.port : Number(values.port)
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new ConfigError(`--port must be a port, got ${values.port}`)
+
+  const specs = await loadTopicManifests(config.topicsDir)
+  const started = Date.now()
+  const kafka = await startLocalKafka({
+    nodes,
+    port,
+    heapMb: config.heapMb,
+    dataDir: config.dataDir,
+    jarCacheDir: config.jarCacheDir,
+  })
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'stopping Kafka')
+    await kafka.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+
+  const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'taskflow-local-kafka-cli', logger })
+  const report = await withAdmin(client, (admin) =>
+    reconcileTopics(admin, specs, { brokerCount: nodes, increasePartitions: values['increase-partitions'] }),
+  )
+  for (const drift of report.drift) logger.warn({ drift }, `topic drift: ${describeDrift(drift)}`)
+  logger.info(
+    { created: report.created, partitionsIncreased: report.partitionsIncreased, dataDir: kafka.dataDir },
+    `Kafka ${kafkaVersion} ready in ${Date.now() - started} ms`,
+  )
+  // The one line a person or a script needs, on stdout.
+  console.info(`KAFKA_BROKERS=${kafka.brokers.join(',')}`)
+  return -1
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code)
+  },
+  (error: unknown) => {
+    const known =
+      error instanceof LocalKafkaError || error instanceof ConfigError || error instanceof TopicManifestError
+    console.error(known ? (error as Error).message : error)
+    process.exit(1)
+  },
+)
