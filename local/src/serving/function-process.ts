@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { Pool, request } from 'undici'
 import { forwardPrefixed, type OutputLine } from './output-prefix.ts'
 
-const childEntry = fileURLToPath(new URL('./function-child.ts', import.meta.url))
+const childEntry = fileURLToPath(new URL('./function-child.mjs', import.meta.url))
 const readinessPath = '/health/readiness'
 const readinessPollMs = 25
 const terminateGraceMs = 5_000
@@ -35,7 +35,7 @@ export class FunctionStartError extends Error {
 }
 
 // Every live child of this host process. On exit they are killed synchronously; the children also exit
-// by themselves when their IPC channel closes (see function-child.ts), which covers SIGKILL of the host.
+// by themselves when their IPC channel closes (see function-child.mjs), which covers SIGKILL of the host.
 const liveChildren = new Set<ChildProcess>()
 let exitHookInstalled = false
 function trackChild(child: ChildProcess): void {
