@@ -305,13 +305,14 @@ export function createEmbeddedConsumer(
     if (missing !== undefined) throw unknownTopic(missing)
     if (initialOffset === 'latest') await commitEndOffsetsIfNone(db, groupId, topics)
 
+    try {
+      await membershipStepNow()
+    } catch (error) {
+      await stop().catch(() => {})
+      throw new EventLogError('join-failed', `consumer of group ${groupId} could not join`, { cause: error })
+    }
     unsubscribeAppend = onAppend(topics, wakeFetch)
     unsubscribeGroup = onGroupChange(groupId, onGroupChanged)
-    await requestMembershipStep()
-    if (lastLeaseRenewal === 0) {
-      await stop()
-      throw new EventLogError('closed', `consumer of group ${groupId} could not join (see the log)`)
-    }
     membershipTimer = setInterval(() => void requestMembershipStep(), timings.heartbeatIntervalMs)
     commitTimer = setInterval(() => void commitAll(), commitIntervalMs)
     fetchLoop = runFetchLoop(run.partitionsConsumedConcurrently)

@@ -7,6 +7,7 @@ export type EventLogErrorCode =
   | 'partitions-decrease'
   | 'invalid-option'
   | 'already-running'
+  | 'join-failed'
   | 'closed'
 
 export class EventLogError extends Error {

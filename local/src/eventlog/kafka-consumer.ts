@@ -13,8 +13,9 @@ import type {
 
 /**
  * A group member on Kafka. kafkajs' consumer does the protocol; this adapts it to the log's contract:
- * - offsets are resolved by the handler (eachBatchAutoResolve off); kafkajs commits resolved offsets
- *   after every batch, every `commitIntervalMs`, and before it leaves the group on stop;
+ * - offsets are resolved by the handler (eachBatchAutoResolve off). kafkajs' runner commits the
+ *   resolved offsets when each batch returns (so also before it rejoins on a rebalance and before it
+ *   leaves the group on stop) and, within long batches, every `commitIntervalMs`;
  * - `isolation.level=read_committed` (kafkajs' default, readUncommitted=false), as Knative configures;
  * - assignor: kafkajs ships only its RoundRobin assignor (no sticky one): floor/ceil per member, but
  *   partitions may move on every rebalance;

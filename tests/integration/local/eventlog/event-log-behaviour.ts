@@ -73,6 +73,44 @@ export function eventLogBehaviour(backend: () => EventLogBackend): void {
     expect(Buffer.isBuffer(header) ? header.toString() : header).toBe(text(first))
   })
 
+  it('gives concurrent appends to one partition gap-free offsets, each send in its own order', async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('concurrent')
+    await ensureTopic(topic, 2)
+    const producers = await Promise.all([log.producer(), log.producer(), log.producer()])
+    const sends = await Promise.all(
+      Array.from({ length: 12 }, (_, send) =>
+        producers[send % 3]!.send(
+          topic,
+          Array.from({ length: 25 }, (_, i) => record('one-key', `${send}-${i}`)),
+        ),
+      ),
+    )
+    await Promise.all(producers.map((producer) => producer.close()))
+    const offsets = sends.flat().map((position) => Number(position.offset))
+    expect(new Set(sends.flat().map((position) => position.partition)).size).toBe(1)
+    expect([...offsets].sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i))
+    for (const positions of sends) {
+      const own = positions.map((position) => Number(position.offset))
+      expect(own).toEqual([...own].sort((a, b) => a - b))
+    }
+
+    const batchSizes: number[] = []
+    const recording = await startRecordingConsumer(
+      log,
+      { groupId: uniqueName('g'), topics: [topic], initialOffset: 'earliest', maxBatchRecords: 40 },
+      async (batch, context) => {
+        batchSizes.push(batch.records.length)
+        for (const r of batch.records) context.resolveOffset(r.offset)
+      },
+    )
+    stopLater(recording.consumer)
+    await eventually(() => recording.received.length >= 300, 'all concurrent appends consumed')
+    expect(recording.received.map((r) => Number(r.offset))).toEqual(Array.from({ length: 300 }, (_, i) => i))
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(40)
+    expect(batchSizes.length).toBeGreaterThanOrEqual(8)
+  })
+
   it("puts a keyed record on the partition Kafka's default partitioner picks", async () => {
     const { log, ensureTopic } = await open()
     const topic = uniqueName('keys')
