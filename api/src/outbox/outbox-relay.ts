@@ -10,6 +10,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { TasksDatabase } from '../database.ts'
 import { laneCount } from './lanes.ts'
+import { defaultRetention, pruneExpiredRows, type RetentionPolicy } from './outbox-retention.ts'
 import type { OutboxRecord, Publisher } from './publisher.ts'
 
 export type KafkaState = 'unknown' | 'up' | 'down'
@@ -36,6 +37,8 @@ export type OutboxRelayOptions = {
   maxLanes?: number
   backoff?: { initialMs: number; maxMs: number }
   observer?: OutboxRelayObserver
+  /** Deletes published rows and old idempotency keys about once a minute; false turns it off. */
+  retention?: RetentionPolicy | false
 }
 
 export type OutboxRelayStatus = {
@@ -76,6 +79,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     maxLanes = laneCount,
     backoff = { initialMs: 200, maxMs: 10_000 },
     observer,
+    retention = defaultRetention,
   } = options
   const logger = options.logger.child({ component: 'outbox-relay', relayId })
   // A send must end well inside the lease, or another relay could take the lane while it is in flight.
@@ -89,6 +93,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let lastError: string | undefined
   let ownedLanes: number[] = []
   let consecutiveFailures = 0
+  let lastPruneAt = 0
+  const pruneIntervalMs = 60_000
+
+  async function pruneWhenDue(): Promise<void> {
+    if (retention === false || Date.now() - lastPruneAt < pruneIntervalMs) return
+    lastPruneAt = Date.now()
+    try {
+      const pruned = await pruneExpiredRows(db, retention)
+      if (pruned.outbox + pruned.idempotencyKeys > 0)
+        logger.info(pruned, 'expired outbox rows and idempotency keys deleted')
+    } catch (error) {
+      logger.warn({ err: error }, 'outbox housekeeping failed; retried in a minute')
+    }
+  }
 
   function wake(): void {
     woken = true
@@ -220,6 +238,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(consecutiveFailures - 1, 16))
         await sleep(jitter(delay), true)
       } else if (!more) {
+        await pruneWhenDue()
         await sleep(pollIntervalMs, false)
       }
     }

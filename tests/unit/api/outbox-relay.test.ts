@@ -1,6 +1,8 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
 import { createOutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
+import { pruneExpiredRows } from '../../../api/src/outbox/outbox-retention.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import {
   call,
@@ -140,5 +142,44 @@ await describeEachDatabase('outbox relay', (backend) => {
     } finally {
       for (const relay of relays) await relay.stop()
     }
+  })
+})
+
+await describeEachDatabase('outbox retention', (backend) => {
+  let api: Harness
+  beforeAll(async () => {
+    api = await startHarness({ databaseUrl: backend.url })
+  })
+  afterAll(async () => {
+    await api?.close()
+  })
+
+  it('deletes published rows and idempotency keys past their retention, keeps the rest', async () => {
+    const db = api.database.db
+    for (const key of ['old', 'new']) {
+      await api.call('POST', '/tasks', {
+        user: 'keeper',
+        body: { title: key },
+        headers: { 'idempotency-key': key },
+      })
+    }
+    // Age one published row and one key by a week; leave one row unpublished.
+    const rows = await db.selectFrom('tasks.outbox').select('id').orderBy('id').execute()
+    await db
+      .updateTable('tasks.outbox')
+      .set({ published_at: sql<Date>`now() - interval '7 days'` })
+      .where('id', '=', rows[0]!.id)
+      .execute()
+    await db
+      .updateTable('tasks.idempotency_keys')
+      .set({ created_at: sql<Date>`now() - interval '7 days'` })
+      .where('key', '=', 'old')
+      .execute()
+
+    expect(await pruneExpiredRows(db)).toEqual({ outbox: 1, idempotencyKeys: 1 })
+    const left = await db.selectFrom('tasks.outbox').select('id').execute()
+    expect(left.map((row) => row.id)).toEqual([rows[1]!.id])
+    const keys = await db.selectFrom('tasks.idempotency_keys').select('key').execute()
+    expect(keys.map((row) => row.key)).toEqual(['new'])
   })
 })
