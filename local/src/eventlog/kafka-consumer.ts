@@ -15,7 +15,7 @@ import type {
  * A group member on Kafka. kafkajs' consumer does the protocol; this adapts it to the log's contract:
  * - offsets are resolved by the handler (eachBatchAutoResolve off). kafkajs' runner commits the
  *   resolved offsets when each batch returns (so also before it rejoins on a rebalance and before it
- *   leaves the group on stop) and, within long batches, every `commitIntervalMs`;
+ *   leaves the group on stop) and, within long batches, every `commitIntervalMs` (on heartbeat());
  * - `isolation.level=read_committed` (kafkajs' default, readUncommitted=false), as Knative configures;
  * - assignor: kafkajs ships only its RoundRobin assignor (no sticky one): floor/ceil per member, but
  *   partitions may move on every rebalance;
@@ -68,6 +68,9 @@ export function createKafkaGroupConsumer(
       async heartbeat() {
         try {
           await payload.heartbeat()
+          // Knative commits every 5 s even while a partition is stuck in retries: a long batch commits
+          // what it resolved at the interval, not only when it returns.
+          await payload.commitOffsetsIfNecessary()
         } catch (error) {
           // A failed heartbeat means the group is rebalancing (or the member was dropped): the batch
           // must return so kafkajs can rejoin; its resolved offsets are committed on the way out.
@@ -97,6 +100,7 @@ export function createKafkaGroupConsumer(
           }
         }
         await handlers.eachBatch({ topic, partition, records }, context)
+        await payload.commitOffsetsIfNecessary()
         // The next slice only once this one is fully resolved: kafkajs fetches again after the last
         // resolved offset, and that refetch must not race with a later slice.
         if (lastResolved !== records.at(-1)!.offset || !context.isActive()) break
