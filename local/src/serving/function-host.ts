@@ -8,11 +8,12 @@
 //   ones drained, then stopped. The last one goes after a stable window plus the grace period idle.
 // - A process that dies is replaced at once (the ReplicaSet recreating the pod); its in-flight requests
 //   get 502, which the KafkaSource dispatcher retries, as Knative's queue-proxy answers for a dead container.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
+import { forwardedHeaders, readBody, responseHeaders, writeProblem } from './activator-http.ts'
 import { ConcurrencyMeter } from './concurrency-meter.ts'
 import { buildFunctionOnce } from './function-build.ts'
 import { FunctionProcess, type FunctionProcessState } from './function-process.ts'
@@ -126,18 +127,6 @@ const defaults = {
   entry: 'build/index.js',
   bodyLimitBytes: 10 * 1024 * 1024,
 }
-// Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own, never forwarded.
-const hopByHop = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-])
-// undici sets these from the pool's origin and the buffered body.
-const recomputedRequestHeaders = new Set(['host', 'content-length'])
 const maxStartBackoffMs = 30_000
 
 export async function startFunctionHost(options: FunctionHostOptions): Promise<FunctionHost> {
@@ -231,10 +220,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
   }
 
   function respondProblem(pending: PendingRequest, status: number, title: string, detail: string): void {
-    if (!pending.res.headersSent && !pending.res.destroyed) {
-      pending.res.writeHead(status, { 'content-type': 'application/problem+json' })
-      pending.res.end(JSON.stringify({ type: 'about:blank', title, status, detail }))
-    } else if (!pending.res.writableEnded) pending.res.destroy()
+    writeProblem(pending.res, status, title, detail)
     finish(pending)
   }
 
@@ -418,15 +404,14 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
 
   const server = createServer((req, res) => {
     if (stopping) {
-      res.writeHead(503, { 'content-type': 'application/problem+json' })
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503 }))
+      writeProblem(res, 503, 'Service Unavailable', 'the function host is stopping')
       return
     }
     void readBody(req, defaults.bodyLimitBytes).then(
       (body) => {
         if (body === null) {
-          res.writeHead(413, { 'content-type': 'application/problem+json', connection: 'close' })
-          res.end(JSON.stringify({ type: 'about:blank', title: 'Content Too Large', status: 413 }))
+          res.setHeader('connection', 'close')
+          writeProblem(res, 413, 'Content Too Large', `the body exceeds ${defaults.bodyLimitBytes} bytes`)
           return
         }
         const pending: PendingRequest = {
@@ -514,34 +499,4 @@ function inheritedBasics(): Record<string, string> {
     if (value !== undefined) basics[name] = value
   }
   return basics
-}
-
-function forwardedHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const forwarded: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !hopByHop.has(name) && !recomputedRequestHeaders.has(name))
-      forwarded[name] = value
-  }
-  return forwarded
-}
-
-function responseHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !hopByHop.has(name.toLowerCase())) out[name] = value
-  }
-  return out
-}
-
-async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > limitBytes) return null
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
 }
