@@ -1,6 +1,9 @@
 // function-kit: what every taskflow Knative Function needs. Functions import it as `#kit`; it is
 // bundled into functions/<name>/vendor/function-kit.js by scripts/vendor-functions.ts so each
 // function folder builds alone (`kn func deploy` sends only that folder to the builder).
+
+// Functions that emit (reminders) build their events with the contract's own factory.
+export { type CreateEventInput, createEvent } from '../../events/src/index.ts'
 export {
   type AuthFailure,
   type AuthResult,

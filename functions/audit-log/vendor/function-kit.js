@@ -33,8 +33,556 @@ async function authenticate(headers, verify) {
   return verify(match[1]);
 }
 
-// function-kit/src/config.ts
+// events/src/codec-error.ts
+var CodecError = class extends Error {
+  code;
+  field;
+  constructor(code, message, field) {
+    super(message);
+    this.name = "CodecError";
+    this.code = code;
+    if (field !== void 0) this.field = field;
+  }
+};
+
+// events/src/create-event.ts
+import { v7 as uuidv7 } from "uuid";
+
+// events/src/event-data-schemas.ts
 import { z } from "zod";
+
+// events/src/event-types.ts
+var EventTypes = {
+  TaskCreated: "dev.taskflow.task.created",
+  TaskUpdated: "dev.taskflow.task.updated",
+  TaskCompleted: "dev.taskflow.task.completed",
+  TaskDeleted: "dev.taskflow.task.deleted",
+  ReminderDue: "dev.taskflow.reminder.due",
+  NotificationSent: "dev.taskflow.notification.sent"
+};
+var eventTypeList = Object.values(EventTypes);
+var eventTypeSet = new Set(eventTypeList);
+function isEventType(type) {
+  return typeof type === "string" && eventTypeSet.has(type);
+}
+var dataSchemaMajorVersions = {
+  "dev.taskflow.task.created": 1,
+  "dev.taskflow.task.updated": 1,
+  "dev.taskflow.task.completed": 1,
+  "dev.taskflow.task.deleted": 1,
+  "dev.taskflow.reminder.due": 1,
+  "dev.taskflow.notification.sent": 1
+};
+var dataSchemaBaseUri = "https://schemas.taskflow.dev/events";
+function dataSchemaUri(type) {
+  return `${dataSchemaBaseUri}/${type}/v${dataSchemaMajorVersions[type]}.json`;
+}
+
+// events/src/event-data-schemas.ts
+var isoDateTime = z.iso.datetime({ offset: true });
+var taskStatusSchema = z.enum(["open", "in_progress", "done"]);
+var taskPrioritySchema = z.enum(["low", "normal", "high", "urgent"]);
+var taskSnapshotSchema = z.object({
+  id: z.uuid(),
+  title: z.string().min(1),
+  description: z.string().nullable(),
+  status: taskStatusSchema,
+  priority: taskPrioritySchema,
+  dueAt: isoDateTime.nullable(),
+  remindAt: isoDateTime.nullable(),
+  assignee: z.string().min(1).nullable(),
+  watchers: z.array(z.string().min(1)),
+  tags: z.array(z.string().min(1)),
+  createdBy: z.string().min(1),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  version: z.int().min(1)
+});
+var changeableTaskFields = [
+  "title",
+  "description",
+  "status",
+  "priority",
+  "dueAt",
+  "remindAt",
+  "assignee",
+  "watchers",
+  "tags"
+];
+var taskFieldValueSchema = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
+var taskChangesSchema = z.partialRecord(
+  z.enum(changeableTaskFields),
+  z.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
+).refine((changes) => Object.keys(changes).length > 0, { message: "at least one change is required" });
+var taskCreatedDataSchema = z.object({ task: taskSnapshotSchema });
+var taskUpdatedDataSchema = z.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
+var taskCompletedDataSchema = z.object({
+  task: taskSnapshotSchema.extend({ status: z.literal("done") }),
+  completedAt: isoDateTime
+});
+var taskDeletedDataSchema = z.object({ task: taskSnapshotSchema });
+var reminderDueDataSchema = z.object({
+  taskId: z.uuid(),
+  title: z.string().min(1),
+  remindAt: isoDateTime,
+  dueAt: isoDateTime.nullable(),
+  assignee: z.string().min(1).nullable(),
+  watchers: z.array(z.string().min(1)),
+  createdBy: z.string().min(1)
+});
+var notificationChannelSchema = z.enum(["in_app", "webhook", "email"]);
+var notificationSentDataSchema = z.object({
+  notificationId: z.string().min(1),
+  recipient: z.string().min(1),
+  channel: notificationChannelSchema,
+  taskId: z.uuid(),
+  /** The `id` of the event that caused this notification (a task or reminder event). */
+  causeEventId: z.string().min(1)
+});
+var eventDataSchemas = {
+  [EventTypes.TaskCreated]: taskCreatedDataSchema,
+  [EventTypes.TaskUpdated]: taskUpdatedDataSchema,
+  [EventTypes.TaskCompleted]: taskCompletedDataSchema,
+  [EventTypes.TaskDeleted]: taskDeletedDataSchema,
+  [EventTypes.ReminderDue]: reminderDueDataSchema,
+  [EventTypes.NotificationSent]: notificationSentDataSchema
+};
+
+// events/src/trace-context.ts
+import {
+  context,
+  isSpanContextValid,
+  TraceFlags,
+  trace
+} from "@opentelemetry/api";
+var traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+var W3CTraceContextPropagator = class {
+  inject(ctx, carrier, setter) {
+    const spanContext = trace.getSpanContext(ctx);
+    if (!spanContext || !isSpanContextValid(spanContext)) return;
+    const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, "0");
+    setter.set(carrier, "traceparent", `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
+    const state = spanContext.traceState?.serialize();
+    if (state) setter.set(carrier, "tracestate", state);
+  }
+  extract(ctx, carrier, getter) {
+    const header = getter.get(carrier, "traceparent");
+    const traceparent = Array.isArray(header) ? header[0] : header;
+    const match = traceparent ? traceparentPattern.exec(traceparent) : null;
+    if (!match) return ctx;
+    const spanContext = {
+      traceId: match[1],
+      spanId: match[2],
+      traceFlags: Number.parseInt(match[3], 16),
+      isRemote: true
+    };
+    if (!isSpanContextValid(spanContext)) return ctx;
+    return trace.setSpanContext(ctx, spanContext);
+  }
+  fields() {
+    return ["traceparent", "tracestate"];
+  }
+};
+var propagator = new W3CTraceContextPropagator();
+var recordSetter = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  }
+};
+function activeTraceContext() {
+  const carrier = {};
+  propagator.inject(context.active(), carrier, recordSetter);
+  return carrier;
+}
+
+// events/src/create-event.ts
+var EventDataError = class extends Error {
+  field;
+  issues;
+  constructor(field, message, issues = []) {
+    super(`${field}: ${message}`);
+    this.name = "EventDataError";
+    this.field = field;
+    this.issues = issues;
+  }
+};
+function issuePath(prefix, issue) {
+  return [prefix, ...issue.path.map(String)].join(".");
+}
+function taskIdOf(data) {
+  const value = data;
+  const id = value.task?.id ?? value.taskId;
+  return typeof id === "string" ? id : void 0;
+}
+function createEvent(input) {
+  if (!isEventType(input.type))
+    throw new EventDataError("type", `${String(input.type)} is not a taskflow event type`);
+  if (typeof input.source !== "string" || input.source === "")
+    throw new EventDataError("source", "must be a non-empty URI-reference");
+  const parsed = eventDataSchemas[input.type].safeParse(input.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EventDataError(issuePath("data", issue), issue.message, parsed.error.issues);
+  }
+  const time = input.time === void 0 ? /* @__PURE__ */ new Date() : new Date(input.time);
+  if (Number.isNaN(time.getTime())) throw new EventDataError("time", "is not a valid date");
+  const subject = input.subject ?? taskIdOf(parsed.data);
+  const partitionkey = input.partitionKey ?? subject;
+  const event = {
+    specversion: "1.0",
+    id: input.id ?? uuidv7(),
+    source: input.source,
+    type: input.type,
+    time: time.toISOString(),
+    datacontenttype: "application/json",
+    dataschema: dataSchemaUri(input.type),
+    data: parsed.data
+  };
+  if (subject !== void 0) event.subject = subject;
+  if (partitionkey !== void 0) event.partitionkey = partitionkey;
+  if (input.correlationId !== void 0) event.correlationid = input.correlationId;
+  if (input.causationId !== void 0) event.causationid = input.causationId;
+  if (input.actor !== void 0) event.actor = input.actor;
+  const trace2 = activeTraceContext();
+  if (trace2.traceparent !== void 0) event.traceparent = trace2.traceparent;
+  if (trace2.tracestate !== void 0) event.tracestate = trace2.tracestate;
+  return event;
+}
+
+// events/src/result.ts
+function ok(value) {
+  return { ok: true, value };
+}
+function err(error) {
+  return { ok: false, error };
+}
+
+// events/src/cloudevent-attributes.ts
+var attributeNamePattern = /^[a-z0-9]+$/;
+var timestampPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
+var requiredAttributes = ["specversion", "id", "source", "type"];
+var strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function decodeUtf8(bytes, field) {
+  if (bytes.length <= 256 && isAscii(bytes)) {
+    return ok(Buffer.isBuffer(bytes) ? bytes.toString("latin1") : String.fromCharCode(...bytes));
+  }
+  try {
+    return ok(strictUtf8.decode(bytes));
+  } catch {
+    return err(new CodecError("invalid-utf8", `${field} is not valid UTF-8`, field));
+  }
+}
+function isAscii(bytes) {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) return false;
+  return true;
+}
+function mediaTypeOf(contentType) {
+  if (contentType === void 0) return void 0;
+  const semicolon = contentType.indexOf(";");
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+function isJsonMediaType(mediaType) {
+  return mediaType === "application/json" || mediaType === "text/json" || !!mediaType?.endsWith("+json");
+}
+function isCloudEventsFormat(mediaType) {
+  return mediaType?.startsWith("application/cloudevents") === true;
+}
+var structuredJsonFormat = "application/cloudevents+json";
+function isValidAttributeName(name) {
+  return attributeNamePattern.test(name);
+}
+function dataFromBytes(bytes, contentType) {
+  if (bytes.length === 0) return void 0;
+  const mediaType = mediaTypeOf(contentType);
+  const json2 = isJsonMediaType(mediaType);
+  if (!json2 && !mediaType?.startsWith("text/"))
+    return ok(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  const text = decodeUtf8(bytes, "data");
+  if (!text.ok || !json2) return text;
+  return parseJson(text.value, "data");
+}
+function dataFromText(text, contentType) {
+  if (text.length === 0) return void 0;
+  const mediaType = mediaTypeOf(contentType);
+  if (isJsonMediaType(mediaType)) return parseJson(text, "data");
+  if (mediaType?.startsWith("text/")) return ok(text);
+  return ok(Buffer.from(text, "utf8"));
+}
+function bodyContentType(event) {
+  if (event.datacontenttype !== void 0) return event.datacontenttype;
+  if (event.data === void 0 && event.data_base64 === void 0) return void 0;
+  return event.data instanceof Uint8Array || event.data_base64 !== void 0 ? "application/octet-stream" : "application/json";
+}
+function parseJson(text, field) {
+  try {
+    return ok(JSON.parse(text));
+  } catch (cause) {
+    return err(
+      new CodecError("invalid-json", `${field} is not valid JSON: ${cause.message}`, field)
+    );
+  }
+}
+function dataToBytes(event) {
+  const { data } = event;
+  if (data === void 0) {
+    return typeof event.data_base64 === "string" ? Buffer.from(event.data_base64, "base64") : null;
+  }
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === "string" && !isJsonMediaType(mediaTypeOf(event.datacontenttype ?? "application/json"))) {
+    return Buffer.from(data, "utf8");
+  }
+  return Buffer.from(JSON.stringify(data), "utf8");
+}
+function validateAttributes(event) {
+  for (const name of requiredAttributes) {
+    const value = event[name];
+    if (value === void 0 || value === "") {
+      return new CodecError("missing-attribute", `the CloudEvent has no ${name}`, name);
+    }
+  }
+  if (event.specversion !== "1.0") {
+    return new CodecError(
+      "invalid-attribute",
+      `specversion ${event.specversion} is not supported (only 1.0)`,
+      "specversion"
+    );
+  }
+  if (event.time !== void 0 && !timestampPattern.test(event.time)) {
+    return new CodecError("invalid-attribute", "time is not an RFC 3339 timestamp", "time");
+  }
+  return void 0;
+}
+function recordFromStructured(parsed) {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return err(new CodecError("invalid-json", "a structured CloudEvent must be a JSON object", "value"));
+  }
+  const record = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name === "data") {
+      record.data = value;
+      continue;
+    }
+    if (name === "data_base64") {
+      if (typeof value !== "string") return err(invalidAttribute(name));
+      record.data = Buffer.from(value, "base64");
+      continue;
+    }
+    if (!isValidAttributeName(name)) return err(invalidAttribute(name));
+    if (value === null) continue;
+    if (typeof value === "string") record[name] = value;
+    else if (typeof value === "number" || typeof value === "boolean") record[name] = String(value);
+    else return err(invalidAttribute(name));
+  }
+  const event = record;
+  const invalid = validateAttributes(event);
+  return invalid ? err(invalid) : ok(event);
+}
+function structuredJson(event) {
+  const { data, data_base64, ...attributes } = event;
+  const body = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== void 0) body[name] = value;
+  }
+  if (data instanceof Uint8Array)
+    body.data_base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+  else if (data !== void 0) body.data = data;
+  else if (data_base64 !== void 0) body.data_base64 = data_base64;
+  return JSON.stringify(body);
+}
+function invalidAttribute(name, why = "has an invalid name or value") {
+  return new CodecError("invalid-attribute", `attribute ${name} ${why}`, name);
+}
+function attributeString(value) {
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+// events/src/http/header-values.ts
+var needsEncoding = /[^\x21\x23\x24\x26-\x7e]/;
+function percentEncodeHeaderValue(value) {
+  if (!needsEncoding.test(value)) return value;
+  let encoded = "";
+  for (const char of value) {
+    if (!needsEncoding.test(char)) {
+      encoded += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, "utf8"))
+      encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return encoded;
+}
+var hexPair = /^[0-9a-fA-F]{2}$/;
+function decodeHeaderValue(raw, attribute) {
+  let value = raw;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    value = value.slice(1, -1).replace(/\\(.)/g, "$1");
+  }
+  if (!value.includes("%")) return ok(value);
+  const bytes = [];
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code !== 37) {
+      if (code > 127) bytes.push(...Buffer.from(value[i], "utf8"));
+      else bytes.push(code);
+      continue;
+    }
+    const hex = value.slice(i + 1, i + 3);
+    if (!hexPair.test(hex)) return err(invalidAttribute(attribute, "has a malformed percent-encoding"));
+    bytes.push(Number.parseInt(hex, 16));
+    i += 2;
+  }
+  return decodeUtf8(Uint8Array.from(bytes), `header ce-${attribute}`);
+}
+
+// events/src/http/http-codec.ts
+var ceHeaderPrefix = "ce-";
+function encode(encodable, opts) {
+  const event = encodable;
+  if (opts?.mode === "structured") {
+    return { headers: { "content-type": structuredJsonFormat }, body: structuredJson(event) };
+  }
+  const headers = {};
+  for (const name in event) {
+    const value = event[name];
+    if (value === void 0 || name === "data" || name === "data_base64" || name === "datacontenttype")
+      continue;
+    headers[ceHeaderPrefix + name] = percentEncodeHeaderValue(attributeString(value));
+  }
+  const contentType = bodyContentType(event);
+  if (contentType !== void 0) headers["content-type"] = contentType;
+  const bytes = dataToBytes(event);
+  if (bytes === null) return { headers, body: "" };
+  const mediaType = mediaTypeOf(contentType);
+  const text = isJsonMediaType(mediaType) || !!mediaType?.startsWith("text/");
+  return { headers, body: text ? bytes.toString("utf8") : bytes };
+}
+function headerOf(value) {
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+function decode(msg) {
+  let contentType;
+  let event;
+  for (const name in msg.headers) {
+    const raw = headerOf(msg.headers[name]);
+    if (raw === void 0) continue;
+    const lower = name.toLowerCase();
+    if (lower === "content-type") {
+      contentType = raw;
+      continue;
+    }
+    if (!lower.startsWith(ceHeaderPrefix)) continue;
+    const attribute = lower.slice(ceHeaderPrefix.length);
+    if (!isValidAttributeName(attribute) || attribute === "data") return err(invalidAttribute(attribute));
+    const value = decodeHeaderValue(raw, attribute);
+    if (!value.ok) return value;
+    event ??= {};
+    event[attribute] = value.value;
+  }
+  if (isCloudEventsFormat(mediaTypeOf(contentType))) return decodeStructured(msg.body, contentType);
+  if (event?.specversion === void 0) {
+    return err(new CodecError("not-cloudevent", "the message has no CloudEvent headers", "headers"));
+  }
+  const binary = event;
+  if (contentType !== void 0) binary.datacontenttype = contentType;
+  const invalid = validateAttributes(binary);
+  if (invalid) return err(invalid);
+  if (msg.body !== void 0) {
+    const data = typeof msg.body === "string" ? dataFromText(msg.body, contentType) : dataFromBytes(msg.body, contentType);
+    if (data && !data.ok) return data;
+    if (data) binary.data = data.value;
+  }
+  return ok(binary);
+}
+function decodeStructured(body, contentType) {
+  if (mediaTypeOf(contentType) !== structuredJsonFormat) {
+    return err(
+      new CodecError("unsupported-format", `event format ${contentType} is not supported`, "content-type")
+    );
+  }
+  if (body === void 0 || body.length === 0) {
+    return err(new CodecError("invalid-json", "a structured message needs a body", "body"));
+  }
+  const text = typeof body === "string" ? ok(body) : decodeUtf8(body, "body");
+  if (!text.ok) return text;
+  const parsed = parseJson(text.value, "body");
+  return parsed.ok ? recordFromStructured(parsed.value) : parsed;
+}
+function isEvent(msg) {
+  return decode(msg).ok;
+}
+var httpCodec = { encode, decode, isEvent };
+
+// events/src/kafka/kafka-codec.ts
+var defaultMaxValueBytes = 1024 * 1024;
+var emptyValue = Buffer.alloc(0);
+
+// events/src/parse-event.ts
+var optionalStringAttributes = [
+  "subject",
+  "partitionkey",
+  "correlationid",
+  "causationid",
+  "actor",
+  "traceparent",
+  "tracestate"
+];
+function parseEvent(input) {
+  const record = input;
+  const { type } = record;
+  if (!isEventType(type))
+    return err(new CodecError("unknown-type", `${String(type)} is not a taskflow event type`, "type"));
+  const time = record.time instanceof Date ? record.time.toISOString() : record.time;
+  const attributes = time === record.time ? record : { ...record, time };
+  const invalid = validateAttributes(attributes);
+  if (invalid) return err(invalid);
+  if (time === void 0)
+    return err(new CodecError("missing-attribute", "the CloudEvent has no time", "time"));
+  const contentType = record.datacontenttype;
+  if (contentType !== void 0 && !isJsonMediaType(mediaTypeOf(contentType))) {
+    return err(
+      new CodecError("invalid-attribute", `datacontenttype ${contentType} is not JSON`, "datacontenttype")
+    );
+  }
+  const expectedSchema = dataSchemaUri(type);
+  if (record.dataschema !== void 0 && record.dataschema !== expectedSchema) {
+    return err(
+      new CodecError(
+        "schema-mismatch",
+        `dataschema ${record.dataschema} is not ${expectedSchema}`,
+        "dataschema"
+      )
+    );
+  }
+  const parsed = eventDataSchemas[type].safeParse(record.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issuePath("data", issue);
+    return err(new CodecError("schema-mismatch", `${field}: ${issue.message}`, field));
+  }
+  const event = {
+    specversion: "1.0",
+    id: record.id,
+    source: record.source,
+    type,
+    time,
+    datacontenttype: "application/json",
+    dataschema: expectedSchema,
+    data: parsed.data
+  };
+  for (const name of optionalStringAttributes) {
+    const value = record[name];
+    if (value === void 0 || value === null) continue;
+    if (typeof value !== "string") {
+      return err(new CodecError("invalid-attribute", `attribute ${name} must be a string`, name));
+    }
+    event[name] = value;
+  }
+  return ok(event);
+}
+
+// function-kit/src/config.ts
+import { z as z2 } from "zod";
 var ConfigError = class extends Error {
   name = "ConfigError";
   issues;
@@ -54,17 +602,17 @@ function readConfig(schema, env) {
   );
 }
 var unsetWhenEmpty = (value) => value === "" ? void 0 : value;
-var optionalUrl = z.preprocess(unsetWhenEmpty, z.url().optional());
+var optionalUrl = z2.preprocess(unsetWhenEmpty, z2.url().optional());
 function positiveInt(defaultValue) {
-  return z.preprocess(unsetWhenEmpty, z.coerce.number().int().positive().default(defaultValue));
+  return z2.preprocess(unsetWhenEmpty, z2.coerce.number().int().positive().default(defaultValue));
 }
-var logLevel = z.preprocess(
+var logLevel = z2.preprocess(
   unsetWhenEmpty,
-  z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+  z2.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
 );
-var authMode = z.preprocess(
+var authMode = z2.preprocess(
   unsetWhenEmpty,
-  z.enum(["development", "production"]).default("development")
+  z2.enum(["development", "production"]).default("development")
 );
 
 // db/src/embedded-server.ts
@@ -460,495 +1008,6 @@ function assertIdentifier(schema) {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name "${schema}"`);
 }
 
-// events/src/codec-error.ts
-var CodecError = class extends Error {
-  code;
-  field;
-  constructor(code, message, field) {
-    super(message);
-    this.name = "CodecError";
-    this.code = code;
-    if (field !== void 0) this.field = field;
-  }
-};
-
-// events/src/create-event.ts
-import { v7 as uuidv7 } from "uuid";
-
-// events/src/event-data-schemas.ts
-import { z as z2 } from "zod";
-
-// events/src/event-types.ts
-var EventTypes = {
-  TaskCreated: "dev.taskflow.task.created",
-  TaskUpdated: "dev.taskflow.task.updated",
-  TaskCompleted: "dev.taskflow.task.completed",
-  TaskDeleted: "dev.taskflow.task.deleted",
-  ReminderDue: "dev.taskflow.reminder.due",
-  NotificationSent: "dev.taskflow.notification.sent"
-};
-var eventTypeList = Object.values(EventTypes);
-var eventTypeSet = new Set(eventTypeList);
-function isEventType(type) {
-  return typeof type === "string" && eventTypeSet.has(type);
-}
-var dataSchemaMajorVersions = {
-  "dev.taskflow.task.created": 1,
-  "dev.taskflow.task.updated": 1,
-  "dev.taskflow.task.completed": 1,
-  "dev.taskflow.task.deleted": 1,
-  "dev.taskflow.reminder.due": 1,
-  "dev.taskflow.notification.sent": 1
-};
-var dataSchemaBaseUri = "https://schemas.taskflow.dev/events";
-function dataSchemaUri(type) {
-  return `${dataSchemaBaseUri}/${type}/v${dataSchemaMajorVersions[type]}.json`;
-}
-
-// events/src/event-data-schemas.ts
-var isoDateTime = z2.iso.datetime({ offset: true });
-var taskStatusSchema = z2.enum(["open", "in_progress", "done"]);
-var taskPrioritySchema = z2.enum(["low", "normal", "high", "urgent"]);
-var taskSnapshotSchema = z2.object({
-  id: z2.uuid(),
-  title: z2.string().min(1),
-  description: z2.string().nullable(),
-  status: taskStatusSchema,
-  priority: taskPrioritySchema,
-  dueAt: isoDateTime.nullable(),
-  remindAt: isoDateTime.nullable(),
-  assignee: z2.string().min(1).nullable(),
-  watchers: z2.array(z2.string().min(1)),
-  tags: z2.array(z2.string().min(1)),
-  createdBy: z2.string().min(1),
-  createdAt: isoDateTime,
-  updatedAt: isoDateTime,
-  version: z2.int().min(1)
-});
-var changeableTaskFields = [
-  "title",
-  "description",
-  "status",
-  "priority",
-  "dueAt",
-  "remindAt",
-  "assignee",
-  "watchers",
-  "tags"
-];
-var taskFieldValueSchema = z2.union([z2.string(), z2.number(), z2.array(z2.string()), z2.null()]);
-var taskChangesSchema = z2.partialRecord(
-  z2.enum(changeableTaskFields),
-  z2.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
-).refine((changes) => Object.keys(changes).length > 0, { message: "at least one change is required" });
-var taskCreatedDataSchema = z2.object({ task: taskSnapshotSchema });
-var taskUpdatedDataSchema = z2.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
-var taskCompletedDataSchema = z2.object({
-  task: taskSnapshotSchema.extend({ status: z2.literal("done") }),
-  completedAt: isoDateTime
-});
-var taskDeletedDataSchema = z2.object({ task: taskSnapshotSchema });
-var reminderDueDataSchema = z2.object({
-  taskId: z2.uuid(),
-  title: z2.string().min(1),
-  remindAt: isoDateTime,
-  dueAt: isoDateTime.nullable(),
-  assignee: z2.string().min(1).nullable(),
-  watchers: z2.array(z2.string().min(1)),
-  createdBy: z2.string().min(1)
-});
-var notificationChannelSchema = z2.enum(["in_app", "webhook", "email"]);
-var notificationSentDataSchema = z2.object({
-  notificationId: z2.string().min(1),
-  recipient: z2.string().min(1),
-  channel: notificationChannelSchema,
-  taskId: z2.uuid(),
-  /** The `id` of the event that caused this notification (a task or reminder event). */
-  causeEventId: z2.string().min(1)
-});
-var eventDataSchemas = {
-  [EventTypes.TaskCreated]: taskCreatedDataSchema,
-  [EventTypes.TaskUpdated]: taskUpdatedDataSchema,
-  [EventTypes.TaskCompleted]: taskCompletedDataSchema,
-  [EventTypes.TaskDeleted]: taskDeletedDataSchema,
-  [EventTypes.ReminderDue]: reminderDueDataSchema,
-  [EventTypes.NotificationSent]: notificationSentDataSchema
-};
-
-// events/src/trace-context.ts
-import {
-  context,
-  isSpanContextValid,
-  TraceFlags,
-  trace
-} from "@opentelemetry/api";
-var traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-var W3CTraceContextPropagator = class {
-  inject(ctx, carrier, setter) {
-    const spanContext = trace.getSpanContext(ctx);
-    if (!spanContext || !isSpanContextValid(spanContext)) return;
-    const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, "0");
-    setter.set(carrier, "traceparent", `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
-    const state = spanContext.traceState?.serialize();
-    if (state) setter.set(carrier, "tracestate", state);
-  }
-  extract(ctx, carrier, getter) {
-    const header = getter.get(carrier, "traceparent");
-    const traceparent = Array.isArray(header) ? header[0] : header;
-    const match = traceparent ? traceparentPattern.exec(traceparent) : null;
-    if (!match) return ctx;
-    const spanContext = {
-      traceId: match[1],
-      spanId: match[2],
-      traceFlags: Number.parseInt(match[3], 16),
-      isRemote: true
-    };
-    if (!isSpanContextValid(spanContext)) return ctx;
-    return trace.setSpanContext(ctx, spanContext);
-  }
-  fields() {
-    return ["traceparent", "tracestate"];
-  }
-};
-var propagator = new W3CTraceContextPropagator();
-
-// events/src/create-event.ts
-function issuePath(prefix, issue) {
-  return [prefix, ...issue.path.map(String)].join(".");
-}
-
-// events/src/result.ts
-function ok(value) {
-  return { ok: true, value };
-}
-function err(error) {
-  return { ok: false, error };
-}
-
-// events/src/cloudevent-attributes.ts
-var attributeNamePattern = /^[a-z0-9]+$/;
-var timestampPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
-var requiredAttributes = ["specversion", "id", "source", "type"];
-var strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-function decodeUtf8(bytes, field) {
-  if (bytes.length <= 256 && isAscii(bytes)) {
-    return ok(Buffer.isBuffer(bytes) ? bytes.toString("latin1") : String.fromCharCode(...bytes));
-  }
-  try {
-    return ok(strictUtf8.decode(bytes));
-  } catch {
-    return err(new CodecError("invalid-utf8", `${field} is not valid UTF-8`, field));
-  }
-}
-function isAscii(bytes) {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) return false;
-  return true;
-}
-function mediaTypeOf(contentType) {
-  if (contentType === void 0) return void 0;
-  const semicolon = contentType.indexOf(";");
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-}
-function isJsonMediaType(mediaType) {
-  return mediaType === "application/json" || mediaType === "text/json" || !!mediaType?.endsWith("+json");
-}
-function isCloudEventsFormat(mediaType) {
-  return mediaType?.startsWith("application/cloudevents") === true;
-}
-var structuredJsonFormat = "application/cloudevents+json";
-function isValidAttributeName(name) {
-  return attributeNamePattern.test(name);
-}
-function dataFromBytes(bytes, contentType) {
-  if (bytes.length === 0) return void 0;
-  const mediaType = mediaTypeOf(contentType);
-  const json2 = isJsonMediaType(mediaType);
-  if (!json2 && !mediaType?.startsWith("text/"))
-    return ok(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-  const text = decodeUtf8(bytes, "data");
-  if (!text.ok || !json2) return text;
-  return parseJson(text.value, "data");
-}
-function dataFromText(text, contentType) {
-  if (text.length === 0) return void 0;
-  const mediaType = mediaTypeOf(contentType);
-  if (isJsonMediaType(mediaType)) return parseJson(text, "data");
-  if (mediaType?.startsWith("text/")) return ok(text);
-  return ok(Buffer.from(text, "utf8"));
-}
-function bodyContentType(event) {
-  if (event.datacontenttype !== void 0) return event.datacontenttype;
-  if (event.data === void 0 && event.data_base64 === void 0) return void 0;
-  return event.data instanceof Uint8Array || event.data_base64 !== void 0 ? "application/octet-stream" : "application/json";
-}
-function parseJson(text, field) {
-  try {
-    return ok(JSON.parse(text));
-  } catch (cause) {
-    return err(
-      new CodecError("invalid-json", `${field} is not valid JSON: ${cause.message}`, field)
-    );
-  }
-}
-function dataToBytes(event) {
-  const { data } = event;
-  if (data === void 0) {
-    return typeof event.data_base64 === "string" ? Buffer.from(event.data_base64, "base64") : null;
-  }
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof data === "string" && !isJsonMediaType(mediaTypeOf(event.datacontenttype ?? "application/json"))) {
-    return Buffer.from(data, "utf8");
-  }
-  return Buffer.from(JSON.stringify(data), "utf8");
-}
-function validateAttributes(event) {
-  for (const name of requiredAttributes) {
-    const value = event[name];
-    if (value === void 0 || value === "") {
-      return new CodecError("missing-attribute", `the CloudEvent has no ${name}`, name);
-    }
-  }
-  if (event.specversion !== "1.0") {
-    return new CodecError(
-      "invalid-attribute",
-      `specversion ${event.specversion} is not supported (only 1.0)`,
-      "specversion"
-    );
-  }
-  if (event.time !== void 0 && !timestampPattern.test(event.time)) {
-    return new CodecError("invalid-attribute", "time is not an RFC 3339 timestamp", "time");
-  }
-  return void 0;
-}
-function recordFromStructured(parsed) {
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return err(new CodecError("invalid-json", "a structured CloudEvent must be a JSON object", "value"));
-  }
-  const record = {};
-  for (const [name, value] of Object.entries(parsed)) {
-    if (name === "data") {
-      record.data = value;
-      continue;
-    }
-    if (name === "data_base64") {
-      if (typeof value !== "string") return err(invalidAttribute(name));
-      record.data = Buffer.from(value, "base64");
-      continue;
-    }
-    if (!isValidAttributeName(name)) return err(invalidAttribute(name));
-    if (value === null) continue;
-    if (typeof value === "string") record[name] = value;
-    else if (typeof value === "number" || typeof value === "boolean") record[name] = String(value);
-    else return err(invalidAttribute(name));
-  }
-  const event = record;
-  const invalid = validateAttributes(event);
-  return invalid ? err(invalid) : ok(event);
-}
-function structuredJson(event) {
-  const { data, data_base64, ...attributes } = event;
-  const body = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value !== void 0) body[name] = value;
-  }
-  if (data instanceof Uint8Array)
-    body.data_base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
-  else if (data !== void 0) body.data = data;
-  else if (data_base64 !== void 0) body.data_base64 = data_base64;
-  return JSON.stringify(body);
-}
-function invalidAttribute(name, why = "has an invalid name or value") {
-  return new CodecError("invalid-attribute", `attribute ${name} ${why}`, name);
-}
-function attributeString(value) {
-  if (value instanceof Date) return value.toISOString();
-  return String(value);
-}
-
-// events/src/http/header-values.ts
-var needsEncoding = /[^\x21\x23\x24\x26-\x7e]/;
-function percentEncodeHeaderValue(value) {
-  if (!needsEncoding.test(value)) return value;
-  let encoded = "";
-  for (const char of value) {
-    if (!needsEncoding.test(char)) {
-      encoded += char;
-      continue;
-    }
-    for (const byte of Buffer.from(char, "utf8"))
-      encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return encoded;
-}
-var hexPair = /^[0-9a-fA-F]{2}$/;
-function decodeHeaderValue(raw, attribute) {
-  let value = raw;
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
-    value = value.slice(1, -1).replace(/\\(.)/g, "$1");
-  }
-  if (!value.includes("%")) return ok(value);
-  const bytes = [];
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code !== 37) {
-      if (code > 127) bytes.push(...Buffer.from(value[i], "utf8"));
-      else bytes.push(code);
-      continue;
-    }
-    const hex = value.slice(i + 1, i + 3);
-    if (!hexPair.test(hex)) return err(invalidAttribute(attribute, "has a malformed percent-encoding"));
-    bytes.push(Number.parseInt(hex, 16));
-    i += 2;
-  }
-  return decodeUtf8(Uint8Array.from(bytes), `header ce-${attribute}`);
-}
-
-// events/src/http/http-codec.ts
-var ceHeaderPrefix = "ce-";
-function encode(encodable, opts) {
-  const event = encodable;
-  if (opts?.mode === "structured") {
-    return { headers: { "content-type": structuredJsonFormat }, body: structuredJson(event) };
-  }
-  const headers = {};
-  for (const name in event) {
-    const value = event[name];
-    if (value === void 0 || name === "data" || name === "data_base64" || name === "datacontenttype")
-      continue;
-    headers[ceHeaderPrefix + name] = percentEncodeHeaderValue(attributeString(value));
-  }
-  const contentType = bodyContentType(event);
-  if (contentType !== void 0) headers["content-type"] = contentType;
-  const bytes = dataToBytes(event);
-  if (bytes === null) return { headers, body: "" };
-  const mediaType = mediaTypeOf(contentType);
-  const text = isJsonMediaType(mediaType) || !!mediaType?.startsWith("text/");
-  return { headers, body: text ? bytes.toString("utf8") : bytes };
-}
-function headerOf(value) {
-  return Array.isArray(value) ? value[value.length - 1] : value;
-}
-function decode(msg) {
-  let contentType;
-  let event;
-  for (const name in msg.headers) {
-    const raw = headerOf(msg.headers[name]);
-    if (raw === void 0) continue;
-    const lower = name.toLowerCase();
-    if (lower === "content-type") {
-      contentType = raw;
-      continue;
-    }
-    if (!lower.startsWith(ceHeaderPrefix)) continue;
-    const attribute = lower.slice(ceHeaderPrefix.length);
-    if (!isValidAttributeName(attribute) || attribute === "data") return err(invalidAttribute(attribute));
-    const value = decodeHeaderValue(raw, attribute);
-    if (!value.ok) return value;
-    event ??= {};
-    event[attribute] = value.value;
-  }
-  if (isCloudEventsFormat(mediaTypeOf(contentType))) return decodeStructured(msg.body, contentType);
-  if (event?.specversion === void 0) {
-    return err(new CodecError("not-cloudevent", "the message has no CloudEvent headers", "headers"));
-  }
-  const binary = event;
-  if (contentType !== void 0) binary.datacontenttype = contentType;
-  const invalid = validateAttributes(binary);
-  if (invalid) return err(invalid);
-  if (msg.body !== void 0) {
-    const data = typeof msg.body === "string" ? dataFromText(msg.body, contentType) : dataFromBytes(msg.body, contentType);
-    if (data && !data.ok) return data;
-    if (data) binary.data = data.value;
-  }
-  return ok(binary);
-}
-function decodeStructured(body, contentType) {
-  if (mediaTypeOf(contentType) !== structuredJsonFormat) {
-    return err(
-      new CodecError("unsupported-format", `event format ${contentType} is not supported`, "content-type")
-    );
-  }
-  if (body === void 0 || body.length === 0) {
-    return err(new CodecError("invalid-json", "a structured message needs a body", "body"));
-  }
-  const text = typeof body === "string" ? ok(body) : decodeUtf8(body, "body");
-  if (!text.ok) return text;
-  const parsed = parseJson(text.value, "body");
-  return parsed.ok ? recordFromStructured(parsed.value) : parsed;
-}
-function isEvent(msg) {
-  return decode(msg).ok;
-}
-var httpCodec = { encode, decode, isEvent };
-
-// events/src/kafka/kafka-codec.ts
-var defaultMaxValueBytes = 1024 * 1024;
-var emptyValue = Buffer.alloc(0);
-
-// events/src/parse-event.ts
-var optionalStringAttributes = [
-  "subject",
-  "partitionkey",
-  "correlationid",
-  "causationid",
-  "actor",
-  "traceparent",
-  "tracestate"
-];
-function parseEvent(input) {
-  const record = input;
-  const { type } = record;
-  if (!isEventType(type))
-    return err(new CodecError("unknown-type", `${String(type)} is not a taskflow event type`, "type"));
-  const time = record.time instanceof Date ? record.time.toISOString() : record.time;
-  const attributes = time === record.time ? record : { ...record, time };
-  const invalid = validateAttributes(attributes);
-  if (invalid) return err(invalid);
-  if (time === void 0)
-    return err(new CodecError("missing-attribute", "the CloudEvent has no time", "time"));
-  const contentType = record.datacontenttype;
-  if (contentType !== void 0 && !isJsonMediaType(mediaTypeOf(contentType))) {
-    return err(
-      new CodecError("invalid-attribute", `datacontenttype ${contentType} is not JSON`, "datacontenttype")
-    );
-  }
-  const expectedSchema = dataSchemaUri(type);
-  if (record.dataschema !== void 0 && record.dataschema !== expectedSchema) {
-    return err(
-      new CodecError(
-        "schema-mismatch",
-        `dataschema ${record.dataschema} is not ${expectedSchema}`,
-        "dataschema"
-      )
-    );
-  }
-  const parsed = eventDataSchemas[type].safeParse(record.data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issuePath("data", issue);
-    return err(new CodecError("schema-mismatch", `${field}: ${issue.message}`, field));
-  }
-  const event = {
-    specversion: "1.0",
-    id: record.id,
-    source: record.source,
-    type,
-    time,
-    datacontenttype: "application/json",
-    dataschema: expectedSchema,
-    data: parsed.data
-  };
-  for (const name of optionalStringAttributes) {
-    const value = record[name];
-    if (value === void 0 || value === null) continue;
-    if (typeof value !== "string") {
-      return err(new CodecError("invalid-attribute", `attribute ${name} must be a string`, name));
-    }
-    event[name] = value;
-  }
-  return ok(event);
-}
-
 // function-kit/src/outcome.ts
 function done(body) {
   return body === void 0 ? { kind: "done", status: 204 } : { kind: "done", status: 200, body };
@@ -1103,6 +1162,7 @@ export {
   EventTypes,
   authMode,
   authenticate,
+  createEvent,
   createFunctionLogger,
   createSinkEmitter,
   decodeTaskflowEvent,
