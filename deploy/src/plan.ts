@@ -76,6 +76,10 @@ export class PlanError extends Error {
 
 export const registryPlaceholder = '<registry: --registry or TASKFLOW_REGISTRY>'
 
+// Subsets of a kustomization are chosen with `--selector`: kubectl's resource builder filters the objects
+// it reads from files and `-k` directories by the label selector before applying or deleting them, and
+// set-based selectors (`key`, `!key`) pick by the presence of a label.
+
 /** The label every function's Service carries (kn func deploy sets it; manifests/base mirrors it). */
 const functionLabel = 'function.knative.dev/name'
 /** The label linking KafkaTopic, KafkaUser and KafkaNodePool to their Kafka (Strimzi). */
