@@ -1,0 +1,132 @@
+import type { Kysely } from 'kysely'
+import {
+  createSinkEmitter,
+  type DatabaseHandle,
+  decodeTaskflowEvent,
+  done,
+  type FunctionContext,
+  type FunctionResponse,
+  isTransientDatabaseError,
+  type Logger,
+  type Outcome,
+  openFunctionDatabase,
+  processOnce,
+  recordOf,
+  respond,
+  type SinkEmitter,
+  unavailable,
+  unprocessable,
+} from '#kit'
+import type { RemindersConfig } from './config.ts'
+import { answerReminderRead } from './reminder-http.ts'
+import { isScheduledEvent, reminderScheduleOf } from './reminder-schedule.ts'
+import type { ReminderTables } from './reminder-tables.ts'
+import { fireDueReminders, pingEventType, reminderTickSchema } from './reminder-tick.ts'
+import { applySchedule } from './schedule-store.ts'
+
+// The reminders function: opens its database at init, keeps each task's reminder from task events
+// (once per event, by the kit's inbox), fires due reminders to K_SINK on a PingSource tick, and
+// answers the debugging read. src/index.ts only wires this to faas-js-runtime.
+
+export type RemindersOptions = {
+  readonly config: RemindersConfig
+  readonly logger?: Logger
+  /** Used by tests to fix the clock that decides what is due. */
+  readonly now?: () => Date
+}
+
+export type RemindersFunction = {
+  init(): Promise<void>
+  shutdown(): Promise<void>
+  handle(context: FunctionContext, cloudevent?: object): Promise<FunctionResponse>
+}
+
+export const migrationsFolder = new URL('../migrations/', import.meta.url)
+
+export function createReminders(options: RemindersOptions): RemindersFunction {
+  const { config } = options
+  const now = options.now ?? (() => new Date())
+  const sink: SinkEmitter | undefined =
+    config.K_SINK === undefined
+      ? undefined
+      : createSinkEmitter({
+          url: config.K_SINK,
+          overrides: config.K_CE_OVERRIDES,
+          timeoutMs: config.REMINDERS_SINK_TIMEOUT_MS,
+        })
+  let database: DatabaseHandle<ReminderTables> | undefined
+
+  function tables(): Kysely<ReminderTables> {
+    if (!database) throw new Error('reminders is not initialised: init() must finish before handle()')
+    return database.db.withSchema(config.REMINDERS_SCHEMA)
+  }
+
+  async function onEvent(cloudevent: object): Promise<Outcome> {
+    const record = recordOf(cloudevent)
+    if (record.type === pingEventType) return tick(record.data)
+    const decoded = decodeTaskflowEvent(cloudevent)
+    if (!decoded.ok) return decoded.outcome
+    const event = decoded.event
+    // Reminder and notification events are not task changes: nothing to schedule.
+    if (!isScheduledEvent(event)) return done()
+    const schedule = reminderScheduleOf(event)
+    const result = await processOnce(database!.db, config.REMINDERS_SCHEMA, event, (trx) =>
+      applySchedule(trx.withSchema(config.REMINDERS_SCHEMA), schedule),
+    )
+    if (result.duplicate) return done()
+    return done({
+      taskId: schedule.taskId,
+      taskVersion: schedule.taskVersion,
+      result: result.value,
+      remindAt: schedule.remindAt?.toISOString() ?? null,
+    })
+  }
+
+  async function tick(data: unknown): Promise<Outcome> {
+    const parsed = reminderTickSchema.safeParse(data)
+    if (!parsed.success) return unprocessable('a ping to reminders must carry {"action":"tick"}')
+    if (!sink) {
+      // Refused, not acknowledged: firing would mark reminders sent that went nowhere.
+      options.logger?.error('K_SINK is not set (no SinkBinding?): refusing the tick, no reminder is fired')
+      return unavailable('K_SINK is not configured: reminders cannot be emitted')
+    }
+    const outcome = await fireDueReminders({
+      db: tables(),
+      schema: config.REMINDERS_SCHEMA,
+      sink,
+      now: now(),
+      batchSize: config.REMINDERS_BATCH_SIZE,
+      claimMs: config.REMINDERS_CLAIM_SECONDS * 1000,
+    })
+    if (outcome.kind === 'done') options.logger?.info(outcome.body ?? {}, 'reminders tick')
+    return outcome
+  }
+
+  return {
+    async init() {
+      if (!sink) {
+        options.logger?.error(
+          'K_SINK is not set: task events are scheduled, but every tick is refused with 503 until it is',
+        )
+      }
+      database = await openFunctionDatabase<ReminderTables>({
+        url: config.DATABASE_URL,
+        pgliteDataDir: config.PGLITE_DATA_DIR,
+        schema: config.REMINDERS_SCHEMA,
+        migrationsFolder,
+        applicationName: 'reminders',
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    },
+    async shutdown() {
+      await database?.close()
+      database = undefined
+    },
+    handle(context, cloudevent) {
+      if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)
+      return answerReminderRead(context, { db: tables(), now: now() }).catch((error) =>
+        respond(context, () => Promise.reject(error), isTransientDatabaseError),
+      )
+    },
+  }
+}

@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import pg from 'pg'
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest'
+import {
+  type CloudEventRecord,
+  createEvent,
+  EventTypes,
+  httpCodec,
+  type TaskflowEvent,
+  type TaskSnapshot,
+} from '../../../events/src/index.ts'
+import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
+import { reminderEventId } from '../../../functions/reminders/src/reminder-event.ts'
+import { createReminders, type RemindersFunction } from '../../../functions/reminders/src/reminders.ts'
+import { describeEachDatabase } from '../../support/postgres.ts'
+import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
+
+// handle() called directly, as faas-js-runtime would, on both database backends, emitting to a real
+// local HTTP sink that records what it accepted.
+
+// Starting PGlite (WASM, initdb) in describeEachDatabase's hook outlasts the unit project's 10 s
+// hook timeout when the two cores are busy.
+vi.setConfig({ hookTimeout: 60_000 })
+
+type RecordingSink = {
+  readonly url: string
+  /** Every event the sink answered 2xx to, in arrival order. */
+  readonly accepted: CloudEventRecord[]
+  /** The status the next requests get (2xx records the event). */
+  status: number
+  /** Milliseconds the sink waits before answering, so concurrent ticks overlap. */
+  delayMs: number
+  close(): Promise<void>
+}
+
+async function startRecordingSink(): Promise<RecordingSink> {
+  const accepted: CloudEventRecord[] = []
+  const sink = { accepted, status: 202, delayMs: 0 }
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const status = sink.status
+      setTimeout(() => {
+        const decoded = httpCodec.decode({ headers: request.headers, body: Buffer.concat(chunks) })
+        if (decoded.ok && status >= 200 && status < 300) accepted.push(decoded.value)
+        response.writeHead(decoded.ok ? status : 400).end()
+      }, sink.delayMs)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('sink has no port')
+  return Object.assign(sink, {
+    url: `http://127.0.0.1:${address.port}/`,
+    close: () => {
+      server.closeAllConnections()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  })
+}
+
+function tick(data: unknown = { action: 'tick' }) {
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: '/apis/v1/namespaces/taskflow/pingsources/reminders-tick',
+    type: 'dev.knative.sources.ping',
+    datacontenttype: 'application/json',
+    data,
+  }
+}
+
+function nextVersion(task: TaskSnapshot, changes: Partial<TaskSnapshot>): TaskSnapshot {
+  return { ...task, ...changes, version: task.version + 1 }
+}
+
+function taskUpdatedTo(previous: TaskSnapshot, task: TaskSnapshot): TaskflowEvent {
+  return createEvent({
+    type: EventTypes.TaskUpdated,
+    source: '/taskflow/api',
+    data: { task, changes: { remindAt: { previous: previous.remindAt, current: task.remindAt } } },
+    actor: 'bob',
+  })
+}
+
+function taskCompleted(task: TaskSnapshot): TaskflowEvent {
+  return createEvent({
+    type: EventTypes.TaskCompleted,
+    source: '/taskflow/api',
+    data: { task: { ...task, status: 'done' }, completedAt: task.updatedAt },
+  })
+}
+
+function taskDeleted(task: TaskSnapshot): TaskflowEvent {
+  return createEvent({ type: EventTypes.TaskDeleted, source: '/taskflow/api', data: { task } })
+}
+
+await describeEachDatabase('reminders handle()', (backend) => {
+  let sink: RecordingSink
+  let reminders: RemindersFunction
+  let admin: pg.Client
+  // The clock that decides what is due; each test moves it forward, past everything it schedules.
+  let now = new Date('2026-09-01T12:00:00.000Z')
+
+  function create(env: Record<string, string> = {}): RemindersFunction {
+    return createReminders({
+      config: readRemindersConfig({ DATABASE_URL: backend.url, K_SINK: sink.url, ...env }),
+      now: () => now,
+    })
+  }
+
+  beforeAll(async () => {
+    sink = await startRecordingSink()
+    reminders = create({ REMINDERS_BATCH_SIZE: '3' })
+    await reminders.init()
+    admin = new pg.Client({ connectionString: backend.url })
+    await admin.connect()
+  }, 60_000)
+  afterAll(async () => {
+    await admin?.end()
+    await reminders?.shutdown()
+    await sink?.close()
+  })
+  beforeEach(() => {
+    now = new Date(now.getTime() + 24 * 60 * 60 * 1000)
+    sink.status = 202
+    sink.delayMs = 0
+  })
+
+  /** A time `minutes` from the test's clock (negative: in the past). */
+  function at(minutes: number): string {
+    return new Date(now.getTime() + minutes * 60_000).toISOString()
+  }
+  function emittedFor(taskId: string): CloudEventRecord[] {
+    return sink.accepted.filter((event) => (event.data as { taskId?: string }).taskId === taskId)
+  }
+  async function handle(event: object) {
+    return reminders.handle(eventContext, event)
+  }
+  async function rowOf(taskId: string) {
+    const result = await admin.query(
+      'select task_version, remind_at, fired_remind_at from reminders.reminders where task_id = $1',
+      [taskId],
+    )
+    return result.rows[0] as
+      | { task_version: number; remind_at: Date | null; fired_remind_at: Date | null }
+      | undefined
+  }
+
+  it('a created task with a remindAt is scheduled and fires on the first tick after it, once', async () => {
+    const task = taskSnapshot({ remindAt: at(5), dueAt: at(60) })
+    const created = taskCreated(task)
+    expect((await handle(created)).statusCode).toBe(200)
+
+    expect((await handle(tick())).statusCode).toBe(200)
+    expect(emittedFor(task.id)).toHaveLength(0)
+
+    now = new Date(now.getTime() + 5 * 60_000)
+    const fired = await handle(tick())
+    expect(fired.statusCode).toBe(200)
+    const [event, ...more] = emittedFor(task.id)
+    expect(more).toHaveLength(0)
+    expect(event).toMatchObject({
+      type: 'dev.taskflow.reminder.due',
+      source: '/taskflow/reminders',
+      id: reminderEventId(task.id, new Date(task.remindAt!)),
+      subject: task.id,
+      time: task.remindAt,
+      causationid: created.id,
+      data: {
+        taskId: task.id,
+        title: task.title,
+        remindAt: task.remindAt,
+        dueAt: task.dueAt,
+        assignee: 'bob',
+        watchers: ['carol'],
+        createdBy: 'alice',
+      },
+    })
+
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(1)
+  })
+
+  it('the event id is deterministic: the same task and remindAt give the same id, another time another', () => {
+    const taskId = randomUUID()
+    const time = new Date('2026-09-01T08:00:00.000Z')
+    expect(reminderEventId(taskId, time)).toBe(reminderEventId(taskId.toUpperCase(), new Date(time)))
+    expect(reminderEventId(taskId, time)).not.toBe(reminderEventId(taskId, new Date(time.getTime() + 1)))
+    expect(reminderEventId(taskId, time)).toMatch(/^[0-9a-f-]{8}-[0-9a-f-]{4}-5/)
+  })
+
+  it('a remindAt already past is fired by the next tick', async () => {
+    const task = taskSnapshot({ remindAt: at(-90) })
+    await handle(taskCreated(task))
+    await handle(tick())
+    expect(emittedFor(task.id).map((event) => event.id)).toEqual([
+      reminderEventId(task.id, new Date(task.remindAt!)),
+    ])
+  })
+
+  it('an update moving remindAt reschedules: the old time does not fire, the new one does', async () => {
+    const task = taskSnapshot({ remindAt: at(5) })
+    await handle(taskCreated(task))
+    const moved = nextVersion(task, { remindAt: at(30) })
+    await handle(taskUpdatedTo(task, moved))
+
+    now = new Date(now.getTime() + 10 * 60_000)
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(0)
+    now = new Date(now.getTime() + 20 * 60_000)
+    await handle(tick())
+    expect(emittedFor(task.id).map((event) => event.id)).toEqual([
+      reminderEventId(task.id, new Date(moved.remindAt!)),
+    ])
+  })
+
+  it('an update that clears remindAt cancels the reminder', async () => {
+    const task = taskSnapshot({ remindAt: at(-1) })
+    await handle(taskCreated(task))
+    await handle(taskUpdatedTo(task, nextVersion(task, { remindAt: null })))
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(0)
+    expect((await rowOf(task.id))?.remind_at).toBeNull()
+  })
+
+  it('completing or deleting a task cancels its reminder', async () => {
+    const completedTask = taskSnapshot({ remindAt: at(-1) })
+    const deletedTask = taskSnapshot({ remindAt: at(-1) })
+    await handle(taskCreated(completedTask))
+    await handle(taskCreated(deletedTask))
+    expect((await handle(taskCompleted(nextVersion(completedTask, { status: 'done' })))).statusCode).toBe(200)
+    expect((await handle(taskDeleted(nextVersion(deletedTask, {})))).statusCode).toBe(200)
+    await handle(tick())
+    expect(emittedFor(completedTask.id)).toHaveLength(0)
+    expect(emittedFor(deletedTask.id)).toHaveLength(0)
+  })
+
+  it('an event older than the version applied is ignored: a redelivered create cannot undo a cancel', async () => {
+    const task = taskSnapshot({ remindAt: at(-1) })
+    const created = taskCreated(task)
+    await handle(created)
+    await handle(taskUpdatedTo(task, nextVersion(task, { remindAt: null })))
+    // The same snapshot under a new event id (a replay the inbox cannot recognise): version 1 < 2.
+    const replayed = await handle(taskCreated(task))
+    expect(replayed.statusCode).toBe(200)
+    expect(replayed.body).toMatchObject({ result: 'stale' })
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(0)
+    expect(await rowOf(task.id)).toMatchObject({ task_version: 2, remind_at: null })
+  })
+
+  it('a redelivered event (same source and id) has no second effect', async () => {
+    const task = taskSnapshot({ remindAt: at(-1) })
+    const created = taskCreated(task)
+    expect((await handle(created)).statusCode).toBe(200)
+    await handle(tick())
+    expect((await handle({ ...created })).statusCode).toBe(204)
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(1)
+  })
+
+  it('an edit that keeps remindAt does not fire the same reminder again, and it carries the new title', async () => {
+    const task = taskSnapshot({ remindAt: at(10) })
+    await handle(taskCreated(task))
+    const renamed = nextVersion(task, { title: 'Renamed before the reminder' })
+    await handle(taskUpdatedTo(task, renamed))
+    now = new Date(now.getTime() + 10 * 60_000)
+    await handle(tick())
+    await handle(taskUpdatedTo(renamed, nextVersion(renamed, { title: 'Renamed after' })))
+    await handle(tick())
+    expect(emittedFor(task.id).map((event) => (event.data as { title: string }).title)).toEqual([
+      'Renamed before the reminder',
+    ])
+  })
+
+  it('a tick fires every due reminder across several batches', async () => {
+    const tasks = Array.from({ length: 7 }, () => taskSnapshot({ remindAt: at(-1) }))
+    for (const task of tasks) await handle(taskCreated(task))
+    const response = await handle(tick())
+    expect(response.statusCode).toBe(200)
+    expect((response.body as { batches: number }).batches).toBeGreaterThanOrEqual(3)
+    for (const task of tasks) expect(emittedFor(task.id)).toHaveLength(1)
+  })
+
+  it('a sink answering 5xx makes the tick answer 503 and leaves the reminder due for the next tick', async () => {
+    const task = taskSnapshot({ remindAt: at(-1) })
+    await handle(taskCreated(task))
+    sink.status = 500
+    const failed = await handle(tick())
+    expect(failed.statusCode).toBe(503)
+    expect(emittedFor(task.id)).toHaveLength(0)
+    expect((await rowOf(task.id))?.fired_remind_at).toBeNull()
+    const read = await reminders.handle({ method: 'GET', headers: {}, query: { task: task.id } })
+    expect(read.body).toMatchObject({ state: 'pending' })
+
+    sink.status = 202
+    expect((await handle(tick())).statusCode).toBe(200)
+    expect(emittedFor(task.id).map((event) => event.id)).toEqual([
+      reminderEventId(task.id, new Date(task.remindAt!)),
+    ])
+  })
+
+  it('two replicas ticking at once never fire one reminder twice', async () => {
+    const other = create({ REMINDERS_BATCH_SIZE: '2' })
+    await other.init()
+    try {
+      const tasks = Array.from({ length: 12 }, () => taskSnapshot({ remindAt: at(-1) }))
+      for (const task of tasks) await handle(taskCreated(task))
+      sink.delayMs = 15
+      const responses = await Promise.all([
+        handle(tick()),
+        other.handle(eventContext, tick()),
+        handle(tick()),
+        other.handle(eventContext, tick()),
+      ])
+      expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200])
+      for (const task of tasks) expect(emittedFor(task.id), task.id).toHaveLength(1)
+      const fired = responses.map((response) => (response.body as { fired: number }).fired)
+      expect(fired.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(tasks.length)
+    } finally {
+      await other.shutdown()
+    }
+  })
+
+  it('GET /?task= shows the pending reminder with the id it will be emitted with', async () => {
+    const task = taskSnapshot({ remindAt: at(45) })
+    await handle(taskCreated(task))
+    const read = await reminders.handle({ method: 'GET', headers: {}, query: { task: task.id } })
+    expect(read.statusCode).toBe(200)
+    expect(read.body).toEqual({
+      taskId: task.id,
+      taskVersion: 1,
+      remindAt: task.remindAt,
+      firedRemindAt: null,
+      state: 'pending',
+      eventId: reminderEventId(task.id, new Date(task.remindAt!)),
+    })
+    const unknown = await reminders.handle({ method: 'GET', headers: {}, query: { task: randomUUID() } })
+    expect(unknown.statusCode).toBe(404)
+    const bad = await reminders.handle({ method: 'GET', headers: {}, query: { task: 'nope' } })
+    expect(bad.statusCode).toBe(400)
+    expect(JSON.stringify(bad.body)).toContain('"field":"task"')
+  })
+
+  it('a ping without the tick action is rejected with 422, a malformed task event with 422', async () => {
+    expect((await handle(tick({ action: 'purge' }))).statusCode).toBe(422)
+    const task = taskSnapshot()
+    const poison = { ...taskCreated(task), data: { task: { ...task, remindAt: 'tomorrow' } } }
+    const response = await handle(poison)
+    expect(response.statusCode).toBe(422)
+    expect(JSON.stringify(response.body)).toContain('data.task.remindAt')
+  })
+
+  it('without K_SINK a tick is refused with 503 and nothing is marked fired', async () => {
+    const unsinked = createReminders({
+      config: readRemindersConfig({ DATABASE_URL: backend.url }),
+      now: () => now,
+    })
+    await unsinked.init()
+    try {
+      const task = taskSnapshot({ remindAt: at(-1) })
+      expect((await unsinked.handle(eventContext, taskCreated(task))).statusCode).toBe(200)
+      const refused = await unsinked.handle(eventContext, tick())
+      expect(refused.statusCode).toBe(503)
+      expect(JSON.stringify(refused.body)).toContain('K_SINK')
+      expect((await rowOf(task.id))?.fired_remind_at).toBeNull()
+    } finally {
+      await unsinked.shutdown()
+    }
+  })
+})
