@@ -230,8 +230,9 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
       void proxy(pending, proc)
       return
     }
-    if (active().length === 0 && !stopping) {
-      // Scale from zero: the activator pokes the autoscaler at once instead of waiting for the next tick.
+    if (active().length === 0 && !stopping && !restartTimer) {
+      // Scale from zero: the activator pokes the autoscaler at once instead of waiting for the next tick
+      // (not during a start backoff: a function that cannot start is not retried per request).
       pending.coldStart = true
       startProcess()
     }
