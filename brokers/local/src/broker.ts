@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
+import { type Logger, pino } from 'pino'
 import { createKafkaClient, waitForBrokers, waitForGroupCoordinator } from '../../../kafka/src/index.ts'
 import { LocalKafkaError } from './errors.ts'
 import { assertJava, ensureKafkaJars, log4jConfigPath, runCommand } from './jars.ts'
@@ -23,6 +23,8 @@ export type LocalKafkaOptions = {
   startTimeoutMs?: number
   /** How long a node may take for its controlled shutdown before SIGKILL. */
   stopGraceMs?: number
+  /** Receives the start phases and their durations (debug level). */
+  logger?: Logger
 }
 
 export type NodeHandle = {
@@ -70,8 +72,12 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const startTimeoutMs = options.startTimeoutMs ?? 60_000
   const stopGraceMs = options.stopGraceMs ?? 20_000
 
+  const log = options.logger ?? silent
+  const began = Date.now()
+  const phase = (name: string) => log.debug({ phase: name, ms: Date.now() - began }, `local Kafka: ${name}`)
   await assertJava()
   const libs = await ensureKafkaJars(options.jarCacheDir)
+  phase('jars ready')
 
   const ports: number[] = []
   for (let i = 0; i < count; i++) {
@@ -118,6 +124,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
       await writeFile(propertiesFile(node), serverProperties(node, layout, heapMb))
       const quorum = count === 1 ? ['--standalone'] : ['--initial-controllers', initialControllers(layout)]
       const result = await runCommand('java', [
+        // A JVM that lives for a second: the interpreter and C1 only, the smallest collector.
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+UseSerialGC',
         `-Dlog4j2.configurationFile=${log4jConfigPath}`,
         '-cp',
         classpath,
@@ -137,6 +146,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
       }
     }),
   )
+
+  phase('storage formatted')
 
   const processes: Array<JavaProcess | undefined> = layout.map(() => undefined)
   const pidFile = join(dataDir, 'jvm-pids')
@@ -228,7 +239,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     // A KRaft quorum of 3 elects a leader only once a majority runs: start the JVMs together and
     // wait for each afterwards.
     await Promise.all(layout.map((_, index) => launch(index)))
+    phase('brokers answer metadata')
     await waitForGroupCoordinator(kafka, 'taskflow-local-kafka-ready', startTimeoutMs)
+    phase('group coordinator ready')
   } catch (error) {
     await stop()
     throw error

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     heapMb: config.heapMb,
     dataDir: config.dataDir,
     jarCacheDir: config.jarCacheDir,
+    logger,
   })
   let stopping = false
   const stop = async (signal: string) => {
