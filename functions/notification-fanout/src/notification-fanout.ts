@@ -1,0 +1,150 @@
+import type { Kysely } from 'kysely'
+import {
+  createSinkEmitter,
+  type DatabaseHandle,
+  decodeTaskflowEvent,
+  type FunctionContext,
+  type FunctionResponse,
+  isTransientDatabaseError,
+  type Logger,
+  openFunctionDatabase,
+  parseSinkOverrides,
+  respond,
+  type SinkEmitter,
+  type TokenVerifier,
+  verifyDevToken,
+} from '#kit'
+import type { NotificationFanoutConfig } from './config.ts'
+import { createEmailSender, type EmailSender } from './email-channel.ts'
+import { fanOut } from './fanout.ts'
+import { answerUserRequest, isUserRequest } from './notification-http.ts'
+import { createNotificationStreamHub, type NotificationStreamHub } from './notification-stream.ts'
+import type { NotificationTables } from './notification-tables.ts'
+import { createWebhookSender, type WebhookSender } from './webhook-channel.ts'
+import { addressPolicy } from './webhook-target-guard.ts'
+
+// The notification-fanout function: opens its database at init, fans each event out to its
+// recipients' channels, and answers the signed-in user's reads, writes and live stream.
+// src/index.ts only wires this to faas-js-runtime.
+
+export type NotificationFanoutOptions = {
+  readonly config: NotificationFanoutConfig
+  readonly logger?: Logger
+  /** Checks bearer tokens; defaults to dev tokens in development, none in production. */
+  readonly verifyToken?: TokenVerifier
+  /** Used by tests to fix the clock that quiet hours are judged by. */
+  readonly now?: () => Date
+}
+
+export type NotificationFanoutFunction = {
+  init(): Promise<void>
+  shutdown(): Promise<void>
+  /** faas-js-runtime passes the CloudEvent, or for plain HTTP the request body, as the second argument. */
+  handle(context: FunctionContext, cloudeventOrBody?: unknown): Promise<FunctionResponse>
+  /** Emails built by the recording transport (no SMTP_URL): for development and tests. */
+  readonly recordedEmails: EmailSender['recorded']
+  /** Open SSE streams of this process. */
+  readonly openStreams: number
+}
+
+// Until the Task API's JWT verifier is plugged in, production refuses every read rather than
+// trusting unsigned dev tokens.
+const refuseAll: TokenVerifier = async () => ({
+  ok: false,
+  error: { reason: 'invalid-credentials', detail: 'no token verifier is configured' },
+})
+
+export const migrationsFolder = new URL('../migrations/', import.meta.url)
+
+export function createNotificationFanout(options: NotificationFanoutOptions): NotificationFanoutFunction {
+  const { config } = options
+  const now = options.now ?? (() => new Date())
+  const verifyToken = options.verifyToken ?? (config.AUTH_MODE === 'development' ? verifyDevToken : refuseAll)
+  const email = createEmailSender({
+    smtpUrl: config.SMTP_URL,
+    from: config.EMAIL_FROM,
+    ...(options.logger ? { log: options.logger } : {}),
+  })
+  let database: DatabaseHandle<NotificationTables> | undefined
+  let webhook: WebhookSender | undefined
+  let sink: SinkEmitter | undefined
+
+  function tables(): Kysely<NotificationTables> {
+    if (!database)
+      throw new Error('notification-fanout is not initialised: init() must finish before handle()')
+    return database.db.withSchema(config.NOTIFY_SCHEMA)
+  }
+
+  const streams: NotificationStreamHub = createNotificationStreamHub({
+    db: tables,
+    pollMs: config.STREAM_POLL_MS,
+    heartbeatMs: config.STREAM_HEARTBEAT_MS,
+    ...(options.logger ? { log: options.logger } : {}),
+  })
+
+  return {
+    get recordedEmails() {
+      return email.recorded
+    },
+    get openStreams() {
+      return streams.size
+    },
+    async init() {
+      webhook = createWebhookSender({
+        policy: addressPolicy(config.WEBHOOK_ALLOWED_NETWORKS),
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        now,
+      })
+      sink =
+        config.K_SINK === undefined
+          ? undefined
+          : createSinkEmitter({ url: config.K_SINK, overrides: parseSinkOverrides(config.K_CE_OVERRIDES) })
+      database = await openFunctionDatabase<NotificationTables>({
+        url: config.DATABASE_URL,
+        pgliteDataDir: config.PGLITE_DATA_DIR,
+        schema: config.NOTIFY_SCHEMA,
+        migrationsFolder,
+        applicationName: 'notification-fanout',
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    },
+    async shutdown() {
+      await streams.close()
+      await webhook?.close()
+      email.close()
+      await database?.close()
+      database = undefined
+    },
+    handle(context, cloudeventOrBody) {
+      if (isUserRequest(context)) {
+        return answerUserRequest(context, cloudeventOrBody, {
+          db: tables(),
+          verifyToken,
+          pageSize: config.NOTIFY_PAGE_SIZE,
+          streams,
+        }).catch((error) => respond(context, () => Promise.reject(error), isTransientDatabaseError))
+      }
+      return respond(
+        context,
+        async () => {
+          const decoded = decodeTaskflowEvent((cloudeventOrBody ?? {}) as object)
+          if (!decoded.ok) return decoded.outcome
+          return fanOut(
+            {
+              db: tables(),
+              webhook: webhook!,
+              email,
+              sink,
+              eventSource: config.NOTIFY_EVENT_SOURCE,
+              now,
+              // Longer than a webhook can take, so a live attempt is never taken over.
+              leaseMs: config.WEBHOOK_TIMEOUT_MS * 3,
+            },
+            decoded.event,
+          )
+        },
+        isTransientDatabaseError,
+      )
+    },
+  }
+}

@@ -1,0 +1,1190 @@
+// GENERATED FILE: do not edit. Bundled by scripts/vendor-functions.ts from function-kit/src/index.ts
+// (with the project modules it imports); regenerate with `npm run vendor`.
+
+
+// events/src/codec-error.ts
+var CodecError = class extends Error {
+  code;
+  field;
+  constructor(code, message, field) {
+    super(message);
+    this.name = "CodecError";
+    this.code = code;
+    if (field !== void 0) this.field = field;
+  }
+};
+
+// events/src/create-event.ts
+import { v7 as uuidv7 } from "uuid";
+
+// events/src/event-data-schemas.ts
+import { z } from "zod";
+
+// events/src/event-types.ts
+var EventTypes = {
+  TaskCreated: "dev.taskflow.task.created",
+  TaskUpdated: "dev.taskflow.task.updated",
+  TaskCompleted: "dev.taskflow.task.completed",
+  TaskDeleted: "dev.taskflow.task.deleted",
+  ReminderDue: "dev.taskflow.reminder.due",
+  NotificationSent: "dev.taskflow.notification.sent"
+};
+var eventTypeList = Object.values(EventTypes);
+var eventTypeSet = new Set(eventTypeList);
+function isEventType(type) {
+  return typeof type === "string" && eventTypeSet.has(type);
+}
+var dataSchemaMajorVersions = {
+  "dev.taskflow.task.created": 1,
+  "dev.taskflow.task.updated": 1,
+  "dev.taskflow.task.completed": 1,
+  "dev.taskflow.task.deleted": 1,
+  "dev.taskflow.reminder.due": 1,
+  "dev.taskflow.notification.sent": 1
+};
+var dataSchemaBaseUri = "https://schemas.taskflow.dev/events";
+function dataSchemaUri(type) {
+  return `${dataSchemaBaseUri}/${type}/v${dataSchemaMajorVersions[type]}.json`;
+}
+
+// events/src/event-data-schemas.ts
+var isoDateTime = z.iso.datetime({ offset: true });
+var taskStatusSchema = z.enum(["open", "in_progress", "done"]);
+var taskPrioritySchema = z.enum(["low", "normal", "high", "urgent"]);
+var taskSnapshotSchema = z.object({
+  id: z.uuid(),
+  title: z.string().min(1),
+  description: z.string().nullable(),
+  status: taskStatusSchema,
+  priority: taskPrioritySchema,
+  dueAt: isoDateTime.nullable(),
+  remindAt: isoDateTime.nullable(),
+  assignee: z.string().min(1).nullable(),
+  watchers: z.array(z.string().min(1)),
+  tags: z.array(z.string().min(1)),
+  createdBy: z.string().min(1),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  version: z.int().min(1)
+});
+var changeableTaskFields = [
+  "title",
+  "description",
+  "status",
+  "priority",
+  "dueAt",
+  "remindAt",
+  "assignee",
+  "watchers",
+  "tags"
+];
+var taskFieldValueSchema = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
+var taskChangesSchema = z.partialRecord(
+  z.enum(changeableTaskFields),
+  z.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
+).refine((changes) => Object.keys(changes).length > 0, { message: "at least one change is required" });
+var taskCreatedDataSchema = z.object({ task: taskSnapshotSchema });
+var taskUpdatedDataSchema = z.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
+var taskCompletedDataSchema = z.object({
+  task: taskSnapshotSchema.extend({ status: z.literal("done") }),
+  completedAt: isoDateTime
+});
+var taskDeletedDataSchema = z.object({ task: taskSnapshotSchema });
+var reminderDueDataSchema = z.object({
+  taskId: z.uuid(),
+  title: z.string().min(1),
+  remindAt: isoDateTime,
+  dueAt: isoDateTime.nullable(),
+  assignee: z.string().min(1).nullable(),
+  watchers: z.array(z.string().min(1)),
+  createdBy: z.string().min(1)
+});
+var notificationChannelSchema = z.enum(["in_app", "webhook", "email"]);
+var notificationSentDataSchema = z.object({
+  notificationId: z.string().min(1),
+  recipient: z.string().min(1),
+  channel: notificationChannelSchema,
+  taskId: z.uuid(),
+  /** The `id` of the event that caused this notification (a task or reminder event). */
+  causeEventId: z.string().min(1)
+});
+var eventDataSchemas = {
+  [EventTypes.TaskCreated]: taskCreatedDataSchema,
+  [EventTypes.TaskUpdated]: taskUpdatedDataSchema,
+  [EventTypes.TaskCompleted]: taskCompletedDataSchema,
+  [EventTypes.TaskDeleted]: taskDeletedDataSchema,
+  [EventTypes.ReminderDue]: reminderDueDataSchema,
+  [EventTypes.NotificationSent]: notificationSentDataSchema
+};
+
+// events/src/trace-context.ts
+import {
+  context,
+  isSpanContextValid,
+  TraceFlags,
+  trace
+} from "@opentelemetry/api";
+var traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+var W3CTraceContextPropagator = class {
+  inject(ctx, carrier, setter) {
+    const spanContext = trace.getSpanContext(ctx);
+    if (!spanContext || !isSpanContextValid(spanContext)) return;
+    const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, "0");
+    setter.set(carrier, "traceparent", `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
+    const state = spanContext.traceState?.serialize();
+    if (state) setter.set(carrier, "tracestate", state);
+  }
+  extract(ctx, carrier, getter) {
+    const header = getter.get(carrier, "traceparent");
+    const traceparent = Array.isArray(header) ? header[0] : header;
+    const match = traceparent ? traceparentPattern.exec(traceparent) : null;
+    if (!match) return ctx;
+    const spanContext = {
+      traceId: match[1],
+      spanId: match[2],
+      traceFlags: Number.parseInt(match[3], 16),
+      isRemote: true
+    };
+    if (!isSpanContextValid(spanContext)) return ctx;
+    return trace.setSpanContext(ctx, spanContext);
+  }
+  fields() {
+    return ["traceparent", "tracestate"];
+  }
+};
+var propagator = new W3CTraceContextPropagator();
+var recordSetter = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  }
+};
+function activeTraceContext() {
+  const carrier = {};
+  propagator.inject(context.active(), carrier, recordSetter);
+  return carrier;
+}
+
+// events/src/create-event.ts
+var EventDataError = class extends Error {
+  field;
+  issues;
+  constructor(field, message, issues = []) {
+    super(`${field}: ${message}`);
+    this.name = "EventDataError";
+    this.field = field;
+    this.issues = issues;
+  }
+};
+function issuePath(prefix, issue) {
+  return [prefix, ...issue.path.map(String)].join(".");
+}
+function taskIdOf(data) {
+  const value = data;
+  const id = value.task?.id ?? value.taskId;
+  return typeof id === "string" ? id : void 0;
+}
+function createEvent(input) {
+  if (!isEventType(input.type))
+    throw new EventDataError("type", `${String(input.type)} is not a taskflow event type`);
+  if (typeof input.source !== "string" || input.source === "")
+    throw new EventDataError("source", "must be a non-empty URI-reference");
+  const parsed = eventDataSchemas[input.type].safeParse(input.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EventDataError(issuePath("data", issue), issue.message, parsed.error.issues);
+  }
+  const time = input.time === void 0 ? /* @__PURE__ */ new Date() : new Date(input.time);
+  if (Number.isNaN(time.getTime())) throw new EventDataError("time", "is not a valid date");
+  const subject = input.subject ?? taskIdOf(parsed.data);
+  const partitionkey = input.partitionKey ?? subject;
+  const event = {
+    specversion: "1.0",
+    id: input.id ?? uuidv7(),
+    source: input.source,
+    type: input.type,
+    time: time.toISOString(),
+    datacontenttype: "application/json",
+    dataschema: dataSchemaUri(input.type),
+    data: parsed.data
+  };
+  if (subject !== void 0) event.subject = subject;
+  if (partitionkey !== void 0) event.partitionkey = partitionkey;
+  if (input.correlationId !== void 0) event.correlationid = input.correlationId;
+  if (input.causationId !== void 0) event.causationid = input.causationId;
+  if (input.actor !== void 0) event.actor = input.actor;
+  const trace2 = activeTraceContext();
+  if (trace2.traceparent !== void 0) event.traceparent = trace2.traceparent;
+  if (trace2.tracestate !== void 0) event.tracestate = trace2.tracestate;
+  return event;
+}
+
+// events/src/result.ts
+function ok(value) {
+  return { ok: true, value };
+}
+function err(error) {
+  return { ok: false, error };
+}
+
+// events/src/cloudevent-attributes.ts
+var attributeNamePattern = /^[a-z0-9]+$/;
+var timestampPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
+var requiredAttributes = ["specversion", "id", "source", "type"];
+var strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function decodeUtf8(bytes, field) {
+  if (bytes.length <= 256 && isAscii(bytes)) {
+    return ok(Buffer.isBuffer(bytes) ? bytes.toString("latin1") : String.fromCharCode(...bytes));
+  }
+  try {
+    return ok(strictUtf8.decode(bytes));
+  } catch {
+    return err(new CodecError("invalid-utf8", `${field} is not valid UTF-8`, field));
+  }
+}
+function isAscii(bytes) {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 127) return false;
+  return true;
+}
+function mediaTypeOf(contentType) {
+  if (contentType === void 0) return void 0;
+  const semicolon = contentType.indexOf(";");
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+function isJsonMediaType(mediaType) {
+  return mediaType === "application/json" || mediaType === "text/json" || !!mediaType?.endsWith("+json");
+}
+function isCloudEventsFormat(mediaType) {
+  return mediaType?.startsWith("application/cloudevents") === true;
+}
+var structuredJsonFormat = "application/cloudevents+json";
+function isValidAttributeName(name) {
+  return attributeNamePattern.test(name);
+}
+function dataFromBytes(bytes, contentType) {
+  if (bytes.length === 0) return void 0;
+  const mediaType = mediaTypeOf(contentType);
+  const json2 = isJsonMediaType(mediaType);
+  if (!json2 && !mediaType?.startsWith("text/"))
+    return ok(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  const text = decodeUtf8(bytes, "data");
+  if (!text.ok || !json2) return text;
+  return parseJson(text.value, "data");
+}
+function dataFromText(text, contentType) {
+  if (text.length === 0) return void 0;
+  const mediaType = mediaTypeOf(contentType);
+  if (isJsonMediaType(mediaType)) return parseJson(text, "data");
+  if (mediaType?.startsWith("text/")) return ok(text);
+  return ok(Buffer.from(text, "utf8"));
+}
+function bodyContentType(event) {
+  if (event.datacontenttype !== void 0) return event.datacontenttype;
+  if (event.data === void 0 && event.data_base64 === void 0) return void 0;
+  return event.data instanceof Uint8Array || event.data_base64 !== void 0 ? "application/octet-stream" : "application/json";
+}
+function parseJson(text, field) {
+  try {
+    return ok(JSON.parse(text));
+  } catch (cause) {
+    return err(
+      new CodecError("invalid-json", `${field} is not valid JSON: ${cause.message}`, field)
+    );
+  }
+}
+function dataToBytes(event) {
+  const { data } = event;
+  if (data === void 0) {
+    return typeof event.data_base64 === "string" ? Buffer.from(event.data_base64, "base64") : null;
+  }
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === "string" && !isJsonMediaType(mediaTypeOf(event.datacontenttype ?? "application/json"))) {
+    return Buffer.from(data, "utf8");
+  }
+  return Buffer.from(JSON.stringify(data), "utf8");
+}
+function validateAttributes(event) {
+  for (const name of requiredAttributes) {
+    const value = event[name];
+    if (value === void 0 || value === "") {
+      return new CodecError("missing-attribute", `the CloudEvent has no ${name}`, name);
+    }
+  }
+  if (event.specversion !== "1.0") {
+    return new CodecError(
+      "invalid-attribute",
+      `specversion ${event.specversion} is not supported (only 1.0)`,
+      "specversion"
+    );
+  }
+  if (event.time !== void 0 && !timestampPattern.test(event.time)) {
+    return new CodecError("invalid-attribute", "time is not an RFC 3339 timestamp", "time");
+  }
+  return void 0;
+}
+function recordFromStructured(parsed) {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return err(new CodecError("invalid-json", "a structured CloudEvent must be a JSON object", "value"));
+  }
+  const record = {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (name === "data") {
+      record.data = value;
+      continue;
+    }
+    if (name === "data_base64") {
+      if (typeof value !== "string") return err(invalidAttribute(name));
+      record.data = Buffer.from(value, "base64");
+      continue;
+    }
+    if (!isValidAttributeName(name)) return err(invalidAttribute(name));
+    if (value === null) continue;
+    if (typeof value === "string") record[name] = value;
+    else if (typeof value === "number" || typeof value === "boolean") record[name] = String(value);
+    else return err(invalidAttribute(name));
+  }
+  const event = record;
+  const invalid = validateAttributes(event);
+  return invalid ? err(invalid) : ok(event);
+}
+function structuredJson(event) {
+  const { data, data_base64, ...attributes } = event;
+  const body = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== void 0) body[name] = value;
+  }
+  if (data instanceof Uint8Array)
+    body.data_base64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+  else if (data !== void 0) body.data = data;
+  else if (data_base64 !== void 0) body.data_base64 = data_base64;
+  return JSON.stringify(body);
+}
+function invalidAttribute(name, why = "has an invalid name or value") {
+  return new CodecError("invalid-attribute", `attribute ${name} ${why}`, name);
+}
+function attributeString(value) {
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+// events/src/http/header-values.ts
+var needsEncoding = /[^\x21\x23\x24\x26-\x7e]/;
+function percentEncodeHeaderValue(value) {
+  if (!needsEncoding.test(value)) return value;
+  let encoded = "";
+  for (const char of value) {
+    if (!needsEncoding.test(char)) {
+      encoded += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, "utf8"))
+      encoded += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return encoded;
+}
+var hexPair = /^[0-9a-fA-F]{2}$/;
+function decodeHeaderValue(raw, attribute) {
+  let value = raw;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    value = value.slice(1, -1).replace(/\\(.)/g, "$1");
+  }
+  if (!value.includes("%")) return ok(value);
+  const bytes = [];
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code !== 37) {
+      if (code > 127) bytes.push(...Buffer.from(value[i], "utf8"));
+      else bytes.push(code);
+      continue;
+    }
+    const hex = value.slice(i + 1, i + 3);
+    if (!hexPair.test(hex)) return err(invalidAttribute(attribute, "has a malformed percent-encoding"));
+    bytes.push(Number.parseInt(hex, 16));
+    i += 2;
+  }
+  return decodeUtf8(Uint8Array.from(bytes), `header ce-${attribute}`);
+}
+
+// events/src/http/http-codec.ts
+var ceHeaderPrefix = "ce-";
+function encode(encodable, opts) {
+  const event = encodable;
+  if (opts?.mode === "structured") {
+    return { headers: { "content-type": structuredJsonFormat }, body: structuredJson(event) };
+  }
+  const headers = {};
+  for (const name in event) {
+    const value = event[name];
+    if (value === void 0 || name === "data" || name === "data_base64" || name === "datacontenttype")
+      continue;
+    headers[ceHeaderPrefix + name] = percentEncodeHeaderValue(attributeString(value));
+  }
+  const contentType = bodyContentType(event);
+  if (contentType !== void 0) headers["content-type"] = contentType;
+  const bytes = dataToBytes(event);
+  if (bytes === null) return { headers, body: "" };
+  const mediaType = mediaTypeOf(contentType);
+  const text = isJsonMediaType(mediaType) || !!mediaType?.startsWith("text/");
+  return { headers, body: text ? bytes.toString("utf8") : bytes };
+}
+function headerOf(value) {
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+function decode(msg) {
+  let contentType;
+  let event;
+  for (const name in msg.headers) {
+    const raw = headerOf(msg.headers[name]);
+    if (raw === void 0) continue;
+    const lower = name.toLowerCase();
+    if (lower === "content-type") {
+      contentType = raw;
+      continue;
+    }
+    if (!lower.startsWith(ceHeaderPrefix)) continue;
+    const attribute = lower.slice(ceHeaderPrefix.length);
+    if (!isValidAttributeName(attribute) || attribute === "data") return err(invalidAttribute(attribute));
+    const value = decodeHeaderValue(raw, attribute);
+    if (!value.ok) return value;
+    event ??= {};
+    event[attribute] = value.value;
+  }
+  if (isCloudEventsFormat(mediaTypeOf(contentType))) return decodeStructured(msg.body, contentType);
+  if (event?.specversion === void 0) {
+    return err(new CodecError("not-cloudevent", "the message has no CloudEvent headers", "headers"));
+  }
+  const binary = event;
+  if (contentType !== void 0) binary.datacontenttype = contentType;
+  const invalid = validateAttributes(binary);
+  if (invalid) return err(invalid);
+  if (msg.body !== void 0) {
+    const data = typeof msg.body === "string" ? dataFromText(msg.body, contentType) : dataFromBytes(msg.body, contentType);
+    if (data && !data.ok) return data;
+    if (data) binary.data = data.value;
+  }
+  return ok(binary);
+}
+function decodeStructured(body, contentType) {
+  if (mediaTypeOf(contentType) !== structuredJsonFormat) {
+    return err(
+      new CodecError("unsupported-format", `event format ${contentType} is not supported`, "content-type")
+    );
+  }
+  if (body === void 0 || body.length === 0) {
+    return err(new CodecError("invalid-json", "a structured message needs a body", "body"));
+  }
+  const text = typeof body === "string" ? ok(body) : decodeUtf8(body, "body");
+  if (!text.ok) return text;
+  const parsed = parseJson(text.value, "body");
+  return parsed.ok ? recordFromStructured(parsed.value) : parsed;
+}
+function isEvent(msg) {
+  return decode(msg).ok;
+}
+var httpCodec = { encode, decode, isEvent };
+
+// events/src/kafka/kafka-codec.ts
+var defaultMaxValueBytes = 1024 * 1024;
+var emptyValue = Buffer.alloc(0);
+
+// events/src/parse-event.ts
+var optionalStringAttributes = [
+  "subject",
+  "partitionkey",
+  "correlationid",
+  "causationid",
+  "actor",
+  "traceparent",
+  "tracestate"
+];
+function parseEvent(input) {
+  const record = input;
+  const { type } = record;
+  if (!isEventType(type))
+    return err(new CodecError("unknown-type", `${String(type)} is not a taskflow event type`, "type"));
+  const time = record.time instanceof Date ? record.time.toISOString() : record.time;
+  const attributes = time === record.time ? record : { ...record, time };
+  const invalid = validateAttributes(attributes);
+  if (invalid) return err(invalid);
+  if (time === void 0)
+    return err(new CodecError("missing-attribute", "the CloudEvent has no time", "time"));
+  const contentType = record.datacontenttype;
+  if (contentType !== void 0 && !isJsonMediaType(mediaTypeOf(contentType))) {
+    return err(
+      new CodecError("invalid-attribute", `datacontenttype ${contentType} is not JSON`, "datacontenttype")
+    );
+  }
+  const expectedSchema = dataSchemaUri(type);
+  if (record.dataschema !== void 0 && record.dataschema !== expectedSchema) {
+    return err(
+      new CodecError(
+        "schema-mismatch",
+        `dataschema ${record.dataschema} is not ${expectedSchema}`,
+        "dataschema"
+      )
+    );
+  }
+  const parsed = eventDataSchemas[type].safeParse(record.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issuePath("data", issue);
+    return err(new CodecError("schema-mismatch", `${field}: ${issue.message}`, field));
+  }
+  const event = {
+    specversion: "1.0",
+    id: record.id,
+    source: record.source,
+    type,
+    time,
+    datacontenttype: "application/json",
+    dataschema: expectedSchema,
+    data: parsed.data
+  };
+  for (const name of optionalStringAttributes) {
+    const value = record[name];
+    if (value === void 0 || value === null) continue;
+    if (typeof value !== "string") {
+      return err(new CodecError("invalid-attribute", `attribute ${name} must be a string`, name));
+    }
+    event[name] = value;
+  }
+  return ok(event);
+}
+
+// function-kit/src/auth.ts
+var devTokenPattern = /^dev\.([A-Za-z0-9._@:-]{1,128})$/;
+var verifyDevToken = async (token) => {
+  const match = devTokenPattern.exec(token);
+  if (match?.[1] === void 0) {
+    return {
+      ok: false,
+      error: { reason: "invalid-credentials", detail: "expected a token of the form dev.<userId>" }
+    };
+  }
+  return { ok: true, caller: { userId: match[1] } };
+};
+async function authenticate(headers, verify) {
+  const header = headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === void 0 || value === "") {
+    return {
+      ok: false,
+      error: { reason: "missing-credentials", detail: "an Authorization: Bearer header is required" }
+    };
+  }
+  const match = /^Bearer\s+(\S+)$/i.exec(value);
+  if (match?.[1] === void 0) {
+    return {
+      ok: false,
+      error: { reason: "invalid-credentials", detail: "the Authorization header must be Bearer <token>" }
+    };
+  }
+  return verify(match[1]);
+}
+
+// function-kit/src/config.ts
+import { z as z2 } from "zod";
+var ConfigError = class extends Error {
+  name = "ConfigError";
+  issues;
+  constructor(issues) {
+    super(`Invalid configuration: ${issues.map((issue) => `${issue.variable}: ${issue.message}`).join("; ")}`);
+    this.issues = issues;
+  }
+};
+function readConfig(schema, env) {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join(".") || "(env)",
+      message: issue.message
+    }))
+  );
+}
+var unsetWhenEmpty = (value) => value === "" ? void 0 : value;
+var optionalUrl = z2.preprocess(unsetWhenEmpty, z2.url().optional());
+function positiveInt(defaultValue) {
+  return z2.preprocess(unsetWhenEmpty, z2.coerce.number().int().positive().default(defaultValue));
+}
+var logLevel = z2.preprocess(
+  unsetWhenEmpty,
+  z2.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+);
+var authMode = z2.preprocess(
+  unsetWhenEmpty,
+  z2.enum(["development", "production"]).default("development")
+);
+
+// db/src/embedded-server.ts
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+// db/src/redact-url.ts
+function redactUrl(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.includes("@") ? `<unparseable url>@${url.slice(url.lastIndexOf("@") + 1)}` : url;
+  }
+  if (parsed.password !== "") parsed.password = "***";
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|sslkey/i.test(key)) parsed.searchParams.set(key, "***");
+  }
+  return parsed.toString();
+}
+
+// db/src/errors.ts
+var DatabaseUnreachableError = class extends Error {
+  name = "DatabaseUnreachableError";
+  url;
+  constructor(url, cause) {
+    const redacted = redactUrl(url);
+    super(`database at ${redacted} is unreachable: ${describeCause(cause)}`, { cause });
+    this.url = redacted;
+  }
+};
+var MigrationFileError = class extends Error {
+  name = "MigrationFileError";
+  file;
+  constructor(file, problem2) {
+    super(`migration file ${file}: ${problem2}`);
+    this.file = file;
+  }
+};
+var MigrationFailedError = class extends Error {
+  name = "MigrationFailedError";
+  schema;
+  file;
+  constructor(schema, file, cause) {
+    super(`migration ${file} for schema "${schema}" failed: ${describeCause(cause)}`, { cause });
+    this.schema = schema;
+    this.file = file;
+  }
+};
+var InvalidDatabaseOptionsError = class extends Error {
+  name = "InvalidDatabaseOptionsError";
+};
+function describeCause(cause) {
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return cause.errors.map(describeCause).join("; ");
+  }
+  if (cause instanceof Error) {
+    const code = cause.code;
+    return typeof code === "string" && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message;
+  }
+  return String(cause);
+}
+
+// db/src/extended-query-affinity.ts
+var opensBatch = /* @__PURE__ */ new Set([
+  80,
+  // 'P' Parse
+  66,
+  // 'B' Bind
+  68,
+  // 'D' Describe
+  69,
+  // 'E' Execute
+  67,
+  // 'C' Close
+  72
+  // 'H' Flush
+]);
+var closesBatch = /* @__PURE__ */ new Set([
+  83,
+  // 'S' Sync
+  81
+  // 'Q' simple Query
+]);
+function withExtendedQueryAffinity(db) {
+  let batchOpen = false;
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "isInTransaction") return () => batchOpen || target.isInTransaction();
+      if (property === "execProtocolRawStream") {
+        return async (message, options) => {
+          const type = message[0];
+          try {
+            return await target.execProtocolRawStream(message, options);
+          } finally {
+            if (type !== void 0 && opensBatch.has(type)) batchOpen = true;
+            else if (type !== void 0 && closesBatch.has(type)) batchOpen = false;
+          }
+        };
+      }
+      if (property === "exec") {
+        return (...args) => {
+          batchOpen = false;
+          return target.exec(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    }
+  });
+}
+
+// db/src/embedded-server.ts
+var defaultMaxConnections = 100;
+async function serveEmbeddedPostgres(options) {
+  const { dataDir, host = "127.0.0.1", port = 0, maxConnections = defaultMaxConnections } = options;
+  if (dataDir.trim() === "") throw new InvalidDatabaseOptionsError("pglite dataDir must not be empty");
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw new InvalidDatabaseOptionsError(`maxConnections must be a positive integer, got ${maxConnections}`);
+  }
+  if (!dataDir.includes("://")) await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const server = new PGLiteSocketServer({ db: withExtendedQueryAffinity(pglite), host, port, maxConnections });
+  try {
+    await server.start();
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  let closing;
+  return {
+    url,
+    close() {
+      closing ??= (async () => {
+        await server.stop();
+        await pglite.close();
+      })();
+      return closing;
+    }
+  };
+}
+
+// db/src/migrate.ts
+import { sql } from "kysely";
+import { Migrator } from "kysely/migration";
+
+// db/src/migration-files.ts
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+var migrationFileName = /^(\d{4})_[a-z0-9][a-z0-9_]*\.sql$/;
+function orderMigrationFileNames(fileNames) {
+  const sqlFiles = fileNames.filter((name) => name.endsWith(".sql"));
+  const byNumber = /* @__PURE__ */ new Map();
+  for (const fileName of sqlFiles) {
+    const match = migrationFileName.exec(fileName);
+    if (!match) throw new MigrationFileError(fileName, "name must look like NNNN_lowercase_name.sql");
+    const number = match[1];
+    const previous = byNumber.get(number);
+    if (previous) throw new MigrationFileError(fileName, `number ${number} is also used by ${previous}`);
+    byNumber.set(number, fileName);
+  }
+  return [...sqlFiles].sort();
+}
+async function readMigrationFiles(folder) {
+  const path = typeof folder === "string" ? folder : fileURLToPath(folder);
+  let entries;
+  try {
+    entries = await readdir(path);
+  } catch (error) {
+    throw new MigrationFileError(path, `cannot read migrations folder (${error.message})`);
+  }
+  const files = [];
+  for (const fileName of orderMigrationFileNames(entries)) {
+    const sql3 = await readFile(join(path, fileName), "utf8");
+    if (sql3.trim() === "") throw new MigrationFileError(join(path, fileName), "file is empty");
+    files.push({ name: fileName.slice(0, -".sql".length), fileName: join(path, fileName), sql: sql3 });
+  }
+  return files;
+}
+
+// db/src/migrate.ts
+var schemaName = /^[a-z_][a-z0-9_]{0,62}$/;
+async function migrate(db, options) {
+  const { schema, folder, logger } = options;
+  if (!schemaName.test(schema)) {
+    throw new InvalidDatabaseOptionsError(`schema must be a lowercase SQL identifier, got "${schema}"`);
+  }
+  const files = await readMigrationFiles(folder);
+  const migrator = new Migrator({
+    db,
+    provider: sqlFileProvider(files, schema),
+    migrationTableSchema: schema
+  });
+  const applied = [];
+  for (; ; ) {
+    const { error, results = [] } = await migrator.migrateUp();
+    const failed2 = results.find((result) => result.status === "Error");
+    if (error !== void 0 || failed2 !== void 0) {
+      if (error instanceof MigrationFailedError) throw error;
+      throw new MigrationFailedError(schema, failed2?.migrationName ?? "(migration bookkeeping)", error);
+    }
+    const done2 = results.filter((result) => result.status === "Success").map((result) => result.migrationName);
+    if (done2.length === 0) break;
+    for (const name of done2) logger?.info({ schema, migration: name }, "migration applied");
+    applied.push(...done2);
+  }
+  return { applied };
+}
+function sqlFileProvider(files, schema) {
+  const migrations = {};
+  for (const file of files) {
+    migrations[file.name] = {
+      async up(trx) {
+        try {
+          await sql.raw(`create schema if not exists "${schema}"; set local search_path to "${schema}", public`).execute(trx);
+          await sql.raw(file.sql).execute(trx);
+        } catch (error) {
+          throw new MigrationFailedError(schema, file.fileName, error);
+        }
+      }
+    };
+  }
+  return { getMigrations: async () => migrations };
+}
+
+// db/src/open-database.ts
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+var defaultPgliteDataDir = ".data/pglite";
+async function openDatabase(options) {
+  const { url, pglite, poolMax = 10, applicationName, connectTimeoutMs = 1e4, logger } = options;
+  if (url !== void 0 && pglite !== void 0) {
+    throw new InvalidDatabaseOptionsError("give either url (PostgreSQL) or pglite (embedded), not both");
+  }
+  if (url !== void 0 && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new InvalidDatabaseOptionsError(
+      `database url must start with postgres:// or postgresql://, got ${redactUrl(url)}`
+    );
+  }
+  if (!Number.isInteger(poolMax) || poolMax < 1) {
+    throw new InvalidDatabaseOptionsError(`poolMax must be a positive integer, got ${poolMax}`);
+  }
+  let embeddedServer;
+  if (url === void 0) {
+    embeddedServer = await serveEmbeddedPostgres({ dataDir: pglite?.dataDir ?? defaultPgliteDataDir });
+  }
+  const connectionString = url ?? embeddedServer.url;
+  const redacted = redactUrl(connectionString);
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolMax,
+    application_name: applicationName,
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true
+  });
+  pool.on("error", (error) => {
+    logger?.warn({ err: error, url: redacted }, "idle database connection failed");
+  });
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      logger?.warn({ err: error, url: redacted }, "database connection failed");
+    });
+  });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  async function ping() {
+    try {
+      await pool.query("select 1");
+    } catch (error) {
+      throw new DatabaseUnreachableError(connectionString, error);
+    }
+  }
+  let closing;
+  function close() {
+    closing ??= (async () => {
+      await db.destroy();
+      await embeddedServer?.close();
+    })();
+    return closing;
+  }
+  try {
+    await ping();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  logger?.info({ url: redacted, embedded: embeddedServer !== void 0, applicationName }, "database opened");
+  return { db, pool, url: redacted, embedded: embeddedServer !== void 0, ping, close };
+}
+
+// db/src/transient-errors.ts
+var transientSqlStates = /* @__PURE__ */ new Set([
+  "08000",
+  // connection_exception
+  "08001",
+  // sqlclient_unable_to_establish_sqlconnection
+  "08003",
+  // connection_does_not_exist
+  "08004",
+  // sqlserver_rejected_establishment_of_sqlconnection
+  "08006",
+  // connection_failure
+  "40001",
+  // serialization_failure
+  "40P01",
+  // deadlock_detected
+  "53000",
+  // insufficient_resources
+  "53100",
+  // disk_full
+  "53200",
+  // out_of_memory
+  "53300",
+  // too_many_connections
+  "55P03",
+  // lock_not_available (lock_timeout)
+  "57014",
+  // query_canceled (statement_timeout)
+  "57P01",
+  // admin_shutdown
+  "57P02",
+  // crash_shutdown
+  "57P03",
+  // cannot_connect_now (starting up, in recovery)
+  "57P05"
+  // idle_session_timeout
+]);
+var transientSocketCodes = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN"
+]);
+var transientPgMessages = [
+  "Connection terminated",
+  "timeout exceeded when trying to connect",
+  "Client has encountered a connection error and is not queryable"
+];
+function isTransientDatabaseError(error) {
+  return isTransient(error, 0);
+}
+function isTransient(error, depth) {
+  if (depth > 5 || error === null || typeof error !== "object") return false;
+  if (error instanceof DatabaseUnreachableError) return true;
+  const code = error.code;
+  if (typeof code === "string" && (transientSqlStates.has(code) || transientSocketCodes.has(code)))
+    return true;
+  const message = error.message;
+  if (typeof message === "string" && transientPgMessages.some((m) => message.includes(m))) return true;
+  if (error instanceof AggregateError && error.errors.some((e) => isTransient(e, depth + 1))) return true;
+  return isTransient(error.cause, depth + 1);
+}
+
+// function-kit/src/database.ts
+async function openFunctionDatabase(options) {
+  const handle = await openDatabase({
+    applicationName: options.applicationName,
+    ...options.url === void 0 ? { pglite: { dataDir: options.pgliteDataDir ?? ".data/pglite" } } : { url: options.url },
+    ...options.poolMax === void 0 ? {} : { poolMax: options.poolMax },
+    ...options.logger === void 0 ? {} : { logger: options.logger }
+  });
+  try {
+    await migrate(handle.db, {
+      schema: options.schema,
+      folder: options.migrationsFolder,
+      ...options.logger === void 0 ? {} : { logger: options.logger }
+    });
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+// function-kit/src/inbox.ts
+import { sql as sql2 } from "kysely";
+async function processOnce(db, schema, event, effect) {
+  assertIdentifier(schema);
+  return db.transaction().execute(async (trx) => {
+    const inserted = await sql2`insert into ${sql2.table(`${schema}.processed_events`)} (source, id)
+      values (${event.source}, ${event.id}) on conflict do nothing returning id`.execute(trx);
+    if (inserted.rows.length === 0) return { duplicate: true };
+    return { duplicate: false, value: await effect(trx) };
+  });
+}
+function assertIdentifier(schema) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name "${schema}"`);
+}
+
+// function-kit/src/outcome.ts
+function done(body) {
+  return body === void 0 ? { kind: "done", status: 204 } : { kind: "done", status: 200, body };
+}
+function rejected(reason, detail) {
+  return { kind: "permanent", status: 400, reason, detail };
+}
+function unprocessable(reason, detail) {
+  return { kind: "permanent", status: 422, reason, detail };
+}
+function unavailable(reason) {
+  return { kind: "transient", status: 503, reason };
+}
+function failed(reason) {
+  return { kind: "transient", status: 500, reason };
+}
+function toResponse(outcome) {
+  switch (outcome.kind) {
+    case "done":
+      return outcome.status === 204 || outcome.body === void 0 ? { statusCode: outcome.status, headers: {}, body: "" } : { statusCode: outcome.status, headers: { "content-type": "application/json" }, body: outcome.body };
+    case "permanent":
+    case "transient":
+      return {
+        statusCode: outcome.status,
+        headers: { "content-type": "application/problem+json" },
+        body: {
+          type: "about:blank",
+          title: outcome.kind === "permanent" ? "Event rejected" : "Event not processed, retry",
+          status: outcome.status,
+          detail: outcome.reason,
+          ...outcome.kind === "permanent" && outcome.detail !== void 0 ? { errors: outcome.detail } : {}
+        }
+      };
+  }
+}
+
+// function-kit/src/incoming-event.ts
+function recordOf(cloudevent) {
+  const record = { ...cloudevent };
+  if (!("data" in record)) record.data = cloudevent.data;
+  return record;
+}
+function decodeTaskflowEvent(cloudevent) {
+  const parsed = parseEvent(recordOf(cloudevent));
+  if (parsed.ok) return { ok: true, event: parsed.value };
+  return { ok: false, outcome: outcomeOfCodecError(parsed.error) };
+}
+function outcomeOfCodecError(error) {
+  const detail = error.field === void 0 ? void 0 : [{ field: error.field, message: error.message }];
+  return error.code === "schema-mismatch" ? unprocessable(error.message, detail) : rejected(error.message, detail);
+}
+
+// function-kit/src/invocation.ts
+async function respond(context2, work, isTransient2) {
+  let outcome;
+  try {
+    outcome = await work();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
+    context2.log?.error({ err: error, status: outcome.status }, "invocation failed");
+  }
+  if (outcome.kind === "permanent")
+    context2.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
+  if (outcome.kind === "transient" && outcome.status === 503) {
+    context2.log?.warn(
+      { status: outcome.status, reason: outcome.reason },
+      "dependency unavailable, asking for redelivery"
+    );
+  }
+  return toResponse(outcome);
+}
+function queryParameter(context2, name) {
+  const value = context2.query?.[name];
+  if (typeof value === "string") return value;
+  if (Array.isArray(value) && typeof value[0] === "string") return value[0];
+  return void 0;
+}
+
+// function-kit/src/logger.ts
+import { pino } from "pino";
+function createFunctionLogger(name, level) {
+  return pino({ name, level });
+}
+
+// function-kit/src/problem.ts
+function problem(status, title, detail, errors) {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/problem+json" },
+    body: {
+      type: "about:blank",
+      title,
+      status,
+      ...detail === void 0 ? {} : { detail },
+      ...errors === void 0 ? {} : { errors }
+    }
+  };
+}
+function json(body, status = 200) {
+  return { statusCode: status, headers: { "content-type": "application/json" }, body };
+}
+
+// function-kit/src/sink.ts
+import { request } from "undici";
+var retriableStatuses = /* @__PURE__ */ new Set([404, 408, 409, 429]);
+function parseSinkOverrides(raw) {
+  if (raw === void 0 || raw === "") return void 0;
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new TypeError("K_CE_OVERRIDES is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError("K_CE_OVERRIDES must be a JSON object");
+  }
+  return parsed;
+}
+function createSinkEmitter(options) {
+  const extensions = options.overrides?.extensions ?? {};
+  const timeout = options.timeoutMs ?? 1e4;
+  return {
+    url: options.url,
+    async emit(event) {
+      const message = httpCodec.encode({ ...event, ...extensions }, { mode: "binary" });
+      try {
+        const response = await request(options.url, {
+          method: "POST",
+          headers: message.headers,
+          body: message.body,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          ...options.dispatcher ? { dispatcher: options.dispatcher } : {}
+        });
+        await response.body.dump();
+        if (response.statusCode >= 200 && response.statusCode < 300) return { kind: "done", status: 204 };
+        if (response.statusCode >= 500 || retriableStatuses.has(response.statusCode)) {
+          return unavailable(`sink ${options.url} answered ${response.statusCode}`);
+        }
+        return failed(`sink ${options.url} rejected the event with ${response.statusCode}`);
+      } catch (error) {
+        return unavailable(
+          `sink ${options.url} unreachable: ${error instanceof Error ? error.message : String(error)}`
+        );
+      }
+    }
+  };
+}
+export {
+  ConfigError,
+  EventTypes,
+  authMode,
+  authenticate,
+  createEvent,
+  createFunctionLogger,
+  createSinkEmitter,
+  decodeTaskflowEvent,
+  done,
+  failed,
+  isTransientDatabaseError,
+  json,
+  logLevel,
+  openFunctionDatabase,
+  optionalUrl,
+  outcomeOfCodecError,
+  parseSinkOverrides,
+  positiveInt,
+  problem,
+  processOnce,
+  queryParameter,
+  readConfig,
+  recordOf,
+  rejected,
+  respond,
+  toResponse,
+  unavailable,
+  unprocessable,
+  verifyDevToken
+};
