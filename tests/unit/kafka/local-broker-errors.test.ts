@@ -37,10 +37,10 @@ describe('local broker start-up errors say what is wrong and how to use another 
   })
 
   it('no mvn on the PATH when the jars are not cached', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'kafka-cache-'))
     process.env.PATH = '/nonexistent'
-    const error = await ensureKafkaJars('/nonexistent/kafka-cache-for-test').catch(
-      (caught: unknown) => caught,
-    )
+    const error = await ensureKafkaJars(cacheDir).catch((caught: unknown) => caught)
+    await rm(cacheDir, { recursive: true, force: true })
     expect(error).toMatchObject({ name: 'LocalKafkaError', code: 'mvn-missing' })
     expect((error as Error).message).toMatch(/mvn is not on the PATH[\s\S]*KAFKA_BROKERS=/)
   })
