@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer } from 'node:net'
+import { start } from 'faas-js-runtime'
+import pg from 'pg'
+import { request } from 'undici'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type CloudEventRecord, httpCodec, type TaskflowEvent } from '../../../events/src/index.ts'
+import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
+import { reminderEventId } from '../../../functions/reminders/src/reminder-event.ts'
+import { createReminders, type RemindersFunction } from '../../../functions/reminders/src/reminders.ts'
+import { describeEachDatabase } from '../../support/postgres.ts'
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts'
+import { taskCreated, taskSnapshot, taskUpdated } from '../../unit/functions/task-events.ts'
+
+// The reminders function served by faas-js-runtime's own HTTP server, as `npm start` runs it, with
+// the database behind a TCP proxy so a test can cut it, and a real HTTP sink as K_SINK. Status codes
+// are the contract with the Knative dispatcher: 2xx done, 4xx dead-letter at once, 5xx retry.
+
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const address = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/** A KafkaSink stand-in: answers 202 and keeps every CloudEvent it was sent. */
+async function startRecordingSink(): Promise<{
+  url: string
+  accepted: CloudEventRecord[]
+  close(): Promise<void>
+}> {
+  const accepted: CloudEventRecord[] = []
+  const server: Server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const decoded = httpCodec.decode({ headers: req.headers, body: Buffer.concat(chunks) })
+      if (decoded.ok) accepted.push(decoded.value)
+      res.writeHead(decoded.ok ? 202 : 400).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('sink has no port')
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    accepted,
+    close() {
+      server.closeAllConnections()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
+  let proxy: TcpProxy
+  let sink: Awaited<ReturnType<typeof startRecordingSink>>
+  let reminders: RemindersFunction
+  let server: Server
+  let baseUrl: string
+  let admin: pg.Client
+
+  beforeAll(async () => {
+    const target = new URL(backend.url)
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+    const viaProxy = new URL(backend.url)
+    viaProxy.hostname = proxy.host
+    viaProxy.port = String(proxy.port)
+    sink = await startRecordingSink()
+    reminders = createReminders({
+      config: readRemindersConfig({ DATABASE_URL: viaProxy.toString(), K_SINK: sink.url }),
+    })
+    const port = await freePort()
+    server = await start(reminders, { port })
+    baseUrl = `http://127.0.0.1:${port}`
+    admin = new pg.Client({ connectionString: backend.url })
+    await admin.connect()
+  })
+  afterAll(async () => {
+    await admin?.end()
+    server?.closeAllConnections()
+    await new Promise((resolve) => server?.close(resolve))
+    await reminders?.shutdown()
+    await sink?.close()
+    await proxy?.close()
+  })
+
+  function postBinary(event: TaskflowEvent | Record<string, unknown>) {
+    const message = httpCodec.encode(event as TaskflowEvent, { mode: 'binary' })
+    return request(baseUrl, { method: 'POST', headers: message.headers, body: message.body })
+  }
+  function postStructured(event: TaskflowEvent | Record<string, unknown>) {
+    return request(baseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify(event),
+    })
+  }
+  // What Knative's PingSource sends: binary mode, its configured JSON as the body.
+  function postTick() {
+    return postBinary({
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/apis/v1/namespaces/taskflow/pingsources/reminders-tick',
+      type: 'dev.knative.sources.ping',
+      datacontenttype: 'application/json',
+      data: { action: 'tick' },
+    })
+  }
+  async function reminderOf(taskId: string) {
+    const result = await admin.query(
+      'select task_version, remind_at, fired_remind_at from reminders.reminders where task_id = $1',
+      [taskId],
+    )
+    return result.rows[0] as { task_version: number; remind_at: Date | null; fired_remind_at: Date | null }
+  }
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString()
+  const emittedFor = (taskId: string) =>
+    sink.accepted.filter((event) => (event.data as { taskId?: string }).taskId === taskId)
+
+  it('/health/readiness answers 200', async () => {
+    const response = await request(`${baseUrl}/health/readiness`)
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+  })
+
+  it('a binary-mode task event schedules its reminder and a ping tick emits it to K_SINK', async () => {
+    const task = taskSnapshot({ remindAt: minutesAgo(1) })
+    const response = await postBinary(taskCreated(task))
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+    const tick = await postTick()
+    expect(tick.statusCode).toBe(200)
+    await tick.body.dump()
+    expect(emittedFor(task.id).map((event) => [event.type, event.id])).toEqual([
+      ['dev.taskflow.reminder.due', reminderEventId(task.id, new Date(task.remindAt!))],
+    ])
+    expect((await reminderOf(task.id)).fired_remind_at).toEqual(new Date(task.remindAt!))
+  })
+
+  it('a structured-mode task event schedules its reminder', async () => {
+    const task = taskSnapshot({ remindAt: new Date(Date.now() + 3_600_000).toISOString() })
+    const response = await postStructured(taskCreated(task))
+    expect(response.statusCode).toBe(200)
+    await response.body.dump()
+    expect((await reminderOf(task.id)).remind_at).toEqual(new Date(task.remindAt!))
+    const read = await request(`${baseUrl}/?task=${task.id}`)
+    expect(read.statusCode).toBe(200)
+    expect(await read.body.json()).toMatchObject({ state: 'pending', remindAt: task.remindAt })
+  })
+
+  it('a duplicate delivery (same source and id) has no second effect', async () => {
+    const task = taskSnapshot({ remindAt: minutesAgo(2) })
+    const event = taskCreated(task)
+    const first = await postBinary(event)
+    const second = await postStructured(event)
+    await first.body.dump()
+    await second.body.dump()
+    expect([first.statusCode, second.statusCode]).toEqual([200, 204])
+    const processed = await admin.query(
+      'select count(*)::int as n from reminders.processed_events where id = $1',
+      [event.id],
+    )
+    expect(processed.rows[0].n).toBe(1)
+  })
+
+  it('a poison event gets 4xx: 422 for data failing its schema, 400 for an unknown type', async () => {
+    const task = taskSnapshot()
+    const badData = await postBinary({
+      ...taskCreated(task),
+      data: { task: { ...task, remindAt: 'next tuesday' } },
+    })
+    const unknownType = await postBinary({ ...taskCreated(task), type: 'dev.taskflow.task.archived' })
+    expect(badData.statusCode).toBe(422)
+    expect(badData.headers['content-type']).toContain('application/problem+json')
+    expect(unknownType.statusCode).toBe(400)
+    await badData.body.dump()
+    await unknownType.body.dump()
+    expect(await reminderOf(task.id)).toBeUndefined()
+  })
+
+  it('answers 503 to an event and a tick while the database is cut off, then succeeds once it is back', async () => {
+    const task = taskSnapshot({ remindAt: minutesAgo(3) })
+    await (await postBinary(taskCreated(task))).body.dump()
+    const event = taskUpdated(task, 'written during an outage')
+    proxy.cut()
+    try {
+      const during = await postBinary(event)
+      expect(during.statusCode).toBe(503)
+      await during.body.dump()
+      const tickDuring = await postTick()
+      expect(tickDuring.statusCode).toBe(503)
+      await tickDuring.body.dump()
+    } finally {
+      proxy.restore()
+    }
+    expect(emittedFor(task.id)).toHaveLength(0)
+    // pg's pool drops the broken connections on first use; the redelivery gets a fresh one.
+    let after = await postBinary(event)
+    for (let attempt = 0; after.statusCode === 503 && attempt < 5; attempt++) {
+      await after.body.dump()
+      after = await postBinary(event)
+    }
+    expect(after.statusCode).toBe(200)
+    await after.body.dump()
+    expect((await reminderOf(task.id)).task_version).toBe(2)
+    const tick = await postTick()
+    expect(tick.statusCode).toBe(200)
+    await tick.body.dump()
+    expect(emittedFor(task.id).map((emitted) => (emitted.data as { title: string }).title)).toEqual([
+      'written during an outage',
+    ])
+  })
+})
