@@ -7,13 +7,20 @@ import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
 
-export interface GatewayRoute {
-  readonly name: string
-  /** Matches the request path (without query). */
-  readonly matches: (path: string) => boolean
-  /** Resolved per request: an activator may only know its URL once started. */
-  readonly target: () => URL
-}
+export type GatewayRoute =
+  | {
+      readonly name: string
+      /** Matches the request path (without query). */
+      readonly matches: (path: string) => boolean
+      /** Resolved per request: an activator may only know its URL once started. */
+      readonly target: () => URL
+    }
+  | {
+      readonly name: string
+      readonly matches: (path: string) => boolean
+      /** Answered by the gateway itself (the local system's own endpoints, e.g. its status). */
+      readonly respond: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+    }
 
 export interface Gateway {
   readonly url: URL
@@ -71,6 +78,10 @@ export async function startGateway(options: {
           detail: `no route for ${path}`,
         }),
       )
+      return
+    }
+    if ('respond' in route) {
+      await route.respond(req, res)
       return
     }
     const target = route.target()

@@ -1,0 +1,289 @@
+// The whole system on one machine, driven by the same YAML a cluster applies (sources/, brokers/,
+// manifests/, functions/*/func.yaml): the Task API, each KafkaSink as an HTTP endpoint, each function as
+// scale-to-zero processes behind an activator, each KafkaSource as a dispatcher, each PingSource on its
+// schedule, and one gateway URL in front. Event log: Kafka when brokers are given, else embedded.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { loadConfig as loadApiConfig, type RunningApi, startApi } from '../../api/src/index.ts'
+import { loadTopicManifests, reconcileTopics } from '../../brokers/local/src/topics.ts'
+import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../../db/src/index.ts'
+import { createKafkaClient, withAdmin } from '../../kafka/src/index.ts'
+import {
+  type Destination,
+  type KafkaSourceManifest,
+  loadSystemManifests,
+  type SystemManifests,
+} from '../../sources/src/manifests.ts'
+import type { LocalSystemConfig } from './config.ts'
+import { type KafkaSink, startKafkaSink } from './eventing/kafka-sink.ts'
+import { type KafkaSourceDispatcher, startKafkaSource } from './eventing/kafka-source.ts'
+import { type PingSource, startPingSource } from './eventing/ping-source.ts'
+import { SinkClient } from './eventing/sink-client.ts'
+import { createEmbeddedEventLog, createKafkaEventLog } from './eventlog/index.ts'
+import type { EventLog, LogProducer } from './eventlog/types.ts'
+import { type Gateway, startGateway } from './gateway.ts'
+import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
+import { collectStatus, type SystemStatus } from './status.ts'
+
+export interface LocalSystem {
+  readonly url: URL
+  readonly api: RunningApi
+  readonly eventLog: EventLog
+  readonly databaseUrl: string
+  readonly functions: ReadonlyMap<string, FunctionHost>
+  readonly sources: readonly KafkaSourceDispatcher[]
+  readonly sinks: ReadonlyMap<string, KafkaSink>
+  readonly pings: ReadonlyMap<string, PingSource>
+  readonly manifests: SystemManifests
+  status(): Promise<SystemStatus>
+  stop(): Promise<void>
+}
+
+export interface LocalSystemOverrides {
+  /** Per-PingSource tick interval (ms) instead of its cron schedule, e.g. `{ 'reminders-tick': 500 }`. */
+  readonly pingIntervals?: Readonly<Record<string, number>>
+  /** Start only these functions (default: every function folder with a Service manifest). */
+  readonly functions?: readonly string[]
+  /** Extra environment for every function process. */
+  readonly functionEnv?: Readonly<Record<string, string>>
+}
+
+export async function startLocalSystem(
+  config: LocalSystemConfig,
+  logger: Logger,
+  overrides: LocalSystemOverrides = {},
+): Promise<LocalSystem> {
+  const stack: (() => Promise<void>)[] = []
+  const stopAll = async () => {
+    for (const step of stack.splice(0).reverse()) {
+      await step().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'))
+    }
+  }
+  try {
+    const manifests = loadSystemManifests(config.rootDir)
+
+    // One database server for every process: PostgreSQL by URL, else PGlite over the wire protocol.
+    let databaseUrl = config.databaseUrl
+    if (!databaseUrl) {
+      const embedded: EmbeddedPostgres = await serveEmbeddedPostgres({ dataDir: config.pgliteDataDir })
+      stack.push(() => embedded.close())
+      databaseUrl = embedded.url
+      logger.info({ dataDir: config.pgliteDataDir }, 'embedded PostgreSQL (PGlite) serving the system')
+    }
+
+    const eventLog = await openEventLog(config, databaseUrl, manifests, logger, stack)
+    const producer: LogProducer = await eventLog.producer()
+    stack.push(() => producer.close())
+
+    // KafkaSinks: HTTP endpoints writing CloudEvents to their topic.
+    const sinks = new Map<string, KafkaSink>()
+    for (const sink of manifests.kafkaSinks) {
+      const started = await startKafkaSink({
+        name: sink.name,
+        topic: sink.topic,
+        producer,
+        contentMode: sink.contentMode,
+        logger,
+      })
+      stack.push(() => started.stop())
+      sinks.set(sink.name, started)
+    }
+
+    // Functions: no process until the first request (Knative Serving with scale to zero).
+    const functions = new Map<string, FunctionHost>()
+    const wanted = new Set(overrides.functions ?? manifests.services.map((service) => service.name))
+    for (const service of manifests.services) {
+      const dir = join(config.rootDir, 'functions', service.name)
+      if (!wanted.has(service.name) || !existsSync(join(dir, 'func.yaml'))) continue
+      const binding = manifests.sinkBindings.find(
+        (b) => b.subject.kind === 'Service' && b.subject.name === service.name,
+      )
+      const env: Record<string, string> = {}
+      for (const [name, value] of Object.entries(service.env)) {
+        // Cluster-only settings (the OTLP collector's address) do not apply on a laptop.
+        if (!name.startsWith('OTEL_EXPORTER_')) env[name] = value
+      }
+      Object.assign(env, overrides.functionEnv, { DATABASE_URL: databaseUrl, LOG_LEVEL: config.logLevel })
+      if (binding) env.K_SINK = resolveDestination(binding.sink, sinks, functions)
+      const host = await startFunctionHost({
+        name: service.name,
+        dir,
+        env,
+        gracePeriodMs: config.gracePeriodMs,
+        stableWindowMs: config.stableWindowMs,
+        logger,
+      })
+      stack.push(() => host.stop())
+      functions.set(service.name, host)
+    }
+
+    // KafkaSources: one consumer group each, delivering to their sink with Knative's semantics.
+    const sinkClient = new SinkClient({ connections: 64 })
+    stack.push(() => sinkClient.close())
+    const sources: KafkaSourceDispatcher[] = []
+    for (const source of manifests.kafkaSources) {
+      const dispatcher = await startKafkaSource({
+        spec: sourceSpec(source, sinks, functions),
+        log: eventLog,
+        logger,
+        sinkClient,
+        commitIntervalMs: config.commitIntervalMs,
+      })
+      stack.push(() => dispatcher.stop())
+      sources.push(dispatcher)
+    }
+
+    const apiConfig = loadApiConfig({
+      ...config.apiEnv,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: config.logLevel,
+      AUDIT_LOG_URL: functions.get('audit-log')?.url,
+      NOTIFICATIONS_URL: functions.get('notification-fanout')?.url,
+    })
+    const api = await startApi(apiConfig, {
+      logger,
+      publisher: { publish: async (topic, records) => void (await producer.send(topic, records)) },
+    })
+    stack.push(() => api.close())
+
+    const pings = new Map<string, PingSource>()
+    for (const ping of manifests.pingSources) {
+      const started = startPingSource({
+        name: ping.name,
+        namespace: ping.namespace,
+        schedule: ping.schedule,
+        timezone: ping.timezone,
+        data: ping.data,
+        contentType: ping.contentType,
+        sinkUrl: resolveDestination(ping.sink, sinks, functions),
+        intervalOverrideMs: overrides.pingIntervals?.[ping.name] ?? config.pingIntervalMs,
+        logger,
+      })
+      stack.push(() => started.stop())
+      pings.set(ping.name, started)
+    }
+
+    // Assigned below: the status route reports on the system the gateway belongs to.
+    let system: LocalSystem
+    const gateway: Gateway = await startGateway({
+      host: config.host,
+      port: config.port,
+      logger,
+      routes: [
+        {
+          name: 'local-status',
+          matches: (path) => path === '/_local/status',
+          respond: async (_req, res) => {
+            res.writeHead(200, { 'content-type': 'application/json' })
+            res.end(JSON.stringify(await system.status()))
+          },
+        },
+        { name: 'task-api', matches: () => true, target: () => new URL(api.url) },
+      ],
+    })
+    stack.push(() => gateway.close())
+
+    system = {
+      url: gateway.url,
+      api,
+      eventLog,
+      databaseUrl,
+      functions,
+      sources,
+      sinks,
+      pings,
+      manifests,
+      status: () => collectStatus(system),
+      stop: stopAll,
+    }
+    return system
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
+
+async function openEventLog(
+  config: LocalSystemConfig,
+  databaseUrl: string,
+  manifests: SystemManifests,
+  logger: Logger,
+  stack: (() => Promise<void>)[],
+): Promise<EventLog> {
+  if (config.kafkaBrokers.length > 0) {
+    // Topics come from the same KafkaTopic YAML Strimzi applies, replicas capped to this cluster.
+    const kafka = createKafkaClient({
+      brokers: [...config.kafkaBrokers],
+      clientId: 'taskflow-local-topics',
+      logger,
+    })
+    const specs = await loadTopicManifests(join(config.rootDir, 'brokers/topics'))
+    const report = await withAdmin(kafka, async (admin) => {
+      const { brokers } = await admin.describeCluster()
+      return reconcileTopics(admin, specs, { brokerCount: brokers.length })
+    })
+    if (report.drift.length > 0)
+      logger.warn({ drift: report.drift }, 'Kafka topics differ from brokers/topics')
+    const log = createKafkaEventLog({ brokers: [...config.kafkaBrokers], clientId: 'taskflow-local', logger })
+    stack.push(() => log.close())
+    logger.info({ brokers: config.kafkaBrokers, created: report.created }, 'event log: Kafka')
+    return log
+  }
+  const database = await openDatabase({
+    url: databaseUrl,
+    applicationName: 'taskflow-eventlog',
+    poolMax: 8,
+    logger,
+  })
+  stack.push(() => database.close())
+  const log = await createEmbeddedEventLog({ db: database.db, logger })
+  stack.push(() => log.close())
+  for (const topic of manifests.topics) await log.ensureTopic(topic.name, topic.partitions)
+  logger.info('event log: embedded (set KAFKA_BROKERS to use Kafka)')
+  return log
+}
+
+function sourceSpec(
+  source: KafkaSourceManifest,
+  sinks: ReadonlyMap<string, KafkaSink>,
+  functions: ReadonlyMap<string, FunctionHost>,
+) {
+  const { delivery } = source
+  return {
+    name: source.name,
+    namespace: source.namespace,
+    topics: source.topics,
+    consumerGroup: source.consumerGroup,
+    initialOffset: source.initialOffset,
+    ordering: source.ordering,
+    delivery: {
+      retry: delivery.retry,
+      backoffPolicy: delivery.backoffPolicy,
+      backoffDelayMs: delivery.backoffDelayMs,
+      timeoutMs: delivery.timeoutMs,
+    },
+    sink: new URL(resolveDestination(source.sink, sinks, functions)),
+    deadLetterSink: delivery.deadLetterSink
+      ? new URL(resolveDestination(delivery.deadLetterSink, sinks, functions))
+      : null,
+    ceOverrides: source.ceOverrides,
+  }
+}
+
+/** What a Knative Destination (ref or uri) addresses locally. */
+function resolveDestination(
+  destination: Destination,
+  sinks: ReadonlyMap<string, KafkaSink>,
+  functions: ReadonlyMap<string, FunctionHost>,
+): string {
+  if (!destination.ref) return destination.uri
+  const { kind, name } = destination.ref
+  const base =
+    kind === 'KafkaSink' ? sinks.get(name)?.url : kind === 'Service' ? functions.get(name)?.url : undefined
+  if (!base)
+    throw new Error(`destination ${kind}/${name} is not running locally (is its manifest or folder missing?)`)
+  return destination.uri ? new URL(destination.uri, base).href : base
+}
