@@ -83,7 +83,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   } = options
   const logger = options.logger.child({ component: 'outbox-relay', relayId })
   // A send must end well inside the lease, or another relay could take the lane while it is in flight.
-  const sendTimeoutMs = Math.max(1000, Math.floor(leaseMs * 0.6))
+  const sendTimeoutMs = Math.floor(leaseMs * 0.6)
 
   let running = false
   let loop: Promise<void> | undefined

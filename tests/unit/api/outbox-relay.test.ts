@@ -183,3 +183,76 @@ await describeEachDatabase('outbox retention', (backend) => {
     expect(keys.map((row) => row.key)).toEqual(['new'])
   })
 })
+
+await describeEachDatabase('outbox relay crashes', (backend) => {
+  let api: Harness
+  beforeAll(async () => {
+    api = await startHarness({ databaseUrl: backend.url })
+  })
+  afterAll(async () => {
+    await api?.close()
+  })
+
+  it('a batch whose acknowledgement was lost is sent again with the same CloudEvent ids', async () => {
+    const created = await api.call('POST', '/tasks', { user: 'lost-ack', body: { title: 'ack lost' } })
+    const delivered: Published[] = []
+    let first = true
+    const relay = createOutboxRelay({
+      db: api.database.db,
+      logger: silentLogger,
+      pollIntervalMs: 20,
+      backoff: { initialMs: 10, maxMs: 50 },
+      publisher: {
+        async publish(_topic, records) {
+          delivered.push(...records)
+          // The broker stored the batch but the answer never came back (a crash or a cut right after).
+          if (first) {
+            first = false
+            throw new Error('connection reset before the acknowledgement')
+          }
+        },
+      },
+    })
+    relay.start()
+    try {
+      await eventually(
+        () => readOutboxBacklog(api.database.db),
+        (now) => now.count === 0,
+      )
+    } finally {
+      await relay.stop()
+    }
+    const mine = delivered.filter((record) => record.key === created.body.id)
+    expect(mine).toHaveLength(2)
+    expect(mine[0]!.headers.ce_id).toBe(mine[1]!.headers.ce_id)
+  })
+
+  it('lanes of a relay that died are taken over when its lease lapses, and nothing is lost', async () => {
+    // A relay that crashed while owning every lane: its lease rows stay until they expire.
+    await api.database.db
+      .updateTable('tasks.outbox_lanes')
+      .set({ owner: 'crashed-relay', lease_until: sql<Date>`now() + interval '300 milliseconds'` })
+      .execute()
+    const created = await api.call('POST', '/tasks', {
+      user: 'survivor',
+      body: { title: 'outlives a crash' },
+    })
+    const publisher = recordingPublisher()
+    const relay = createOutboxRelay({
+      db: api.database.db,
+      publisher,
+      logger: silentLogger,
+      pollIntervalMs: 20,
+    })
+    relay.start()
+    try {
+      await eventually(
+        () => publisher.records,
+        (records) => records.some((record) => record.key === created.body.id),
+      )
+      expect(relay.status().ownedLanes).toHaveLength(16)
+    } finally {
+      await relay.stop()
+    }
+  })
+})
