@@ -80,7 +80,12 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     for (let attempt = 1; ; attempt++) {
       const child = launch()
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-      const ready = await Promise.race([waitUntilAccepting(url).then(() => true), exited.then(() => false)])
+      const attemptOver = { value: false }
+      const ready = await Promise.race([
+        waitUntilAccepting(url, attemptOver).then(() => true),
+        exited.then(() => false),
+      ])
+      attemptOver.value = true
       if (ready) {
         postmaster = child
         return
@@ -90,11 +95,15 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     }
   }
 
-  async function signal(name: NodeJS.Signals): Promise<void> {
+  async function signal(name: NodeJS.Signals, withBackends = false): Promise<void> {
     const child = postmaster
-    if (!child || !isRunning(child)) return
+    if (!child || !isRunning(child) || child.pid === undefined) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    // Backends call setsid(), so a process-group kill misses them, and a backend that outlives its
+    // postmaster can still answer a query. A crash takes them all: kill each one with it.
+    const backends = withBackends ? childPids(child.pid) : []
     child.kill(name)
+    for (const pid of backends) process.kill(pid, name)
     await exited
   }
 
@@ -104,12 +113,23 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     port,
     start,
     stop: () => signal('SIGINT'),
-    kill: () => signal('SIGKILL'),
+    kill: () => signal('SIGKILL', true),
     async destroy() {
       await signal('SIGINT')
       process.removeListener('exit', killOnExit)
       rmSync(base, { recursive: true, force: true })
     },
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(Number)
+  } catch {
+    return [] // pgrep exits 1 when there are none
   }
 }
 
@@ -142,8 +162,8 @@ async function freePort(): Promise<number> {
   return address.port
 }
 
-async function waitUntilAccepting(url: string): Promise<void> {
-  for (;;) {
+async function waitUntilAccepting(url: string, giveUp: { value: boolean }): Promise<void> {
+  while (!giveUp.value) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 })
     try {
       await client.connect()
