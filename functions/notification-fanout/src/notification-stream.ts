@@ -30,6 +30,21 @@ type Subscriber = {
 
 type Log = { warn(object: object, message?: string): void }
 
+/**
+ * The stream body handed to faas-js-runtime. Fastify 4 sends a stream body with setHeader and lets
+ * the headers go out with the first piped chunk, one tick later; faas-js-runtime's handler resolves
+ * before that, and fastify then sees an async handler that resolved with nothing and no headers
+ * sent, and ends the response, so the client gets an empty 200 ("write after end"). Flushing the
+ * headers when the runtime pipes the body marks the response as started before that check.
+ */
+export class EventStreamBody extends PassThrough {
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    const flushHeaders = (destination as { flushHeaders?: () => void }).flushHeaders
+    if (typeof flushHeaders === 'function') flushHeaders.call(destination)
+    return super.pipe(destination, options)
+  }
+}
+
 const lookbackMs = 5000
 
 export function createNotificationStreamHub(options: {
@@ -112,7 +127,7 @@ export function createNotificationStreamHub(options: {
               limit: 1000,
             })
       const floor = resumeFrom ?? newest
-      const stream = new PassThrough()
+      const stream = new EventStreamBody()
       const subscriber: Subscriber = { userId, stream, floorSeq: BigInt(floor), sent: new Set() }
       subscribers.add(subscriber)
       stream.once('close', () => {
