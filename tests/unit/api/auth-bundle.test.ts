@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const authEntry = fileURLToPath(new URL('../../../api/src/auth/index.ts', import.meta.url))
+
+describe('auth module', () => {
+  it('bundles alone: it imports nothing from api/ outside api/src/auth (the functions embed it)', async () => {
+    const result = await build({
+      entryPoints: [authEntry],
+      absWorkingDir: repoRoot,
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    })
+    const sources = Object.keys(result.metafile.inputs).filter((input) => !input.includes('node_modules/'))
+    expect(sources.length).toBeGreaterThan(0)
+    for (const source of sources) expect(source).toMatch(/^api\/src\/auth\//)
+  })
+})
