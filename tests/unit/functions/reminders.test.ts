@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
+import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest'
 import {
@@ -12,7 +13,9 @@ import {
 } from '../../../events/src/index.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { reminderEventId } from '../../../functions/reminders/src/reminder-event.ts'
+import type { ReminderTables } from '../../../functions/reminders/src/reminder-tables.ts'
 import { createReminders, type RemindersFunction } from '../../../functions/reminders/src/reminders.ts'
+import { claimDue, markFired, releaseClaim } from '../../../functions/reminders/src/schedule-store.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
 
@@ -322,6 +325,53 @@ await describeEachDatabase('reminders handle()', (backend) => {
       expect(fired.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(tasks.length)
     } finally {
       await other.shutdown()
+    }
+  })
+
+  it("a crashed tick's claim lapses after REMINDERS_CLAIM_SECONDS and a later tick fires the reminder", async () => {
+    const task = taskSnapshot({ remindAt: at(-1) })
+    await handle(taskCreated(task))
+    // What a replica that claimed the reminder and died before the sink answered leaves behind.
+    await admin.query(`update reminders.reminders set claim_id = $2, claimed_until = $3 where task_id = $1`, [
+      task.id,
+      randomUUID(),
+      new Date(now.getTime() + 120_000),
+    ])
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(0)
+    now = new Date(now.getTime() + 121_000)
+    await handle(tick())
+    expect(emittedFor(task.id)).toHaveLength(1)
+  })
+
+  it('a reschedule while a tick is emitting the old time keeps the new time due', async () => {
+    const task = taskSnapshot({ remindAt: at(-1) })
+    await handle(taskCreated(task))
+    const db = new Kysely<ReminderTables>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: backend.url, max: 1 }) }),
+    }).withSchema('reminders')
+    try {
+      const claim = await claimDue(db, 'reminders', { now, limit: 1000, claimMs: 60_000 })
+      expect(claim.reminders.map((reminder) => reminder.taskId)).toContain(task.id)
+      const moved = nextVersion(task, { remindAt: at(-0.5) })
+      await handle(taskUpdatedTo(task, moved))
+      // The tick's sink answered for the old time only now: the claim was dropped by the reschedule.
+      await markFired(db, claim.claimId, [task.id])
+      await releaseClaim(
+        db,
+        claim.claimId,
+        claim.reminders.map((reminder) => reminder.taskId).filter((id) => id !== task.id),
+      )
+      expect(await rowOf(task.id)).toMatchObject({
+        fired_remind_at: null,
+        remind_at: new Date(moved.remindAt!),
+      })
+      await handle(tick())
+      expect(emittedFor(task.id).map((event) => event.id)).toEqual([
+        reminderEventId(task.id, new Date(moved.remindAt!)),
+      ])
+    } finally {
+      await db.destroy()
     }
   })
 
