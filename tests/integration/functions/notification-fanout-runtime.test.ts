@@ -80,7 +80,7 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
         }),
       })
       const port = await freePort()
-      const server = await start(fanout, { port, logLevel: 'warn' as const })
+      const server = await start(fanout, { port })
       instances.push({ fanout, server, url: `http://127.0.0.1:${port}` })
     }
     admin = new pg.Client({ connectionString: backend.url })
