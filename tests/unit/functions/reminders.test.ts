@@ -395,6 +395,25 @@ await describeEachDatabase('reminders handle()', (backend) => {
     expect(JSON.stringify(bad.body)).toContain('"field":"task"')
   })
 
+  it('events of other kinds on the topic are acknowledged without a schedule', async () => {
+    const taskId = randomUUID()
+    const reminder = createEvent({
+      type: EventTypes.ReminderDue,
+      source: '/taskflow/reminders',
+      data: {
+        taskId,
+        title: 't',
+        remindAt: at(-1),
+        dueAt: null,
+        assignee: null,
+        watchers: [],
+        createdBy: 'alice',
+      },
+    })
+    expect((await handle(reminder)).statusCode).toBe(204)
+    expect(await rowOf(taskId)).toBeUndefined()
+  })
+
   it('a ping without the tick action is rejected with 422, a malformed task event with 422', async () => {
     expect((await handle(tick({ action: 'purge' }))).statusCode).toBe(422)
     const task = taskSnapshot()
