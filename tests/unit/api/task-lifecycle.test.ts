@@ -65,6 +65,7 @@ await describeEachDatabase('task API lifecycle', (backend) => {
     const event = mine[0]!
     expect(event.type).toBe('dev.taskflow.task.created')
     expect(event.correlationid).toBe('req-create-1')
+    expect(event.causationid).toBe('req-create-1')
     expect(event.actor).toBe('alice')
     const record = publisher.records.find((r) => r.headers.ce_id === event.id)!
     expect(record.key).toBe(created.body.id)
