@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { BearerVerifier } from './auth/index.ts'
 import type { TasksDatabase } from './database.ts'
 import { docsPage } from './docs-page.ts'
+import { type FunctionReadTargets, functionReadRoutes } from './function-reads.ts'
 import { healthRoutes } from './health-routes.ts'
 import { authenticate } from './http/authenticate.ts'
 import { problemResponder } from './http/problem-response.ts'
@@ -28,6 +29,8 @@ export type AppDeps = {
   taskEventsTopic: string
   eventSource: string
   bodyLimit: string
+  /** Where the functions' read routes are forwarded; absent ones answer 503. */
+  functionReads?: FunctionReadTargets
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -52,7 +55,9 @@ export function createApp(deps: AppDeps): Express {
     }),
   )
 
-  app.use('/tasks', authenticate(deps.verifier))
+  app.use(['/tasks', '/audit', '/notifications'], authenticate(deps.verifier))
+  // Before the task routes: `/tasks/:id/audit` belongs to the audit-log function.
+  app.use(functionReadRoutes(deps.functionReads ?? {}, deps.logger))
   app.use(
     taskRoutes({
       db: deps.db,

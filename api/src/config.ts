@@ -25,6 +25,10 @@ const envSchema = z
     KAFKA_CLIENT_ID: z.string().default('taskflow-api'),
     TASK_EVENTS_TOPIC: z.string().min(1).default('task-events'),
     EVENT_SOURCE: z.string().min(1).default('/taskflow/api'),
+    // The functions whose read routes the API serves (see function-reads.ts); on a cluster their
+    // cluster-local URLs, locally their activators.
+    AUDIT_LOG_URL: optionalString.pipe(z.url().optional()),
+    NOTIFICATIONS_URL: optionalString.pipe(z.url().optional()),
     AUTH_JWT_SECRET: optionalString.pipe(
       z.string().min(32, 'an HS256 secret needs at least 32 bytes').optional(),
     ),
@@ -73,6 +77,7 @@ export type ApiConfig = {
   kafkaClientId: string
   taskEventsTopic: string
   eventSource: string
+  functionReads: { auditLog: string | undefined; notifications: string | undefined }
   auth: AuthSettings
   bodyLimit: string
   logLevel: string
@@ -107,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaClientId: e.KAFKA_CLIENT_ID,
     taskEventsTopic: e.TASK_EVENTS_TOPIC,
     eventSource: e.EVENT_SOURCE,
+    functionReads: { auditLog: e.AUDIT_LOG_URL, notifications: e.NOTIFICATIONS_URL },
     auth: authSettings(e),
     bodyLimit: e.BODY_LIMIT.toLowerCase(),
     logLevel: e.LOG_LEVEL,

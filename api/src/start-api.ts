@@ -93,6 +93,7 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
       ...(relay === undefined ? {} : { relay }),
       taskEventsTopic: config.taskEventsTopic,
       eventSource: config.eventSource,
+      functionReads: config.functionReads,
       bodyLimit: config.bodyLimit,
     })
     const server = app.listen(config.port, config.host)

@@ -20,7 +20,10 @@ export function problemFor(error: unknown, bodyLimit: string): Problem | undefin
   return undefined
 }
 
-/** body-parser and the router flag client errors with `status` 4xx and `expose: true`. */
+/**
+ * body-parser (http-errors, `expose: true`) and the router (a bare `status`, e.g. 400 for a malformed
+ * percent-encoding in a path) flag client errors with a 4xx status.
+ */
 function bodyParserProblem(error: unknown, bodyLimit: string): Problem | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const { status, expose, type, message } = error as {
@@ -29,8 +32,9 @@ function bodyParserProblem(error: unknown, bodyLimit: string): Problem | undefin
     type?: unknown
     message?: unknown
   }
-  if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) return undefined
-  const detail = typeof message === 'string' ? message : 'bad request'
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+    return undefined
+  const detail = expose === true && typeof message === 'string' ? message : 'The request is malformed'
   switch (type) {
     case 'entity.too.large':
       return problems.tooLarge(bodyLimit)

@@ -188,6 +188,51 @@ await describeEachDatabase('task API bad input', (backend) => {
     )
   })
 
+  it('answers malformed and arbitrary paths with a 4xx problem, never a 5xx', async () => {
+    expectProblem(await api.call('GET', '/tasks/%E0%A4%A'), 400)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom('a', '%', 'E', '0', '/', '.', '?', '&', '=', '-', 'f', ' ', '#') }),
+        fc.constantFrom('GET', 'PATCH', 'DELETE', 'POST'),
+        async (suffix, method) => {
+          const path = `/tasks/${suffix.replaceAll(' ', '%20').replaceAll('#', '%23')}`
+          const response = await api.call(method, path, { headers: { 'if-match': '"1"' } })
+          expect(response.status).toBeGreaterThanOrEqual(200)
+          expect(response.status).toBeLessThan(500)
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
+  it('answers arbitrary query strings on GET /tasks with 200 or a 400 problem', async () => {
+    const piece = fc.constantFrom(
+      'limit',
+      'status',
+      'tag',
+      'cursor',
+      'dueBefore',
+      'assignee',
+      '=',
+      '&',
+      '%',
+      '%2',
+      '[',
+      ']',
+      '1',
+      'done',
+      '-',
+      'x',
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), async (pieces) => {
+        const response = await api.call('GET', `/tasks?${pieces.join('')}`)
+        expect([200, 400]).toContain(response.status)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
   it('never answers arbitrary bytes as a JSON body with a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
