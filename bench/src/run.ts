@@ -63,6 +63,7 @@ try {
       kafkaBrokers: () => services.kafkaBrokers(),
       database: (label) => services.database(label, stack),
       defer: (cleanup) => stack.push(benchmark.name, cleanup),
+      afterRun: (cleanup) => runStack.push(benchmark.name, cleanup),
       progress: (label, total) => createProgressBar(`  ${label}`, total),
       size: (full, small) => (quick ? small : full),
     }

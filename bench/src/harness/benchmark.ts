@@ -27,6 +27,8 @@ export interface BenchContext {
   database(label: string): Promise<BenchDatabase>
   /** Registers work to undo when the run ends, failed or not (last registered runs first). */
   defer(cleanup: () => Promise<void> | void): void
+  /** Registers work to undo when the whole run ends (things shared between benchmarks, e.g. topics). */
+  afterRun(cleanup: () => Promise<void> | void): void
   /** A one-line progress bar on a TTY (a line every 10 % elsewhere). */
   progress(label: string, total: number): ProgressBar
   /** Picks the full-run or the quick-run value. */

@@ -1,59 +1,47 @@
 // The sink of the delivery benchmarks: Node's http server answering 202 with no body, as the sink of
-// the Knative measurement did. It counts requests so a benchmark knows when every event arrived.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+// the Knative measurement did. It runs in a child process of its own, as a real sink would, so its
+// work does not share the event loop of the client being measured (it still shares the machine's CPUs).
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
 
 export interface NoopSink {
   readonly url: URL
-  received(): number
-  /** Resolves once `count` requests arrived in total; rejects after `timeoutMs` saying how many did. */
-  waitFor(count: number, timeoutMs: number): Promise<void>
-  reset(): void
+  readonly pid: number
+  /** CPU time (user + system) the sink process used so far, in ms. */
+  cpuMs(): Promise<number>
   close(): Promise<void>
 }
 
+type SinkMessage = { kind: 'listening'; port: number } | { kind: 'cpu'; ms: number }
+
 export async function startNoopSink(): Promise<NoopSink> {
-  let received = 0
-  let waiter: { count: number; resolve: () => void } | null = null
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      received++
-      res.writeHead(202).end()
-      if (waiter && received >= waiter.count) {
-        waiter.resolve()
-        waiter = null
-      }
+  const child = fork(new URL('./noop-sink-process.ts', import.meta.url), [], { stdio: 'inherit' })
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`the no-op sink exited with ${code} before listening`)))
+    child.once('message', (message: SinkMessage) => {
+      if (message.kind === 'listening') resolve(message.port)
     })
   })
-  server.keepAliveTimeout = 60_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const exited = once(child, 'exit')
   return {
-    url: new URL(`http://127.0.0.1:${port}/`),
-    received: () => received,
-    reset() {
-      received = 0
-    },
-    waitFor(count, timeoutMs) {
-      if (received >= count) return Promise.resolve()
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiter = null
-          reject(new Error(`the sink received ${received} of ${count} events in ${timeoutMs} ms`))
-        }, timeoutMs)
-        waiter = {
-          count,
-          resolve: () => {
-            clearTimeout(timer)
-            resolve()
-          },
+    url: new URL(`http://127.0.0.1:${listening}/`),
+    pid: child.pid!,
+    cpuMs() {
+      return new Promise((resolve) => {
+        const onMessage = (message: SinkMessage) => {
+          if (message.kind !== 'cpu') return
+          child.off('message', onMessage)
+          resolve(message.ms)
         }
+        child.on('message', onMessage)
+        child.send('cpu')
       })
     },
-    close() {
-      server.closeAllConnections()
-      return new Promise((resolve) => server.close(() => resolve()))
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      await exited
     },
   }
 }

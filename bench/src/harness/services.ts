@@ -89,16 +89,16 @@ async function withPostgres<T>(url: string, work: (client: pg.Client) => Promise
   }
 }
 
-/** A topic of the bench's own (`bench-<label>-<random>`), deleted at the end of the run. */
+/** A topic of the bench's own (`bench-<label>-<random>`), deleted at the end of the run (benchmarks may share it). */
 export async function createBenchTopic(
   brokers: string[],
   label: string,
   partitions: number,
-  cleanup: { defer(run: () => Promise<void>): void },
+  cleanup: { afterRun(run: () => Promise<void>): void },
 ): Promise<string> {
   const name = `bench-${label}-${randomBytes(4).toString('hex')}`
   const kafka = createKafkaClient({ brokers, clientId: 'taskflow-bench-admin' })
   await withAdmin(kafka, (admin) => createTopics(admin, [{ name, partitions, replicas: 1, config: {} }]))
-  cleanup.defer(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [name] })))
+  cleanup.afterRun(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [name] })))
   return name
 }

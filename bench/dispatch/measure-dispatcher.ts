@@ -1,0 +1,76 @@
+// Runs the local KafkaSource dispatcher (local/src/eventing) over a filled topic of an event log, with a
+// fresh consumer group, until every record was delivered to the sink.
+import { randomUUID } from 'node:crypto'
+import { pino } from 'pino'
+import { knativeDefaultDeliveryPolicy } from '../../local/src/eventing/delivery-policy.ts'
+import { startKafkaSource } from '../../local/src/eventing/kafka-source.ts'
+import type { EventLog } from '../../local/src/eventlog/index.ts'
+import { cpuMsSince, type Measurement, type Ordering } from '../baseline/measure.ts'
+import type { BenchContext } from '../src/harness/benchmark.ts'
+import type { NoopSink } from '../src/harness/noop-sink.ts'
+import { perSecond } from '../src/harness/stats.ts'
+
+/** The same in-flight bound as the unordered baseline (Knative's own default is 50). */
+export const dispatcherMaxInFlight = 100
+
+export async function measureDispatcher(
+  context: BenchContext,
+  options: {
+    log: EventLog
+    topic: string
+    records: number
+    sink: NoopSink
+    ordering: Ordering
+    label: string
+  },
+): Promise<Measurement> {
+  const { log, topic, records, sink, ordering } = options
+  const bar = context.progress(options.label, records)
+  const sinkCpuBefore = await sink.cpuMs()
+  const dispatcher = await startKafkaSource({
+    spec: {
+      name: 'bench',
+      namespace: 'bench',
+      topics: [topic],
+      consumerGroup: `bench-${randomUUID()}`,
+      initialOffset: 'earliest',
+      ordering,
+      delivery: knativeDefaultDeliveryPolicy,
+      sink: sink.url,
+      deadLetterSink: null,
+    },
+    log,
+    logger: pino({ level: 'silent' }),
+    maxInFlight: dispatcherMaxInFlight,
+  })
+  try {
+    // As for the baselines, the clock starts once the group is joined (partitions assigned).
+    while (dispatcher.consumer().assignment().length === 0) await new Promise((r) => setTimeout(r, 1))
+    const startedAt = performance.now()
+    const cpuBefore = process.cpuUsage()
+    const deadline = Date.now() + context.size(600_000, 120_000)
+    for (;;) {
+      const stats = dispatcher.stats()
+      const finished = stats.delivered + stats.dropped
+      bar.update(finished)
+      if (stats.dropped > 0) throw new Error(`${options.label}: ${stats.dropped} events dropped`)
+      if (finished >= records) break
+      if (Date.now() > deadline)
+        throw new Error(`${options.label}: ${finished} of ${records} delivered in time`)
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    const elapsedMs = performance.now() - startedAt
+    const cpuMs = cpuMsSince(cpuBefore)
+    bar.finish()
+    return {
+      events: records,
+      elapsedMs,
+      eventsPerSecond: perSecond(records, elapsedMs),
+      cpuMs,
+      sinkCpuMs: (await sink.cpuMs()) - sinkCpuBefore,
+    }
+  } finally {
+    bar.finish()
+    await dispatcher.stop()
+  }
+}
