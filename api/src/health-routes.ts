@@ -51,13 +51,7 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
   })
 
   router.get('/metrics', async (_req, res) => {
-    try {
-      const body = await options.registry.metrics()
-      res.type(options.registry.contentType).send(body)
-    } catch {
-      // The backlog gauges read the database: without it, scrape what does not need it.
-      res.status(503).type('text/plain').send('metrics unavailable: database unreachable\n')
-    }
+    res.type(options.registry.contentType).send(await options.registry.metrics())
   })
 
   return router

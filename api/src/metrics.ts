@@ -21,19 +21,33 @@ export function createApiMetrics(options: { outboxBacklog: () => Promise<OutboxB
     registers: [registry],
   })
   // Both gauges are read from the database at scrape time, so every replica reports the shared backlog.
-  let lastBacklog: Promise<OutboxBacklog> | undefined
-  const backlogOnce = () => {
-    lastBacklog ??= options.outboxBacklog().finally(() => {
-      lastBacklog = undefined
-    })
+  let lastBacklog: Promise<OutboxBacklog | undefined> | undefined
+  // A scrape while the database is down still answers (the HTTP metrics matter most then): the
+  // backlog gauges keep their last value and outbox_backlog_query_up says the value is stale.
+  const backlogOnce = (): Promise<OutboxBacklog | undefined> => {
+    lastBacklog ??= options
+      .outboxBacklog()
+      .catch(() => undefined)
+      .finally(() => {
+        lastBacklog = undefined
+      })
     return lastBacklog
   }
+  new Gauge({
+    name: 'outbox_backlog_query_up',
+    help: '1 when this scrape could read the outbox backlog from the database, else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await backlogOnce()) === undefined ? 0 : 1)
+    },
+  })
   new Gauge({
     name: 'outbox_backlog_events',
     help: 'Outbox rows not yet acknowledged by Kafka',
     registers: [registry],
     async collect() {
-      this.set((await backlogOnce()).count)
+      const backlog = await backlogOnce()
+      if (backlog !== undefined) this.set(backlog.count)
     },
   })
   new Gauge({
@@ -41,7 +55,8 @@ export function createApiMetrics(options: { outboxBacklog: () => Promise<OutboxB
     help: 'Age of the oldest outbox row not yet acknowledged by Kafka (0 when none)',
     registers: [registry],
     async collect() {
-      this.set((await backlogOnce()).oldestAgeSeconds)
+      const backlog = await backlogOnce()
+      if (backlog !== undefined) this.set(backlog.oldestAgeSeconds)
     },
   })
   const publishDuration = new Histogram({

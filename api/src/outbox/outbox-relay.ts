@@ -6,8 +6,10 @@
 // task: each change locks the task row before inserting its outbox row, so a later event of the same
 // task can only get its id after the earlier transaction committed.
 import { randomUUID } from 'node:crypto'
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { type Kysely, sql } from 'kysely'
 import type { Logger } from 'pino'
+import { traceContextOf } from '../../../events/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
 import { laneCount } from './lanes.ts'
 import { defaultRetention, pruneExpiredRows, type RetentionPolicy } from './outbox-retention.ts'
@@ -177,7 +179,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       byTopic.set(row.topic, records)
     }
     for (const [topic, records] of byTopic) {
-      await withTimeout(publisher.publish(topic, records), sendTimeoutMs, `publish to ${topic}`)
+      await tracedSend(topic, records, () =>
+        withTimeout(publisher.publish(topic, records), sendTimeoutMs, `publish to ${topic}`),
+      )
     }
   }
 
@@ -272,6 +276,47 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       logger.info('outbox relay stopped')
     },
     status: () => ({ relayId, running, kafka, lastError, ownedLanes: [...ownedLanes], consecutiveFailures }),
+  }
+}
+
+const tracer = trace.getTracer('taskflow-api')
+
+/**
+ * A producer span per send (OpenTelemetry messaging conventions), linked to the span of each request
+ * that wrote one of the events: the send happens later, in another context, so a link, not a parent.
+ */
+async function tracedSend(
+  topic: string,
+  records: readonly OutboxRecord[],
+  send: () => Promise<void>,
+): Promise<void> {
+  const links = records.flatMap((record) => {
+    const spanContext = trace.getSpanContext(
+      traceContextOf(
+        { traceparent: record.headers.ce_traceparent, tracestate: record.headers.ce_tracestate },
+        ROOT_CONTEXT,
+      ),
+    )
+    return spanContext === undefined ? [] : [{ context: spanContext }]
+  })
+  const span = tracer.startSpan(`send ${topic}`, {
+    kind: SpanKind.PRODUCER,
+    links,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': topic,
+      'messaging.batch.message_count': records.length,
+    },
+  })
+  try {
+    await send()
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error))
+    span.setStatus({ code: SpanStatusCode.ERROR })
+    throw error
+  } finally {
+    span.end()
   }
 }
 

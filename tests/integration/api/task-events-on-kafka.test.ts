@@ -280,6 +280,9 @@ describe.runIf(ready)('task API on Kafka and PostgreSQL', () => {
       expect(refused.headers['retry-after']).toBeDefined()
       const notReady = await call(api.url, 'GET', '/readyz')
       expect(notReady.status).toBe(503)
+      const metrics = await call(api.url, 'GET', '/metrics')
+      expect(metrics.status).toBe(200)
+      expect(metrics.text).toContain('outbox_backlog_query_up 0')
 
       proxy.restore()
       const created = await eventually(

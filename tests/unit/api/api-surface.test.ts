@@ -69,6 +69,7 @@ describe('startApi on embedded PGlite', () => {
     expect(metrics.text).toMatch(/http_request_duration_seconds_bucket\{.*route="\/tasks".*\}/)
     expect(metrics.text).toMatch(/outbox_published_events_total [1-9]/)
     expect(metrics.text).toContain('outbox_oldest_unpublished_age_seconds 0')
+    expect(metrics.text).toContain('outbox_backlog_query_up 1')
     expect(metrics.text).toContain('outbox_commit_to_ack_seconds_bucket')
   })
 
