@@ -38,7 +38,7 @@ export function createProgressBar(
       return
     }
     const decile = total > 0 ? Math.floor((Math.min(done, total) / total) * 10) : 10
-    if (decile > lastDecile || force) {
+    if (decile > lastDecile || (force && decile < 10)) {
       lastDecile = decile
       stream.write(`${line()}\n`)
     }
