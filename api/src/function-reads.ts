@@ -114,9 +114,10 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger)
     '/notifications/preferences',
     route('notifications', () => ({ method: 'GET', query: { view: 'preferences' } })),
   )
+  // faas-js-runtime routes only GET and POST: the function takes the new preferences as a POST.
   router.put(
     '/notifications/preferences',
-    route('notifications', () => ({ method: 'PUT', query: { view: 'preferences' }, body: true })),
+    route('notifications', () => ({ method: 'POST', query: { view: 'preferences' }, body: true })),
   )
   router.post(
     '/notifications/:id/read',

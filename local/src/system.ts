@@ -24,6 +24,7 @@ import { createEmbeddedEventLog, createKafkaEventLog } from './eventlog/index.ts
 import type { EventLog, LogProducer } from './eventlog/types.ts'
 import { type Gateway, startGateway } from './gateway.ts'
 import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
+import type { FunctionScale } from './serving/function-spec.ts'
 import { collectStatus, type SystemStatus } from './status.ts'
 
 export interface LocalSystem {
@@ -47,6 +48,11 @@ export interface LocalSystemOverrides {
   readonly functions?: readonly string[]
   /** Extra environment for every function process. */
   readonly functionEnv?: Readonly<Record<string, string>>
+  /** Per-function overrides of func.yaml's `deploy.options.scale` (tests use a low target to see scaling). */
+  readonly functionScale?: Readonly<Record<string, Partial<FunctionScale>>>
+  /** Knative's scale-to-zero grace period and stable window, for tests that watch scaling. */
+  readonly gracePeriodMs?: number
+  readonly stableWindowMs?: number
 }
 
 export async function startLocalSystem(
@@ -101,17 +107,20 @@ export async function startLocalSystem(
       )
       const env: Record<string, string> = {}
       for (const [name, value] of Object.entries(service.env)) {
-        // Cluster-only settings (the OTLP collector's address) do not apply on a laptop.
-        if (!name.startsWith('OTEL_EXPORTER_')) env[name] = value
+        if (!isClusterOnlySetting(name)) env[name] = value
       }
-      Object.assign(env, overrides.functionEnv, { DATABASE_URL: databaseUrl, LOG_LEVEL: config.logLevel })
+      Object.assign(env, config.apiEnv, overrides.functionEnv, {
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: config.logLevel,
+      })
       if (binding) env.K_SINK = resolveDestination(binding.sink, sinks, functions)
       const host = await startFunctionHost({
         name: service.name,
         dir,
         env,
-        gracePeriodMs: config.gracePeriodMs,
-        stableWindowMs: config.stableWindowMs,
+        scale: overrides.functionScale?.[service.name],
+        gracePeriodMs: overrides.gracePeriodMs ?? config.gracePeriodMs,
+        stableWindowMs: overrides.stableWindowMs ?? config.stableWindowMs,
         logger,
       })
       stack.push(() => host.stop())
@@ -271,6 +280,15 @@ function sourceSpec(
       : null,
     ceOverrides: source.ceOverrides,
   }
+}
+
+/**
+ * Settings of the cluster's ConfigMaps that describe the cluster, not the function: the OTLP collector's
+ * address, production mode and the identity provider. Locally the system's own auth settings (the same
+ * the Task API gets) apply instead, so the API and the functions accept the same tokens.
+ */
+function isClusterOnlySetting(name: string): boolean {
+  return name.startsWith('OTEL_EXPORTER_') || name.startsWith('AUTH_') || name === 'NODE_ENV'
 }
 
 /** What a Knative Destination (ref or uri) addresses locally. */

@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { readLocalConfig } from '../../../local/src/config.ts'
+import { type LocalSystem, type LocalSystemOverrides, startLocalSystem } from '../../../local/src/system.ts'
+
+// Starts the whole local system (`npm start`'s composition) for an end-to-end test: on the embedded
+// defaults (PGlite + embedded event log) or on a real Kafka and PostgreSQL.
+
+export interface SystemUnderTest {
+  readonly system: LocalSystem
+  readonly url: URL
+  request(
+    path: string,
+    init?: { method?: string; user?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>
+  stop(): Promise<void>
+}
+
+export async function startSystemUnderTest(
+  backend: { kafkaBrokers?: string[]; databaseUrl?: string },
+  overrides: LocalSystemOverrides,
+): Promise<SystemUnderTest> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'taskflow-e2e-'))
+  const config = readLocalConfig({
+    PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    PGLITE_DATA_DIR: join(dataDir, 'pglite'),
+    COMMIT_INTERVAL_MS: '500',
+    STATUS_INTERVAL_MS: '0',
+    ...(backend.kafkaBrokers ? { KAFKA_BROKERS: backend.kafkaBrokers.join(',') } : {}),
+    ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
+  })
+  const logger = pino({ level: config.logLevel })
+  const system = await startLocalSystem(config, logger, overrides)
+  return {
+    system,
+    url: system.url,
+    request: (path, init = {}) =>
+      fetch(new URL(path, system.url), {
+        method: init.method ?? 'GET',
+        headers: {
+          ...(init.user ? { authorization: `Bearer dev.${init.user}` } : {}),
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+        body: init.body === undefined ? null : JSON.stringify(init.body),
+      }),
+    async stop() {
+      await system.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await probe()
+      if (value) return value
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
