@@ -2,37 +2,6 @@
 // (with the project modules it imports); regenerate with `npm run vendor`.
 
 
-// function-kit/src/auth.ts
-var devTokenPattern = /^dev\.([A-Za-z0-9._@:-]{1,128})$/;
-var verifyDevToken = async (token) => {
-  const match = devTokenPattern.exec(token);
-  if (match?.[1] === void 0) {
-    return {
-      ok: false,
-      error: { reason: "invalid-credentials", detail: "expected a token of the form dev.<userId>" }
-    };
-  }
-  return { ok: true, caller: { userId: match[1] } };
-};
-async function authenticate(headers, verify) {
-  const header = headers.authorization;
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === void 0 || value === "") {
-    return {
-      ok: false,
-      error: { reason: "missing-credentials", detail: "an Authorization: Bearer header is required" }
-    };
-  }
-  const match = /^Bearer\s+(\S+)$/i.exec(value);
-  if (match?.[1] === void 0) {
-    return {
-      ok: false,
-      error: { reason: "invalid-credentials", detail: "the Authorization header must be Bearer <token>" }
-    };
-  }
-  return verify(match[1]);
-}
-
 // events/src/codec-error.ts
 var CodecError = class extends Error {
   code;
@@ -579,6 +548,37 @@ function parseEvent(input) {
     event[name] = value;
   }
   return ok(event);
+}
+
+// function-kit/src/auth.ts
+var devTokenPattern = /^dev\.([A-Za-z0-9._@:-]{1,128})$/;
+var verifyDevToken = async (token) => {
+  const match = devTokenPattern.exec(token);
+  if (match?.[1] === void 0) {
+    return {
+      ok: false,
+      error: { reason: "invalid-credentials", detail: "expected a token of the form dev.<userId>" }
+    };
+  }
+  return { ok: true, caller: { userId: match[1] } };
+};
+async function authenticate(headers, verify) {
+  const header = headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === void 0 || value === "") {
+    return {
+      ok: false,
+      error: { reason: "missing-credentials", detail: "an Authorization: Bearer header is required" }
+    };
+  }
+  const match = /^Bearer\s+(\S+)$/i.exec(value);
+  if (match?.[1] === void 0) {
+    return {
+      ok: false,
+      error: { reason: "invalid-credentials", detail: "the Authorization header must be Bearer <token>" }
+    };
+  }
+  return verify(match[1]);
 }
 
 // function-kit/src/config.ts
