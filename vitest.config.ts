@@ -15,6 +15,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          // Storage suites start an in-process PGlite per file (seconds on a loaded 2-core machine).
+          hookTimeout: 60_000,
+          testTimeout: 30_000,
         },
       },
       {

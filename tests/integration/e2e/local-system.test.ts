@@ -8,6 +8,12 @@ import { eventually, type SystemUnderTest, startSystemUnderTest } from './local-
 // Needs: nothing for the embedded default (PGlite + embedded event log); the real broker of the
 // integration global setup and the shared PostgreSQL for the second run (skipped locally when absent).
 
+interface Notification {
+  kind: string
+  taskId: string
+  read: boolean
+}
+
 interface AuditEntry {
   type: string
   taskId: string
@@ -71,6 +77,34 @@ for (const backend of backends) {
       // The assignee may read it too; a stranger may not.
       expect((await auditTrail('bob', task.id)).length).toBe(1)
       expect((await sut.request(`/tasks/${task.id}/audit`, { user: 'mallory' })).status).toBe(404)
+    })
+
+    const notificationsOf = async (user: string): Promise<Notification[]> => {
+      const response = await sut.request('/notifications', { user })
+      if (response.status !== 200) return []
+      return ((await response.json()) as { notifications: Notification[] }).notifications
+    }
+
+    it("the assignee's /notifications shows a new task; the creator, who acted, gets nothing", async () => {
+      const task = await createTask('alice', { title: 'notify bob', assignee: 'bob' })
+      const mine = await eventually(async () => {
+        const found = (await notificationsOf('bob')).filter((n) => n.taskId === task.id)
+        return found.length > 0 ? found : undefined
+      }, "bob's notification")
+      expect(mine).toHaveLength(1)
+      expect(mine[0]!.read).toBe(false)
+      expect((await notificationsOf('alice')).filter((n) => n.taskId === task.id)).toEqual([])
+    })
+
+    it('a reminder set 2 s ahead fires on the fast tick and is notified to the assignee', async () => {
+      const remindAt = new Date(Date.now() + 2_000).toISOString()
+      const task = await createTask('alice', { title: 'remind me', assignee: 'frank', remindAt })
+      const reminder = await eventually(
+        async () =>
+          (await notificationsOf('frank')).find((n) => n.taskId === task.id && n.kind === 'reminder.due'),
+        'the reminder notification',
+      )
+      expect(reminder.taskId).toBe(task.id)
     })
 
     it('a poison record lands on the dead-letter topic with the error extensions while later records flow', async () => {
