@@ -1,10 +1,17 @@
-// Who is calling a function's plain-HTTP reads. The verifier is a plain async function so the Task
-// API's JWT verifier (api/src/auth/) plugs in without the functions knowing how tokens are made.
+// Who is calling a function's plain-HTTP reads. Tokens are checked by the Task API's own verifier
+// (api/src/auth/, bundled into the kit by esbuild), so a token the API accepts the functions accept,
+// and development tokens are honoured only where the API honours them.
+import { type AuthSettings, createBearerVerifier } from '../../api/src/auth/index.ts'
+import type { FunctionResponse } from './outcome.ts'
+import { problem } from './problem.ts'
+
+export type { AuthSettings }
 
 export type Caller = { readonly userId: string }
 
 export type AuthFailure = {
-  readonly reason: 'missing-credentials' | 'invalid-credentials'
+  /** `verifier-unavailable`: the key set could not be fetched: the server's fault, not the caller's. */
+  readonly reason: 'missing-credentials' | 'invalid-credentials' | 'verifier-unavailable'
   readonly detail: string
 }
 
@@ -15,18 +22,20 @@ export type AuthResult =
 /** Checks a bearer token (the text after `Bearer `). */
 export type TokenVerifier = (token: string) => Promise<AuthResult>
 
-const devTokenPattern = /^dev\.([A-Za-z0-9._@:-]{1,128})$/
-
-/** Development only: `Bearer dev.<userId>` names the caller, no signature. */
-export const verifyDevToken: TokenVerifier = async (token) => {
-  const match = devTokenPattern.exec(token)
-  if (match?.[1] === undefined) {
+/** The Task API's verifier for `settings` (config `auth`): HS256, JWKS or development tokens. */
+export function createTokenVerifier(settings: AuthSettings): TokenVerifier {
+  const bearer = createBearerVerifier(settings)
+  return async (token) => {
+    const result = await bearer.verify(`Bearer ${token}`)
+    if (result.ok) return { ok: true, caller: { userId: result.principal.userId } }
     return {
       ok: false,
-      error: { reason: 'invalid-credentials', detail: 'expected a token of the form dev.<userId>' },
+      error: {
+        reason: result.unavailable === true ? 'verifier-unavailable' : 'invalid-credentials',
+        detail: result.reason,
+      },
     }
   }
-  return { ok: true, caller: { userId: match[1] } }
 }
 
 /** Reads the Authorization header and hands its bearer token to `verify`. */
@@ -50,4 +59,13 @@ export async function authenticate(
     }
   }
   return verify(match[1])
+}
+
+/** 401 with a Bearer challenge (RFC 6750, as the Task API answers), or 503 when keys are unreachable. */
+export function authProblem(failure: AuthFailure): FunctionResponse {
+  if (failure.reason === 'verifier-unavailable') {
+    return problem(503, 'Service unavailable', `tokens cannot be checked now: ${failure.detail}`)
+  }
+  const response = problem(401, 'Unauthorized', failure.detail)
+  return { ...response, headers: { ...response.headers, 'www-authenticate': 'Bearer' } }
 }

@@ -7,12 +7,22 @@ export { type CreateEventInput, createEvent } from '../../events/src/index.ts'
 export {
   type AuthFailure,
   type AuthResult,
+  type AuthSettings,
   authenticate,
+  authProblem,
   type Caller,
+  createTokenVerifier,
   type TokenVerifier,
-  verifyDevToken,
 } from './auth.ts'
-export { authMode, ConfigError, logLevel, optionalUrl, positiveInt, readConfig } from './config.ts'
+export {
+  authVariables,
+  ConfigError,
+  logLevel,
+  optionalUrl,
+  positiveInt,
+  readConfig,
+  withAuthSettings,
+} from './config.ts'
 export {
   type DatabaseHandle,
   type FunctionDatabaseOptions,

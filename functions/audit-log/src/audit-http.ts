@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import {
   authenticate,
+  authProblem,
   type FunctionContext,
   type FunctionResponse,
   json,
@@ -41,7 +42,7 @@ export async function answerAuditRead(
   if (context.method !== 'GET')
     return problem(405, 'Method not allowed', 'send CloudEvents with POST, reads with GET')
   const auth = await authenticate(context.headers, options.verifyToken)
-  if (!auth.ok) return problem(401, 'Unauthorized', auth.error.detail)
+  if (!auth.ok) return authProblem(auth.error)
 
   const raw = Object.fromEntries(
     ['task', 'actor', 'type', 'from', 'to', 'cursor', 'limit'].map((name) => [

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import {
+  createTokenVerifier,
   type DatabaseHandle,
   decodeTaskflowEvent,
   done,
@@ -14,7 +15,6 @@ import {
   respond,
   type TokenVerifier,
   unprocessable,
-  verifyDevToken,
 } from '#kit'
 import { auditEntryOf, isAuditedEvent } from './audit-entry.ts'
 import { answerAuditRead } from './audit-http.ts'
@@ -29,7 +29,7 @@ import { pingEventType, retentionCutoff, retentionTickSchema } from './retention
 export type AuditLogOptions = {
   readonly config: AuditLogConfig
   readonly logger?: Logger
-  /** Checks read requests' bearer tokens; defaults to dev tokens in development, none in production. */
+  /** Checks read requests' bearer tokens; defaults to the Task API's verifier for `config.auth`. */
   readonly verifyToken?: TokenVerifier
   /** Used by tests to fix the clock of the retention purge. */
   readonly now?: () => Date
@@ -43,19 +43,12 @@ export type AuditLogFunction = {
   verifyChain(taskId: string): Promise<ChainVerdict>
 }
 
-// Until the Task API's JWT verifier is plugged in, production refuses every read rather than
-// trusting unsigned dev tokens.
-const refuseAll: TokenVerifier = async () => ({
-  ok: false,
-  error: { reason: 'invalid-credentials', detail: 'no token verifier is configured' },
-})
-
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
 
 export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
   const { config } = options
   const now = options.now ?? (() => new Date())
-  const verifyToken = options.verifyToken ?? (config.AUTH_MODE === 'development' ? verifyDevToken : refuseAll)
+  const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
   let database: DatabaseHandle<AuditTables> | undefined
 
   function tables(): Kysely<AuditTables> {

@@ -1,22 +1,25 @@
 import { z } from 'zod'
-import { authMode, logLevel, optionalUrl, positiveInt, readConfig } from '#kit'
+import { authVariables, logLevel, optionalUrl, positiveInt, readConfig, withAuthSettings } from '#kit'
 
 // The audit-log function's whole configuration, read once from the environment at start.
-const auditLogConfigSchema = z.object({
-  /** PostgreSQL; absent: an embedded PGlite, so the folder runs alone. */
-  DATABASE_URL: optionalUrl,
-  PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
-  AUDIT_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
-    .default('audit'),
-  /** Rows recorded longer ago than this are purged on each PingSource tick. */
-  AUDIT_RETENTION_DAYS: positiveInt(90),
-  /** Largest page the reads return. */
-  AUDIT_PAGE_SIZE: positiveInt(100),
-  AUTH_MODE: authMode,
-  LOG_LEVEL: logLevel,
-})
+const auditLogConfigSchema = z
+  .object({
+    /** PostgreSQL; absent: an embedded PGlite, so the folder runs alone. */
+    DATABASE_URL: optionalUrl,
+    PGLITE_DATA_DIR: z.string().min(1).default('.data/pglite'),
+    AUDIT_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier')
+      .default('audit'),
+    /** Rows recorded longer ago than this are purged on each PingSource tick. */
+    AUDIT_RETENTION_DAYS: positiveInt(90),
+    /** Largest page the reads return. */
+    AUDIT_PAGE_SIZE: positiveInt(100),
+    LOG_LEVEL: logLevel,
+    /** The Task API's token settings (same variables, same rules): `auth` after parsing. */
+    ...authVariables,
+  })
+  .transform(withAuthSettings)
 
 export type AuditLogConfig = z.output<typeof auditLogConfigSchema>
 

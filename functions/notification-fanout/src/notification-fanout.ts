@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import {
   createSinkEmitter,
+  createTokenVerifier,
   type DatabaseHandle,
   decodeTaskflowEvent,
   type FunctionContext,
@@ -12,7 +13,6 @@ import {
   respond,
   type SinkEmitter,
   type TokenVerifier,
-  verifyDevToken,
 } from '#kit'
 import type { NotificationFanoutConfig } from './config.ts'
 import { createEmailSender, type EmailSender } from './email-channel.ts'
@@ -30,7 +30,7 @@ import { addressPolicy } from './webhook-target-guard.ts'
 export type NotificationFanoutOptions = {
   readonly config: NotificationFanoutConfig
   readonly logger?: Logger
-  /** Checks bearer tokens; defaults to dev tokens in development, none in production. */
+  /** Checks bearer tokens; defaults to the Task API's verifier for `config.auth`. */
   readonly verifyToken?: TokenVerifier
   /** Used by tests to fix the clock that quiet hours are judged by. */
   readonly now?: () => Date
@@ -47,19 +47,12 @@ export type NotificationFanoutFunction = {
   readonly openStreams: number
 }
 
-// Until the Task API's JWT verifier is plugged in, production refuses every read rather than
-// trusting unsigned dev tokens.
-const refuseAll: TokenVerifier = async () => ({
-  ok: false,
-  error: { reason: 'invalid-credentials', detail: 'no token verifier is configured' },
-})
-
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
 
 export function createNotificationFanout(options: NotificationFanoutOptions): NotificationFanoutFunction {
   const { config } = options
   const now = options.now ?? (() => new Date())
-  const verifyToken = options.verifyToken ?? (config.AUTH_MODE === 'development' ? verifyDevToken : refuseAll)
+  const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
   const email = createEmailSender({
     smtpUrl: config.SMTP_URL,
     from: config.EMAIL_FROM,

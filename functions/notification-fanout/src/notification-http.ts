@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import {
   authenticate,
+  authProblem,
   type FieldError,
   type FunctionContext,
   type FunctionResponse,
@@ -54,7 +55,7 @@ export async function answerUserRequest(
   options: NotificationReadsOptions,
 ): Promise<FunctionResponse> {
   const auth = await authenticate(context.headers, options.verifyToken)
-  if (!auth.ok) return problem(401, 'Unauthorized', auth.error.detail)
+  if (!auth.ok) return authProblem(auth.error)
   const userId = auth.caller.userId
   const method = context.method ?? 'GET'
   const action = queryParameter(context, 'action')

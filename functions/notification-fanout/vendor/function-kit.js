@@ -550,18 +550,119 @@ function parseEvent(input) {
   return ok(event);
 }
 
+// api/src/auth/bearer-verifier.ts
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify
+} from "jose";
+var userIdPattern = /^[A-Za-z0-9._@:|-]{1,128}$/;
+var devTokenPrefix = "dev.";
+function createBearerVerifier(settings) {
+  const verifyToken = tokenVerifierFor(settings);
+  return {
+    mode: settings.mode,
+    async verify(authorizationHeader) {
+      const token = bearerToken(authorizationHeader);
+      if (!token.ok) return token;
+      return verifyToken(token.value);
+    }
+  };
+}
+function bearerToken(header) {
+  if (header === void 0 || header.trim() === "")
+    return { ok: false, reason: "missing Authorization header" };
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (match === null) return { ok: false, reason: 'Authorization must be "Bearer <token>"' };
+  return { ok: true, value: match[1] };
+}
+function tokenVerifierFor(settings) {
+  switch (settings.mode) {
+    case "development":
+      return async (token) => {
+        if (!token.startsWith(devTokenPrefix)) {
+          return { ok: false, reason: 'development mode expects "Bearer dev.<userId>"' };
+        }
+        const userId = token.slice(devTokenPrefix.length);
+        if (!userIdPattern.test(userId)) return { ok: false, reason: "invalid development user id" };
+        return { ok: true, principal: { userId, claims: { sub: userId } } };
+      };
+    case "hs256": {
+      const key = new TextEncoder().encode(settings.secret);
+      return (token) => verifyJwt(token, key, ["HS256"], settings);
+    }
+    case "jwks": {
+      const keySet = createRemoteJWKSet(new URL(settings.jwksUrl));
+      return (token) => verifyJwt(token, keySet, void 0, settings);
+    }
+  }
+}
+async function verifyJwt(token, key, algorithms, settings) {
+  try {
+    const options = {
+      ...algorithms === void 0 ? {} : { algorithms },
+      ...settings.issuer === void 0 ? {} : { issuer: settings.issuer },
+      ...settings.audience === void 0 ? {} : { audience: settings.audience }
+    };
+    const { payload } = typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+    const userId = payload.sub;
+    if (userId === void 0 || !userIdPattern.test(userId)) {
+      return { ok: false, reason: 'token has no valid "sub" claim' };
+    }
+    return { ok: true, principal: { userId, claims: payload } };
+  } catch (error) {
+    return rejection(error);
+  }
+}
+function rejection(error) {
+  if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "token expired" };
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return { ok: false, reason: `claim "${error.claim}" rejected: ${error.reason}` };
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return { ok: false, reason: "bad signature" };
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return { ok: false, reason: "no key matches the token" };
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return { ok: false, reason: "key set unavailable", unavailable: true };
+  }
+  if (error instanceof joseErrors.JOSEError) return { ok: false, reason: `invalid token (${error.code})` };
+  if (error instanceof TypeError) return { ok: false, reason: "key set unavailable", unavailable: true };
+  return { ok: false, reason: "invalid token" };
+}
+
+// function-kit/src/problem.ts
+function problem(status, title, detail, errors) {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/problem+json" },
+    body: {
+      type: "about:blank",
+      title,
+      status,
+      ...detail === void 0 ? {} : { detail },
+      ...errors === void 0 ? {} : { errors }
+    }
+  };
+}
+function json(body, status = 200) {
+  return { statusCode: status, headers: { "content-type": "application/json" }, body };
+}
+
 // function-kit/src/auth.ts
-var devTokenPattern = /^dev\.([A-Za-z0-9._@:-]{1,128})$/;
-var verifyDevToken = async (token) => {
-  const match = devTokenPattern.exec(token);
-  if (match?.[1] === void 0) {
+function createTokenVerifier(settings) {
+  const bearer = createBearerVerifier(settings);
+  return async (token) => {
+    const result = await bearer.verify(`Bearer ${token}`);
+    if (result.ok) return { ok: true, caller: { userId: result.principal.userId } };
     return {
       ok: false,
-      error: { reason: "invalid-credentials", detail: "expected a token of the form dev.<userId>" }
+      error: {
+        reason: result.unavailable === true ? "verifier-unavailable" : "invalid-credentials",
+        detail: result.reason
+      }
     };
-  }
-  return { ok: true, caller: { userId: match[1] } };
-};
+  };
+}
 async function authenticate(headers, verify) {
   const header = headers.authorization;
   const value = Array.isArray(header) ? header[0] : header;
@@ -579,6 +680,13 @@ async function authenticate(headers, verify) {
     };
   }
   return verify(match[1]);
+}
+function authProblem(failure) {
+  if (failure.reason === "verifier-unavailable") {
+    return problem(503, "Service unavailable", `tokens cannot be checked now: ${failure.detail}`);
+  }
+  const response = problem(401, "Unauthorized", failure.detail);
+  return { ...response, headers: { ...response.headers, "www-authenticate": "Bearer" } };
 }
 
 // function-kit/src/config.ts
@@ -610,10 +718,52 @@ var logLevel = z2.preprocess(
   unsetWhenEmpty,
   z2.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
 );
-var authMode = z2.preprocess(
-  unsetWhenEmpty,
-  z2.enum(["development", "production"]).default("development")
-);
+var trimmedOrUnset = (value) => {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  return trimmed === "" ? void 0 : trimmed;
+};
+var authVariables = {
+  NODE_ENV: z2.preprocess(
+    trimmedOrUnset,
+    z2.enum(["development", "test", "production"]).default("development")
+  ),
+  AUTH_JWT_SECRET: z2.preprocess(
+    trimmedOrUnset,
+    z2.string().min(32, "an HS256 secret needs at least 32 bytes").optional()
+  ),
+  AUTH_JWKS_URL: z2.preprocess(trimmedOrUnset, z2.url().optional()),
+  AUTH_ISSUER: z2.preprocess(trimmedOrUnset, z2.string().optional()),
+  AUTH_AUDIENCE: z2.preprocess(trimmedOrUnset, z2.string().optional())
+};
+function withAuthSettings(env, context2) {
+  if (env.AUTH_JWT_SECRET !== void 0 && env.AUTH_JWKS_URL !== void 0) {
+    context2.addIssue({
+      code: "custom",
+      path: ["AUTH_JWKS_URL"],
+      message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both"
+    });
+    return z2.NEVER;
+  }
+  if (env.NODE_ENV === "production" && env.AUTH_JWT_SECRET === void 0 && env.AUTH_JWKS_URL === void 0) {
+    context2.addIssue({
+      code: "custom",
+      path: ["AUTH_JWT_SECRET"],
+      message: "production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)"
+    });
+    return z2.NEVER;
+  }
+  return { ...env, auth: authSettingsOf(env) };
+}
+function authSettingsOf(env) {
+  const claims = {
+    ...env.AUTH_ISSUER === void 0 ? {} : { issuer: env.AUTH_ISSUER },
+    ...env.AUTH_AUDIENCE === void 0 ? {} : { audience: env.AUTH_AUDIENCE }
+  };
+  if (env.AUTH_JWT_SECRET !== void 0) return { mode: "hs256", secret: env.AUTH_JWT_SECRET, ...claims };
+  if (env.AUTH_JWKS_URL !== void 0) return { mode: "jwks", jwksUrl: env.AUTH_JWKS_URL, ...claims };
+  return { mode: "development" };
+}
 
 // db/src/embedded-server.ts
 import { mkdir } from "node:fs/promises";
@@ -1093,24 +1243,6 @@ function createFunctionLogger(name, level) {
   return pino({ name, level });
 }
 
-// function-kit/src/problem.ts
-function problem(status, title, detail, errors) {
-  return {
-    statusCode: status,
-    headers: { "content-type": "application/problem+json" },
-    body: {
-      type: "about:blank",
-      title,
-      status,
-      ...detail === void 0 ? {} : { detail },
-      ...errors === void 0 ? {} : { errors }
-    }
-  };
-}
-function json(body, status = 200) {
-  return { statusCode: status, headers: { "content-type": "application/json" }, body };
-}
-
 // function-kit/src/sink.ts
 import { request } from "undici";
 var retriableStatuses = /* @__PURE__ */ new Set([404, 408, 409, 429]);
@@ -1160,11 +1292,13 @@ function createSinkEmitter(options) {
 export {
   ConfigError,
   EventTypes,
-  authMode,
+  authProblem,
+  authVariables,
   authenticate,
   createEvent,
   createFunctionLogger,
   createSinkEmitter,
+  createTokenVerifier,
   decodeTaskflowEvent,
   done,
   failed,
@@ -1186,5 +1320,5 @@ export {
   toResponse,
   unavailable,
   unprocessable,
-  verifyDevToken
+  withAuthSettings
 };

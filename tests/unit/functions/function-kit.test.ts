@@ -5,6 +5,7 @@ import {
   authenticate,
   ConfigError,
   createSinkEmitter,
+  createTokenVerifier,
   decodeTaskflowEvent,
   done,
   failed,
@@ -16,7 +17,6 @@ import {
   toResponse,
   unavailable,
   unprocessable,
-  verifyDevToken,
 } from '../../../function-kit/src/index.ts'
 import { taskCreated, taskSnapshot } from './task-events.ts'
 
@@ -92,6 +92,8 @@ describe('config', () => {
 })
 
 describe('authentication', () => {
+  const verifyDevToken = createTokenVerifier({ mode: 'development' })
+
   it('accepts Bearer dev.<userId> and names the caller', async () => {
     expect(await authenticate({ authorization: 'Bearer dev.alice' }, verifyDevToken)).toEqual({
       ok: true,

@@ -27,6 +27,15 @@ describe('vendored function-kit', () => {
     expect(kit.code).toContain('function parseEvent(')
   })
 
+  it('takes only the Task API auth folder from api/ (no express, no API internals)', () => {
+    // esbuild marks each inlined module with a `// <path>` comment when not minifying.
+    const inlinedApiModules = kit.code.match(/^\/\/ api\/\S+$/gm) ?? []
+    expect(inlinedApiModules).toContain('// api/src/auth/bearer-verifier.ts')
+    for (const module of inlinedApiModules) expect(module).toMatch(/^\/\/ api\/src\/auth\//)
+    expect(kit.packages).toContain('jose')
+    expect(kit.packages).not.toContain('express')
+  })
+
   for (const folder of folders) {
     it(`${folder.split('/').at(-1)}: ${vendorPath} is up to date (run \`npm run vendor\` if not)`, () => {
       const committed = readFileSync(join(folder, vendorPath), 'utf8')
