@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { loadConfig } from '../../../api/src/config.ts'
@@ -14,7 +15,12 @@ import {
   createNotificationFanout,
   type NotificationFanoutFunction,
 } from '../../../functions/notification-fanout/src/notification-fanout.ts'
+import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
+import { repoRoot } from '../../support/schemas.ts'
+import { renderKustomization } from '../manifests/support/kustomize.ts'
 import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
+
+type Env = Record<string, string | undefined>
 
 // The functions check bearer tokens with the Task API's verifier (api/src/auth/) and read the Task
 // API's AUTH_* variables with its rules, so one token and one ConfigMap serve all of them.
@@ -222,4 +228,27 @@ describe('a function in development mode', () => {
     )
     expect(jwt.statusCode).toBe(401)
   })
+})
+
+describe('the cluster config is valid for the Task API and every function', () => {
+  const overlays = ['manifests/overlays/dev', 'manifests/overlays/prod']
+  for (const overlay of overlays) {
+    it(`${overlay}: taskflow-shared-config (+ each function's ConfigMap) parses, with verified tokens`, () => {
+      const configMaps = new Map(
+        renderKustomization(join(repoRoot, overlay))
+          .filter((resource) => resource.kind === 'ConfigMap')
+          .map((resource) => [resource.metadata.name, (resource as { data?: Env }).data ?? {}]),
+      )
+      const shared = configMaps.get('taskflow-shared-config')
+      expect(shared).toBeDefined()
+      expect(shared).not.toHaveProperty('AUTH_MODE')
+      const envOf = (name: string): Env => ({ ...shared, ...configMaps.get(`${name}-config`) })
+
+      const api = loadConfig(envOf('task-api'))
+      expect(api.auth.mode).toBe('jwks')
+      expect(readAuditLogConfig(envOf('audit-log')).auth).toEqual(api.auth)
+      expect(readNotificationFanoutConfig(envOf('notification-fanout')).auth).toEqual(api.auth)
+      expect(() => readRemindersConfig(envOf('reminders'))).not.toThrow()
+    })
+  }
 })
