@@ -1,0 +1,146 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, readFileSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { isBuiltin } from 'node:module'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+// api/Dockerfile cannot be built here (no Docker engine), so this builds what it builds: its own
+// esbuild command, run on the repository, and starts the bundle laid out as the image lays it out.
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const dockerfile = readFileSync(join(repoRoot, 'api', 'Dockerfile'), 'utf8')
+const dockerignore = readFileSync(join(repoRoot, 'api', 'Dockerfile.dockerignore'), 'utf8')
+const stages = dockerfile.split(/^FROM /m).slice(1)
+const runtimeStage = stages.at(-1) ?? ''
+
+/** `npx esbuild ...` of the build stage, split into arguments (double quotes group). */
+const esbuildArgs = (() => {
+  const line = dockerfile.split('\n').find((text) => text.startsWith('RUN npx esbuild '))
+  if (line === undefined) throw new Error('api/Dockerfile has no `RUN npx esbuild` line')
+  const args = [...line.slice('RUN npx esbuild '.length).matchAll(/"([^"]*)"|(\S+)/g)]
+  return args.map((match) => match[1] ?? match[2] ?? '')
+})()
+const outfile = esbuildArgs.find((arg) => arg.startsWith('--outfile='))?.slice('--outfile='.length)
+const entry = esbuildArgs.find((arg) => !arg.startsWith('--'))
+const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)?.[1] ?? '[]') as string[]
+const copiedPackages = [...runtimeStage.matchAll(/^COPY --from=build \/src\/node_modules\/(\S+) /gm)].map(
+  (match) => match[1],
+)
+
+let scratch: string | undefined
+let api: ChildProcess | undefined
+afterAll(async () => {
+  if (api && api.exitCode === null) {
+    api.kill('SIGTERM')
+    await once(api, 'exit')
+  }
+  if (scratch) await rm(scratch, { recursive: true, force: true })
+})
+
+describe('api/Dockerfile', () => {
+  it('runs node on the bundle its build stage writes, as a non-root user on port 8080', () => {
+    expect(stages.map((stage) => stage.split('\n')[0])).toEqual(['node:24-slim AS build', 'node:24-slim'])
+    expect(entry).toBe('api/src/main.ts')
+    expect(existsSync(join(repoRoot, entry ?? ''))).toBe(true)
+    expect(cmd).toEqual(['node', outfile])
+    expect(runtimeStage).toMatch(/^USER node$/m)
+    expect(runtimeStage).toMatch(/^EXPOSE 8080$/m)
+  })
+
+  it('copies from the context only what exists and what its .dockerignore lets through', () => {
+    const allowed = dockerignore
+      .split('\n')
+      .filter((line) => line.startsWith('!'))
+      .map((line) => line.slice(1))
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) =>
+      (match[1] ?? '').split(' '),
+    )
+    expect(sources.length).toBeGreaterThan(0)
+    for (const source of sources) {
+      expect(existsSync(join(repoRoot, source)), source).toBe(true)
+      const pattern = (glob: string) =>
+        new RegExp(`^${glob.replaceAll('.', '\\.').replaceAll('*', '[^/]+')}$`)
+      expect(
+        allowed.some((glob) => pattern(glob).test(source)),
+        `${source} is filtered out`,
+      ).toBe(true)
+    }
+  })
+
+  it('its esbuild command bundles the API; the bundle imports only the packages the image copies', async () => {
+    await mkdir(join(repoRoot, '.data'), { recursive: true })
+    scratch = await mkdtemp(join(repoRoot, '.data', 'api-image-'))
+    const args = esbuildArgs.map((arg) =>
+      arg.startsWith('--outfile=') ? `--outfile=${join(scratch!, outfile ?? '')}` : arg,
+    )
+    const metafile = join(scratch, 'meta.json')
+    await promisify(execFile)(
+      join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+      [...args, `--metafile=${metafile}`, '--log-level=error'],
+      { cwd: repoRoot },
+    )
+    const meta = JSON.parse(await readFile(metafile, 'utf8')) as {
+      outputs: Record<string, { imports: { path: string; external?: boolean }[] }>
+    }
+    const externals = new Set(
+      Object.values(meta.outputs)
+        .flatMap((output) => output.imports)
+        .filter((imported) => imported.external && !isBuiltin(imported.path))
+        .map((imported) =>
+          imported.path
+            .split('/')
+            .slice(0, imported.path.startsWith('@') ? 2 : 1)
+            .join('/'),
+        ),
+    )
+    // Optional requires inside try/catch, absent from the image by design: pg's native driver and
+    // debug's (express) terminal colours.
+    const optional = ['pg-native', 'supports-color']
+    expect([...externals].filter((name) => !optional.includes(name)).sort()).toEqual(
+      [...copiedPackages].sort(),
+    )
+  })
+
+  it('the bundle starts in the image layout (migrations beside dist/) and answers /readyz', async () => {
+    if (scratch === undefined) throw new Error('the bundle was not built')
+    await mkdir(join(scratch, 'api'), { recursive: true })
+    await cp(join(repoRoot, 'api', 'migrations'), join(scratch, 'api', 'migrations'), { recursive: true })
+    // The bundle sits inside the repository, so PGlite resolves from its node_modules as from /app's.
+    api = spawn(process.execPath, [join(scratch, outfile ?? '')], {
+      cwd: scratch,
+      env: {
+        PATH: process.env.PATH,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PGLITE_DATA_DIR: 'memory://',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let url: string | undefined
+    for await (const line of createInterface({ input: api.stdout! })) {
+      const record = JSON.parse(line) as { msg?: string; url?: string }
+      if (record.msg === 'task API listening') {
+        url = record.url
+        break
+      }
+    }
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const ready = await fetch(`${url}/readyz`)
+    expect(ready.status).toBe(200)
+    const created = await fetch(`${url}/tasks`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev.alice', 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'from the bundle' }),
+    })
+    expect(created.status).toBe(201)
+    api.kill('SIGTERM')
+    const [code] = await once(api, 'exit')
+    expect(code).toBe(0)
+  }, 60_000)
+})
