@@ -13,7 +13,7 @@ import {
   type CloudEventRecord,
   httpCodec,
   type KafkaRecordIn,
-  kafkaCodec,
+  kafkaRecordToHttpBinary,
 } from '../../../events/src/index.ts'
 import type { BatchContext, EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../eventlog/types.ts'
 import type { DeliveryPolicy } from './delivery-policy.ts'
@@ -64,6 +64,9 @@ export interface KafkaSourceDispatcher {
 }
 
 const defaultMaxInFlight = 50
+// Records per batch handed to the dispatcher. Kafka has them in memory already (one fetch), so a large
+// slice keeps the unordered in-flight window full instead of draining it every few hundred records.
+const defaultMaxBatchRecords = 5_000
 
 export async function startKafkaSource(options: KafkaSourceOptions): Promise<KafkaSourceDispatcher> {
   const { spec, log, logger } = options
@@ -80,7 +83,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     topics: spec.topics,
     initialOffset: spec.initialOffset,
     commitIntervalMs: options.commitIntervalMs ?? 5_000,
-    maxBatchRecords: options.maxBatchRecords,
+    maxBatchRecords: options.maxBatchRecords ?? defaultMaxBatchRecords,
   })
 
   /** One record, start to final outcome (delivered, dead-lettered or dropped). Never throws. */
@@ -214,17 +217,15 @@ export function toHttpRequest(
   record: LogRecord,
   knative: { namespace: string; sourceName: string; ceOverrides?: Record<string, string> | undefined },
 ): HttpEventRequest {
-  const decoded = kafkaCodec.decode(record as KafkaRecordIn, {
-    knative: {
-      namespace: knative.namespace,
-      sourceName: knative.sourceName,
-      ceOverrides: knative.ceOverrides,
-    },
-  })
-  const event: CloudEventRecord = decoded.ok
-    ? decoded.value
-    : undecodableRecordEvent(record, knative, decoded.error)
-  const { headers, body } = httpCodec.encode(event, { mode: 'binary' })
+  const ref = {
+    namespace: knative.namespace,
+    sourceName: knative.sourceName,
+    ceOverrides: knative.ceOverrides,
+  }
+  const transcoded = kafkaRecordToHttpBinary(record as KafkaRecordIn, ref)
+  const { headers, body } = transcoded.ok
+    ? transcoded.value
+    : httpCodec.encode(undecodableRecordEvent(record, knative, transcoded.error), { mode: 'binary' })
   // Knative's dispatcher asks for the reply (it discards it for a source) and names the namespace.
   headers.prefer = 'reply'
   headers['kn-namespace'] = knative.namespace
