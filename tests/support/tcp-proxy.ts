@@ -61,3 +61,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
   }
 }
+
+/** A proxy in front of a database URL's host and port; `url` is that database reached through it. */
+export type DatabaseProxy = TcpProxy & { readonly url: string }
+
+export async function proxyDatabaseUrl(databaseUrl: string): Promise<DatabaseProxy> {
+  const target = new URL(databaseUrl)
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
+  const viaProxy = new URL(databaseUrl)
+  viaProxy.hostname = proxy.host
+  viaProxy.port = String(proxy.port)
+  return { ...proxy, url: viaProxy.toString() }
+}

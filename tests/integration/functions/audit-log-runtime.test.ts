@@ -1,68 +1,47 @@
-import type { Server } from 'node:http'
-import { createServer } from 'node:net'
-import { start } from 'faas-js-runtime'
 import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { httpCodec, type TaskflowEvent } from '../../../events/src/index.ts'
 import { type AuditLogFunction, createAuditLog } from '../../../functions/audit-log/src/audit-log.ts'
 import { readAuditLogConfig } from '../../../functions/audit-log/src/config.ts'
+import {
+  type PostedEvent,
+  postBinary as postBinaryTo,
+  postStructured as postStructuredTo,
+  type RuntimeServer,
+  serveWithRuntime,
+} from '../../support/function-runtime.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts'
+import { type DatabaseProxy, proxyDatabaseUrl } from '../../support/tcp-proxy.ts'
 import { taskCreated, taskSnapshot, taskUpdated } from '../../unit/functions/task-events.ts'
 
 // The audit-log function served by faas-js-runtime's own HTTP server, as `npm start` runs it, with
 // the database behind a TCP proxy so a test can cut it. Status codes are the contract with the
 // Knative dispatcher: 2xx done, 4xx dead-letter at once, 5xx retry.
 
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
 await describeEachDatabase('audit-log over faas-js-runtime', (backend) => {
-  let proxy: TcpProxy
+  let proxy: DatabaseProxy
   let auditLog: AuditLogFunction
-  let server: Server
+  let server: RuntimeServer
   let baseUrl: string
   let admin: pg.Client
 
   beforeAll(async () => {
-    const target = new URL(backend.url)
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
-    const viaProxy = new URL(backend.url)
-    viaProxy.hostname = proxy.host
-    viaProxy.port = String(proxy.port)
-    auditLog = createAuditLog({ config: readAuditLogConfig({ DATABASE_URL: viaProxy.toString() }) })
-    const port = await freePort()
-    server = await start(auditLog, { port })
-    baseUrl = `http://127.0.0.1:${port}`
+    proxy = await proxyDatabaseUrl(backend.url)
+    auditLog = createAuditLog({ config: readAuditLogConfig({ DATABASE_URL: proxy.url }) })
+    server = await serveWithRuntime(auditLog)
+    baseUrl = server.url
     admin = new pg.Client({ connectionString: backend.url })
     await admin.connect()
   })
   afterAll(async () => {
     await admin?.end()
-    server?.closeAllConnections()
-    await new Promise((resolve) => server?.close(resolve))
+    await server?.close()
     await auditLog?.shutdown()
     await proxy?.close()
   })
 
-  function postBinary(event: TaskflowEvent | Record<string, unknown>) {
-    const message = httpCodec.encode(event as TaskflowEvent, { mode: 'binary' })
-    return request(baseUrl, { method: 'POST', headers: message.headers, body: message.body })
-  }
-  function postStructured(event: TaskflowEvent | Record<string, unknown>) {
-    return request(baseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify(event),
-    })
-  }
+  const postBinary = (event: PostedEvent) => postBinaryTo(baseUrl, event)
+  const postStructured = (event: PostedEvent) => postStructuredTo(baseUrl, event)
   async function countRows(taskId: string): Promise<number> {
     const result = await admin.query('select count(*)::int as n from audit.entries where task_id = $1', [
       taskId,

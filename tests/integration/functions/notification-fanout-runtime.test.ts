@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto'
-import type { Server } from 'node:http'
-import { createServer, type Server as HttpServer } from 'node:http'
-import { type AddressInfo, createServer as createNetServer } from 'node:net'
-import { start } from 'faas-js-runtime'
 import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { httpCodec, type TaskflowEvent } from '../../../events/src/index.ts'
 import { readNotificationFanoutConfig } from '../../../functions/notification-fanout/src/config.ts'
 import {
   createNotificationFanout,
   type NotificationFanoutFunction,
 } from '../../../functions/notification-fanout/src/notification-fanout.ts'
+import {
+  type PostedEvent,
+  postBinary as postBinaryTo,
+  postStructured as postStructuredTo,
+  type RuntimeServer,
+  serveWithRuntime,
+} from '../../support/function-runtime.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
+import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { taskCreated, taskSnapshot } from '../../unit/functions/task-events.ts'
 
 // notification-fanout served by faas-js-runtime's own HTTP server, as `npm start` runs it: the status
@@ -20,55 +23,19 @@ import { taskCreated, taskSnapshot } from '../../unit/functions/task-events.ts'
 // query contract, and the SSE stream fed by a second function instance sharing the database (as
 // two replicas would be).
 
-async function freePort(): Promise<number> {
-  const probe = createNetServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-/** A webhook receiver answering the queued statuses (then 200), counting what it got. */
-async function startWebhookReceiver() {
-  const statuses: number[] = []
-  const bodies: string[] = []
-  const server: HttpServer = createServer((req, res) => {
-    let body = ''
-    req.on('data', (chunk) => {
-      body += chunk
-    })
-    req.on('end', () => {
-      bodies.push(body)
-      res.statusCode = statuses.shift() ?? 200
-      res.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    statuses,
-    bodies,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
-
 const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}`
 
 await describeEachDatabase('notification-fanout over faas-js-runtime', (backend) => {
   // Two instances, as two replicas: A holds the streams, B receives the events.
-  let instances: { fanout: NotificationFanoutFunction; server: Server; url: string }[] = []
-  let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>
+  let instances: { fanout: NotificationFanoutFunction; server: RuntimeServer; url: string }[] = []
+  // A webhook receiver answering the queued statuses (then 200), keeping what it got.
+  let webhook: RecordingSink
   let admin: pg.Client
   const a = () => instances[0]!
   const b = () => instances[1]!
 
   beforeAll(async () => {
-    webhook = await startWebhookReceiver()
+    webhook = await startRecordingSink({ path: '/hook', status: 200 })
     for (const heartbeat of ['100', '15000']) {
       const fanout = createNotificationFanout({
         config: readNotificationFanoutConfig({
@@ -79,9 +46,8 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
           LOG_LEVEL: 'warn',
         }),
       })
-      const port = await freePort()
-      const server = await start(fanout, { port })
-      instances.push({ fanout, server, url: `http://127.0.0.1:${port}` })
+      const server = await serveWithRuntime(fanout)
+      instances.push({ fanout, server, url: server.url })
     }
     admin = new pg.Client({ connectionString: backend.url })
     await admin.connect()
@@ -90,24 +56,14 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
     await admin?.end()
     for (const instance of instances) {
       await instance.fanout.shutdown()
-      instance.server.closeAllConnections()
-      await new Promise((resolve) => instance.server.close(resolve))
+      await instance.server.close()
     }
     instances = []
     await webhook?.close()
   })
 
-  function postBinary(event: TaskflowEvent | Record<string, unknown>, base = b().url) {
-    const message = httpCodec.encode(event as TaskflowEvent, { mode: 'binary' })
-    return request(base, { method: 'POST', headers: message.headers, body: message.body })
-  }
-  function postStructured(event: TaskflowEvent | Record<string, unknown>, base = b().url) {
-    return request(base, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify(event),
-    })
-  }
+  const postBinary = (event: PostedEvent, base = b().url) => postBinaryTo(base, event)
+  const postStructured = (event: PostedEvent, base = b().url) => postStructuredTo(base, event)
   async function count(recipient: string): Promise<number> {
     const result = await admin.query(
       'select count(*)::int as n from notifications.notifications where recipient = $1',
@@ -155,15 +111,15 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
     })
     expect(await status(preferences)).toBe(200)
     const event = taskCreated(taskSnapshot({ assignee: bob, watchers: [] }))
-    const before = webhook.bodies.length
+    const before = webhook.requests.length
     webhook.statuses.push(502)
     expect(await status(await postBinary(event))).toBe(503)
     expect(await count(bob)).toBe(1)
     expect(await status(await postBinary(event))).toBe(200)
-    expect(webhook.bodies.length - before).toBe(2)
+    expect(webhook.requests.length - before).toBe(2)
     expect(await count(bob)).toBe(1)
     expect(await status(await postBinary(event))).toBe(204)
-    expect(webhook.bodies.length - before).toBe(2)
+    expect(webhook.requests.length - before).toBe(2)
   })
 
   it('the query contract: list, mark read, preferences, and 401 without a token', async () => {

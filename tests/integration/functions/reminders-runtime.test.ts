@@ -1,104 +1,56 @@
 import { randomUUID } from 'node:crypto'
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { createServer } from 'node:net'
-import { start } from 'faas-js-runtime'
 import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type CloudEventRecord, httpCodec, type TaskflowEvent } from '../../../events/src/index.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { reminderEventId } from '../../../functions/reminders/src/reminder-event.ts'
 import { createReminders, type RemindersFunction } from '../../../functions/reminders/src/reminders.ts'
+import {
+  type PostedEvent,
+  postBinary as postBinaryTo,
+  postStructured as postStructuredTo,
+  type RuntimeServer,
+  serveWithRuntime,
+} from '../../support/function-runtime.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts'
+import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
+import { type DatabaseProxy, proxyDatabaseUrl } from '../../support/tcp-proxy.ts'
 import { taskCreated, taskSnapshot, taskUpdated } from '../../unit/functions/task-events.ts'
 
 // The reminders function served by faas-js-runtime's own HTTP server, as `npm start` runs it, with
 // the database behind a TCP proxy so a test can cut it, and a real HTTP sink as K_SINK. Status codes
 // are the contract with the Knative dispatcher: 2xx done, 4xx dead-letter at once, 5xx retry.
 
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
-/** A KafkaSink stand-in: answers 202 and keeps every CloudEvent it was sent. */
-async function startRecordingSink(): Promise<{
-  url: string
-  accepted: CloudEventRecord[]
-  close(): Promise<void>
-}> {
-  const accepted: CloudEventRecord[] = []
-  const server: Server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const decoded = httpCodec.decode({ headers: req.headers, body: Buffer.concat(chunks) })
-      if (decoded.ok) accepted.push(decoded.value)
-      res.writeHead(decoded.ok ? 202 : 400).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('sink has no port')
-  return {
-    url: `http://127.0.0.1:${address.port}/`,
-    accepted,
-    close() {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
-
 await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
-  let proxy: TcpProxy
-  let sink: Awaited<ReturnType<typeof startRecordingSink>>
+  let proxy: DatabaseProxy
+  let sink: RecordingSink
   let reminders: RemindersFunction
-  let server: Server
+  let server: RuntimeServer
   let baseUrl: string
   let admin: pg.Client
 
   beforeAll(async () => {
-    const target = new URL(backend.url)
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
-    const viaProxy = new URL(backend.url)
-    viaProxy.hostname = proxy.host
-    viaProxy.port = String(proxy.port)
-    sink = await startRecordingSink()
+    proxy = await proxyDatabaseUrl(backend.url)
+    // A KafkaSink stand-in: answers 202 and keeps every CloudEvent it was sent.
+    sink = await startRecordingSink({ cloudEventsOnly: true })
     reminders = createReminders({
-      config: readRemindersConfig({ DATABASE_URL: viaProxy.toString(), K_SINK: sink.url }),
+      config: readRemindersConfig({ DATABASE_URL: proxy.url, K_SINK: sink.url }),
     })
-    const port = await freePort()
-    server = await start(reminders, { port })
-    baseUrl = `http://127.0.0.1:${port}`
+    server = await serveWithRuntime(reminders)
+    baseUrl = server.url
     admin = new pg.Client({ connectionString: backend.url })
     await admin.connect()
   })
   afterAll(async () => {
     await admin?.end()
-    server?.closeAllConnections()
-    await new Promise((resolve) => server?.close(resolve))
+    await server?.close()
     await reminders?.shutdown()
     await sink?.close()
     await proxy?.close()
   })
 
-  function postBinary(event: TaskflowEvent | Record<string, unknown>) {
-    const message = httpCodec.encode(event as TaskflowEvent, { mode: 'binary' })
-    return request(baseUrl, { method: 'POST', headers: message.headers, body: message.body })
-  }
-  function postStructured(event: TaskflowEvent | Record<string, unknown>) {
-    return request(baseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify(event),
-    })
-  }
+  const postBinary = (event: PostedEvent) => postBinaryTo(baseUrl, event)
+  const postStructured = (event: PostedEvent) => postStructuredTo(baseUrl, event)
   // What Knative's PingSource sends: binary mode, its configured JSON as the body.
   function postTick() {
     return postBinary({

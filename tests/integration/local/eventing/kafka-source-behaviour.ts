@@ -8,8 +8,8 @@ import {
   startKafkaSource,
 } from '../../../../local/src/eventing/kafka-source.ts'
 import type { AppendRecord, EventLog } from '../../../../local/src/eventlog/types.ts'
+import { startRecordingSink } from '../../../support/recording-sink.ts'
 import { eventually } from '../eventlog/consume.ts'
-import { type RecordingSink, startRecordingSink } from './recording-sink.ts'
 
 // What the local KafkaSource must do on any event log, as Knative's dispatcher does (see
 // ../shared/reference/knative-kafkasource.md). Each backend's test file runs this suite.
@@ -58,8 +58,8 @@ export function kafkaSourceBehaviour(backend: () => DispatcherBackend): void {
     cleanup.push(() => log.close())
     const topic = unique('src')
     await ensureTopic(topic, partitions)
-    const sink = await startRecordingSink('/fn')
-    const deadLetters = await startRecordingSink('/dlq')
+    const sink = await startRecordingSink({ path: '/fn' })
+    const deadLetters = await startRecordingSink({ path: '/dlq' })
     cleanup.push(
       () => sink.close(),
       () => deadLetters.close(),
@@ -72,8 +72,8 @@ export function kafkaSourceBehaviour(backend: () => DispatcherBackend): void {
       initialOffset: 'earliest',
       ordering: 'ordered',
       delivery: { retry: 3, backoffPolicy: 'exponential', backoffDelayMs: 5, timeoutMs: 5_000 },
-      sink: sink.url,
-      deadLetterSink: deadLetters.url,
+      sink: new URL(sink.url),
+      deadLetterSink: new URL(deadLetters.url),
       ...overrides,
     }
     const producer = await log.producer()
@@ -154,7 +154,7 @@ export function kafkaSourceBehaviour(backend: () => DispatcherBackend): void {
     await eventually(() => sink.delivered.length === 2 && deadLetters.delivered.length === 1, 'flow and DLQ')
     const dead = deadLetters.delivered[0]!
     expect(dead.headers['ce-knativeerrorcode']).toBe('422')
-    expect(dead.headers['ce-knativeerrordest']).toBe(sink.url.href)
+    expect(dead.headers['ce-knativeerrordest']).toBe(sink.url)
     expect(Buffer.from(String(dead.headers['ce-knativeerrordata']), 'base64').toString()).toBe(
       'title rejected',
     )

@@ -1,0 +1,45 @@
+import type { Server } from 'node:http'
+import { start } from 'faas-js-runtime'
+import { request } from 'undici'
+import { httpCodec, type TaskflowEvent } from '../../events/src/index.ts'
+import { freePort } from './free-port.ts'
+
+// A function served by faas-js-runtime's own HTTP server, as `npm start` runs it in the container,
+// and the two ways Knative delivers a CloudEvent to it over HTTP.
+
+export interface RuntimeServer {
+  /** Base URL of the function, without a trailing slash. */
+  readonly url: string
+  /** Ends open connections (SSE streams included) and stops listening; the function is the caller's. */
+  close(): Promise<void>
+}
+
+export async function serveWithRuntime(fn: Parameters<typeof start>[0]): Promise<RuntimeServer> {
+  const port = await freePort()
+  const server: Server = await start(fn, { port })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close() {
+      server.closeAllConnections()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** A CloudEvent or a malformed look-alike, for tests of what the function refuses. */
+export type PostedEvent = TaskflowEvent | Record<string, unknown>
+
+/** Binary mode (ce-* headers, data as the body): what Knative's dispatcher and PingSource send. */
+export function postBinary(url: string, event: PostedEvent) {
+  const message = httpCodec.encode(event as TaskflowEvent, { mode: 'binary' })
+  return request(url, { method: 'POST', headers: message.headers, body: message.body })
+}
+
+/** Structured mode: the whole event as `application/cloudevents+json`. */
+export function postStructured(url: string, event: PostedEvent) {
+  return request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify(event),
+  })
+}
