@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -12,6 +11,7 @@ import {
   type RuntimeServer,
   serveWithRuntime,
 } from '../../support/function-runtime.ts'
+import { reminderTick } from '../../support/ping-tick.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { type DatabaseProxy, proxyDatabaseUrl } from '../../support/tcp-proxy.ts'
@@ -52,16 +52,7 @@ await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
   const postBinary = (event: PostedEvent) => postBinaryTo(baseUrl, event)
   const postStructured = (event: PostedEvent) => postStructuredTo(baseUrl, event)
   // What Knative's PingSource sends: binary mode, its configured JSON as the body.
-  function postTick() {
-    return postBinary({
-      specversion: '1.0',
-      id: randomUUID(),
-      source: '/apis/v1/namespaces/taskflow/pingsources/reminders-tick',
-      type: 'dev.knative.sources.ping',
-      datacontenttype: 'application/json',
-      data: { action: 'tick' },
-    })
-  }
+  const postTick = () => postBinary(reminderTick())
   async function reminderOf(taskId: string) {
     const result = await admin.query(
       'select task_version, remind_at, fired_remind_at from reminders.reminders where task_id = $1',

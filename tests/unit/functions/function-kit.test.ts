@@ -1,4 +1,3 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
@@ -18,6 +17,7 @@ import {
   unavailable,
   unprocessable,
 } from '../../../function-kit/src/index.ts'
+import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { taskCreated, taskSnapshot } from './task-events.ts'
 
 describe('outcome -> status', () => {
@@ -112,31 +112,17 @@ describe('authentication', () => {
 })
 
 describe('K_SINK emitter', () => {
-  let server: Server
+  let sink: RecordingSink
   let url: string
   let nextStatus = 202
-  const received: { headers: IncomingMessage['headers']; body: string }[] = []
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = ''
-      req.on('data', (chunk) => {
-        body += chunk
-      })
-      req.on('end', () => {
-        received.push({ headers: req.headers, body })
-        res.statusCode = nextStatus
-        res.end()
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const address = server.address()
-    if (address === null || typeof address === 'string') throw new Error('no port')
-    url = `http://127.0.0.1:${address.port}/`
+    sink = await startRecordingSink()
+    sink.reply = () => ({ status: nextStatus })
+    url = sink.url
   })
   afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
+    await sink?.close()
   })
 
   it('POSTs a binary-mode CloudEvent with the K_CE_OVERRIDES extensions', async () => {
@@ -147,7 +133,7 @@ describe('K_SINK emitter', () => {
     })
     nextStatus = 202
     expect((await emitter.emit(event)).kind).toBe('done')
-    const last = received.at(-1)!
+    const last = sink.requests.at(-1)!
     expect(last.headers['ce-id']).toBe(event.id)
     expect(last.headers['ce-type']).toBe(event.type)
     expect(last.headers['ce-emitter']).toBe('audit-log')

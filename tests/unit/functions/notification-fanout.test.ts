@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes, httpCodec, type TaskSnapshot } from '../../../events/src/index.ts'
@@ -12,6 +10,7 @@ import {
 } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import { verifyWebhookSignature } from '../../../functions/notification-fanout/src/webhook-signature.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
+import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { eventContext, readContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends, with a real
@@ -19,55 +18,20 @@ import { eventContext, readContext, taskCreated, taskSnapshot } from './task-eve
 
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 20_000 })
 
-type Received = { headers: IncomingMessage['headers']; body: string }
-
-/** An HTTP server that records requests and answers with the next queued status (default 200). */
-async function startReceiver(): Promise<{
-  url: string
-  received: Received[]
-  statuses: number[]
-  close(): Promise<void>
-}> {
-  const received: Received[] = []
-  const statuses: number[] = []
-  const server: Server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => {
-      body += chunk
-    })
-    request.on('end', () => {
-      received.push({ headers: request.headers, body })
-      response.statusCode = statuses.shift() ?? 200
-      response.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    statuses,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
-
 const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}`
 const secret = 'a-webhook-secret-of-some-length'
 
 await describeEachDatabase('notification-fanout handle()', (backend) => {
   let fanout: NotificationFanoutFunction
   let admin: pg.Client
-  let webhook: Awaited<ReturnType<typeof startReceiver>>
-  let sink: Awaited<ReturnType<typeof startReceiver>>
+  // Both answer the queued statuses (then 200) and keep every request.
+  let webhook: RecordingSink
+  let sink: RecordingSink
   let now = new Date('2026-08-23T12:00:00.000Z')
 
   beforeAll(async () => {
-    webhook = await startReceiver()
-    sink = await startReceiver()
+    webhook = await startRecordingSink({ path: '/hook', status: 200 })
+    sink = await startRecordingSink({ path: '/hook', status: 200 })
     fanout = createNotificationFanout({
       config: readNotificationFanoutConfig({
         DATABASE_URL: backend.url,
@@ -135,13 +99,13 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     expect((await putPreferences(bob, { webhook: { url: webhook.url, secret } })).statusCode).toBe(200)
     const event = taskCreated(task, alice)
     expect((await fanout.handle(eventContext, event)).statusCode).toBe(200)
-    const webhooks = webhook.received.length
-    const announced = sink.received.length
+    const webhooks = webhook.requests.length
+    const announced = sink.requests.length
     const again = await fanout.handle(eventContext, { ...event })
     expect(again.statusCode).toBe(204)
     expect(await notificationsOf(bob)).toHaveLength(1)
-    expect(webhook.received.length).toBe(webhooks)
-    expect(sink.received.length).toBe(announced)
+    expect(webhook.requests.length).toBe(webhooks)
+    expect(sink.requests.length).toBe(announced)
   })
 
   it('a task update notifies only when the assignee or due date changed', async () => {
@@ -230,11 +194,11 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
       webhook: { url: webhook.url, secret },
       email: { address: 'bob@example.com' },
     })
-    const before = webhook.received.length
+    const before = webhook.requests.length
     const emails = fanout.recordedEmails.length
     const event = taskCreated(task, alice)
     expect((await fanout.handle(eventContext, event)).statusCode).toBe(200)
-    const hook = webhook.received.slice(before)
+    const hook = webhook.requests.slice(before)
     expect(hook).toHaveLength(1)
     const payload = JSON.parse(hook[0]!.body)
     expect(payload).toMatchObject({
@@ -264,7 +228,7 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     })
     const event = taskCreated(task, alice)
     const emails = fanout.recordedEmails.length
-    const hooks = webhook.received.length
+    const hooks = webhook.requests.length
     webhook.statuses.push(503)
     const first = await fanout.handle(eventContext, event)
     expect(first.statusCode).toBe(503)
@@ -274,7 +238,7 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     )
     const second = await fanout.handle(eventContext, event)
     expect(second.statusCode).toBe(200)
-    expect(webhook.received.length - hooks).toBe(2)
+    expect(webhook.requests.length - hooks).toBe(2)
     expect(fanout.recordedEmails.length - emails).toBe(1)
     expect(await notificationsOf(bob)).toHaveLength(1)
   })
@@ -287,10 +251,10 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
       quietHours: { start: '20:00', end: '08:00' },
       webhook: { url: webhook.url, secret },
     })
-    const hooks = webhook.received.length
+    const hooks = webhook.requests.length
     const event = taskCreated(task, alice)
     expect((await fanout.handle(eventContext, event)).statusCode).toBe(200)
-    expect(webhook.received.length).toBe(hooks)
+    expect(webhook.requests.length).toBe(hooks)
     const bobs = (await deliveriesOf(event.id)).filter((row) => row.recipient === bob)
     expect(bobs).toEqual([
       { recipient: bob, channel: 'email', status: 'skipped', detail: 'no-address' },
@@ -312,10 +276,10 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
 
   it('emits dev.taskflow.notification.sent to K_SINK per delivery, with deterministic ids', async () => {
     const { alice, bob, carol, task } = people()
-    const before = sink.received.length
+    const before = sink.requests.length
     const event = taskCreated(task, alice)
     await fanout.handle(eventContext, event)
-    const emitted = sink.received.slice(before).map((entry) => entry.headers)
+    const emitted = sink.requests.slice(before).map((entry) => entry.headers)
     expect(emitted.map((headers) => headers['ce-type'])).toEqual([
       EventTypes.NotificationSent,
       EventTypes.NotificationSent,
@@ -332,16 +296,16 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
   it('a sink outage answers 503 and the retry announces only what is missing', async () => {
     const { alice, task } = people()
     const event = taskCreated(task, alice)
-    const before = sink.received.length
+    const before = sink.requests.length
     sink.statuses.push(503)
     expect((await fanout.handle(eventContext, event)).statusCode).toBe(503)
     expect((await fanout.handle(eventContext, event)).statusCode).toBe(200)
-    const ids = sink.received.slice(before).map((entry) => entry.headers['ce-id'])
+    const ids = sink.requests.slice(before).map((entry) => entry.headers['ce-id'])
     // Two notifications: one refused then resent, one accepted at once: three posts, two distinct ids.
     expect(ids).toHaveLength(3)
     expect(new Set(ids).size).toBe(2)
     expect((await fanout.handle(eventContext, event)).statusCode).toBe(204)
-    expect(sink.received.length - before).toBe(3)
+    expect(sink.requests.length - before).toBe(3)
   })
 
   it('structured and binary bodies decode the same through the HTTP codec', async () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest'
@@ -7,7 +6,6 @@ import {
   type CloudEventRecord,
   createEvent,
   EventTypes,
-  httpCodec,
   type TaskflowEvent,
   type TaskSnapshot,
 } from '../../../events/src/index.ts'
@@ -16,7 +14,9 @@ import { reminderEventId } from '../../../functions/reminders/src/reminder-event
 import type { ReminderTables } from '../../../functions/reminders/src/reminder-tables.ts'
 import { createReminders, type RemindersFunction } from '../../../functions/reminders/src/reminders.ts'
 import { claimDue, markFired, releaseClaim } from '../../../functions/reminders/src/schedule-store.ts'
+import { reminderTick } from '../../support/ping-tick.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
+import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends, emitting to a real
@@ -25,55 +25,6 @@ import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
 // Starting PGlite (WASM, initdb) in describeEachDatabase's hook outlasts the unit project's 10 s
 // hook timeout when the two cores are busy.
 vi.setConfig({ hookTimeout: 60_000 })
-
-type RecordingSink = {
-  readonly url: string
-  /** Every event the sink answered 2xx to, in arrival order. */
-  readonly accepted: CloudEventRecord[]
-  /** The status the next requests get (2xx records the event). */
-  status: number
-  /** Milliseconds the sink waits before answering, so concurrent ticks overlap. */
-  delayMs: number
-  close(): Promise<void>
-}
-
-async function startRecordingSink(): Promise<RecordingSink> {
-  const accepted: CloudEventRecord[] = []
-  const sink = { accepted, status: 202, delayMs: 0 }
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const status = sink.status
-      setTimeout(() => {
-        const decoded = httpCodec.decode({ headers: request.headers, body: Buffer.concat(chunks) })
-        if (decoded.ok && status >= 200 && status < 300) accepted.push(decoded.value)
-        response.writeHead(decoded.ok ? status : 400).end()
-      }, sink.delayMs)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('sink has no port')
-  return Object.assign(sink, {
-    url: `http://127.0.0.1:${address.port}/`,
-    close: () => {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  })
-}
-
-function tick(data: unknown = { action: 'tick' }) {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    source: '/apis/v1/namespaces/taskflow/pingsources/reminders-tick',
-    type: 'dev.knative.sources.ping',
-    datacontenttype: 'application/json',
-    data,
-  }
-}
 
 function nextVersion(task: TaskSnapshot, changes: Partial<TaskSnapshot>): TaskSnapshot {
   return { ...task, ...changes, version: task.version + 1 }
@@ -115,7 +66,8 @@ await describeEachDatabase('reminders handle()', (backend) => {
   }
 
   beforeAll(async () => {
-    sink = await startRecordingSink()
+    // A KafkaSink stand-in that records the CloudEvents it accepted.
+    sink = await startRecordingSink({ cloudEventsOnly: true })
     reminders = create({ REMINDERS_BATCH_SIZE: '3' })
     await reminders.init()
     admin = new pg.Client({ connectionString: backend.url })
@@ -128,8 +80,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
   beforeEach(() => {
     now = new Date(now.getTime() + 24 * 60 * 60 * 1000)
-    sink.status = 202
-    sink.delayMs = 0
+    sink.reply = () => ({ status: 202 })
   })
 
   /** A time `minutes` from the test's clock (negative: in the past). */
@@ -157,11 +108,11 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const created = taskCreated(task)
     expect((await handle(created)).statusCode).toBe(200)
 
-    expect((await handle(tick())).statusCode).toBe(200)
+    expect((await handle(reminderTick())).statusCode).toBe(200)
     expect(emittedFor(task.id)).toHaveLength(0)
 
     now = new Date(now.getTime() + 5 * 60_000)
-    const fired = await handle(tick())
+    const fired = await handle(reminderTick())
     expect(fired.statusCode).toBe(200)
     const [event, ...more] = emittedFor(task.id)
     expect(more).toHaveLength(0)
@@ -183,7 +134,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
       },
     })
 
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(1)
   })
 
@@ -198,7 +149,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
   it('a remindAt already past is fired by the next tick', async () => {
     const task = taskSnapshot({ remindAt: at(-90) })
     await handle(taskCreated(task))
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id).map((event) => event.id)).toEqual([
       reminderEventId(task.id, new Date(task.remindAt!)),
     ])
@@ -211,10 +162,10 @@ await describeEachDatabase('reminders handle()', (backend) => {
     await handle(taskUpdatedTo(task, moved))
 
     now = new Date(now.getTime() + 10 * 60_000)
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     now = new Date(now.getTime() + 20 * 60_000)
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id).map((event) => event.id)).toEqual([
       reminderEventId(task.id, new Date(moved.remindAt!)),
     ])
@@ -224,7 +175,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const task = taskSnapshot({ remindAt: at(-1) })
     await handle(taskCreated(task))
     await handle(taskUpdatedTo(task, nextVersion(task, { remindAt: null })))
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     expect((await rowOf(task.id))?.remind_at).toBeNull()
   })
@@ -236,7 +187,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
     await handle(taskCreated(deletedTask))
     expect((await handle(taskCompleted(nextVersion(completedTask, { status: 'done' })))).statusCode).toBe(200)
     expect((await handle(taskDeleted(nextVersion(deletedTask, {})))).statusCode).toBe(200)
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(completedTask.id)).toHaveLength(0)
     expect(emittedFor(deletedTask.id)).toHaveLength(0)
   })
@@ -250,7 +201,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const replayed = await handle(taskCreated(task))
     expect(replayed.statusCode).toBe(200)
     expect(replayed.body).toMatchObject({ result: 'stale' })
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     expect(await rowOf(task.id)).toMatchObject({ task_version: 2, remind_at: null })
   })
@@ -259,9 +210,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const task = taskSnapshot({ remindAt: at(-1) })
     const created = taskCreated(task)
     expect((await handle(created)).statusCode).toBe(200)
-    await handle(tick())
+    await handle(reminderTick())
     expect((await handle({ ...created })).statusCode).toBe(204)
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(1)
   })
 
@@ -271,9 +222,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const renamed = nextVersion(task, { title: 'Renamed before the reminder' })
     await handle(taskUpdatedTo(task, renamed))
     now = new Date(now.getTime() + 10 * 60_000)
-    await handle(tick())
+    await handle(reminderTick())
     await handle(taskUpdatedTo(renamed, nextVersion(renamed, { title: 'Renamed after' })))
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id).map((event) => (event.data as { title: string }).title)).toEqual([
       'Renamed before the reminder',
     ])
@@ -282,7 +233,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
   it('a tick fires every due reminder across several batches', async () => {
     const tasks = Array.from({ length: 7 }, () => taskSnapshot({ remindAt: at(-1) }))
     for (const task of tasks) await handle(taskCreated(task))
-    const response = await handle(tick())
+    const response = await handle(reminderTick())
     expect(response.statusCode).toBe(200)
     expect((response.body as { batches: number }).batches).toBeGreaterThanOrEqual(3)
     for (const task of tasks) expect(emittedFor(task.id)).toHaveLength(1)
@@ -291,16 +242,16 @@ await describeEachDatabase('reminders handle()', (backend) => {
   it('a sink answering 5xx makes the tick answer 503 and leaves the reminder due for the next tick', async () => {
     const task = taskSnapshot({ remindAt: at(-1) })
     await handle(taskCreated(task))
-    sink.status = 500
-    const failed = await handle(tick())
+    sink.reply = () => ({ status: 500 })
+    const failed = await handle(reminderTick())
     expect(failed.statusCode).toBe(503)
     expect(emittedFor(task.id)).toHaveLength(0)
     expect((await rowOf(task.id))?.fired_remind_at).toBeNull()
     const read = await reminders.handle({ method: 'GET', headers: {}, query: { task: task.id } })
     expect(read.body).toMatchObject({ state: 'pending' })
 
-    sink.status = 202
-    expect((await handle(tick())).statusCode).toBe(200)
+    sink.reply = () => ({ status: 202 })
+    expect((await handle(reminderTick())).statusCode).toBe(200)
     expect(emittedFor(task.id).map((event) => event.id)).toEqual([
       reminderEventId(task.id, new Date(task.remindAt!)),
     ])
@@ -312,12 +263,13 @@ await describeEachDatabase('reminders handle()', (backend) => {
     try {
       const tasks = Array.from({ length: 12 }, () => taskSnapshot({ remindAt: at(-1) }))
       for (const task of tasks) await handle(taskCreated(task))
-      sink.delayMs = 15
+      // The sink waits before answering, so concurrent ticks overlap.
+      sink.reply = () => ({ status: 202, delayMs: 15 })
       const responses = await Promise.all([
-        handle(tick()),
-        other.handle(eventContext, tick()),
-        handle(tick()),
-        other.handle(eventContext, tick()),
+        handle(reminderTick()),
+        other.handle(eventContext, reminderTick()),
+        handle(reminderTick()),
+        other.handle(eventContext, reminderTick()),
       ])
       expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200])
       for (const task of tasks) expect(emittedFor(task.id), task.id).toHaveLength(1)
@@ -337,10 +289,10 @@ await describeEachDatabase('reminders handle()', (backend) => {
       randomUUID(),
       new Date(now.getTime() + 120_000),
     ])
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     now = new Date(now.getTime() + 121_000)
-    await handle(tick())
+    await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(1)
   })
 
@@ -366,7 +318,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
         fired_remind_at: null,
         remind_at: new Date(moved.remindAt!),
       })
-      await handle(tick())
+      await handle(reminderTick())
       expect(emittedFor(task.id).map((event) => event.id)).toEqual([
         reminderEventId(task.id, new Date(moved.remindAt!)),
       ])
@@ -415,7 +367,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
 
   it('a ping without the tick action is rejected with 422, a malformed task event with 422', async () => {
-    expect((await handle(tick({ action: 'purge' }))).statusCode).toBe(422)
+    expect((await handle(reminderTick({ action: 'purge' }))).statusCode).toBe(422)
     const task = taskSnapshot()
     const poison = { ...taskCreated(task), data: { task: { ...task, remindAt: 'tomorrow' } } }
     const response = await handle(poison)
@@ -432,7 +384,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
     try {
       const task = taskSnapshot({ remindAt: at(-1) })
       expect((await unsinked.handle(eventContext, taskCreated(task))).statusCode).toBe(200)
-      const refused = await unsinked.handle(eventContext, tick())
+      const refused = await unsinked.handle(eventContext, reminderTick())
       expect(refused.statusCode).toBe(503)
       expect(JSON.stringify(refused.body)).toContain('K_SINK')
       expect((await rowOf(task.id))?.fired_remind_at).toBeNull()
