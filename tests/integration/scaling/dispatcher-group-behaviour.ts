@@ -8,7 +8,7 @@ import {
   startKafkaSource,
 } from '../../../local/src/eventing/kafka-source.ts'
 import type { AppendRecord, EventLog } from '../../../local/src/eventlog/types.ts'
-import { type RecordingSink, startRecordingSink } from '../local/eventing/recording-sink.ts'
+import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { eventually } from '../local/eventlog/consume.ts'
 
 // One level above tests/integration/local/eventlog (members of a group share partitions): several
@@ -63,7 +63,7 @@ export function dispatcherGroupBehaviour(backend: () => GroupBackend): void {
     cleanup.push(() => log.close())
     const topic = unique('scale')
     await ensureTopic(topic, partitions)
-    const sink: RecordingSink = await startRecordingSink('/fn')
+    const sink: RecordingSink = await startRecordingSink({ path: '/fn' })
     cleanup.push(() => sink.close())
     const spec: KafkaSourceSpec = {
       name: 'scaling-source',
@@ -73,7 +73,7 @@ export function dispatcherGroupBehaviour(backend: () => GroupBackend): void {
       initialOffset: 'earliest',
       ordering,
       delivery: { retry: 3, backoffPolicy: 'exponential', backoffDelayMs: 5, timeoutMs: 5_000 },
-      sink: sink.url,
+      sink: new URL(sink.url),
       deadLetterSink: null,
     }
     const producer = await log.producer()
