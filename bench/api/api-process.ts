@@ -1,0 +1,41 @@
+// Child process of startApiProcess(): the Task API (`startApi`) in a process of its own, as it runs in
+// production, so the load generator of the benchmark does not share its event loop. The parent sends
+// the environment to read (`loadConfig(env)`: this process never reads its own environment for it).
+import type { RunningApi } from '../../api/src/index.ts'
+import { loadConfig, startApi } from '../../api/src/index.ts'
+
+type ParentMessage = { kind: 'start'; env: Record<string, string> } | { kind: 'cpu' } | { kind: 'elu' }
+
+let api: RunningApi | undefined
+let eluBefore = performance.eventLoopUtilization()
+
+process.on('message', (message: ParentMessage) => {
+  if (message.kind === 'start') {
+    startApi(loadConfig(message.env)).then(
+      (running) => {
+        api = running
+        process.send?.({ kind: 'listening', url: running.url })
+      },
+      (error: unknown) => {
+        process.send?.({ kind: 'failed', message: error instanceof Error ? error.message : String(error) })
+        process.exit(1)
+      },
+    )
+  } else if (message.kind === 'cpu') {
+    const usage = process.cpuUsage()
+    process.send?.({ kind: 'cpu', ms: (usage.user + usage.system) / 1000 })
+  } else {
+    // Event-loop utilization since the previous reading: near 1 means the API's one thread is the limit.
+    const now = performance.eventLoopUtilization()
+    process.send?.({ kind: 'elu', utilization: performance.eventLoopUtilization(now, eluBefore).utilization })
+    eluBefore = now
+  }
+})
+
+async function stop(): Promise<never> {
+  await api?.close().catch(() => {})
+  process.exit(0)
+}
+// The parent went away (even by SIGKILL): an API alone has nothing to serve.
+process.on('disconnect', () => void stop())
+process.on('SIGTERM', () => void stop())

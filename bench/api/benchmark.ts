@@ -1,0 +1,209 @@
+// Benchmark 3: POST /tasks on the Task API with the outbox relay publishing to the run's Kafka, on
+// PGlite and on PostgreSQL. Closed loop: the most it serves (goal >= 3,000 req/s). Open loop at
+// 1,000 req/s: request p99 (goal < 25 ms), 201 -> record on Kafka p99 (< 50 ms) and POST -> a local
+// KafkaSource's request at a sink p99 (< 100 ms).
+import type { Benchmark, BenchReport } from '../src/harness/benchmark.ts'
+import { ratio } from '../src/harness/stats.ts'
+import type { LatencySummary } from './latency.ts'
+import {
+  type ApiBackend,
+  type BackendFigures,
+  closedLoopConcurrency,
+  measureBackend,
+  openLoopRate,
+} from './measure-backend.ts'
+
+export const apiGoals = {
+  requestsPerSecond: 3_000,
+  requestP99Ms: 25,
+  toKafkaP99Ms: 50,
+  endToEndP99Ms: 100,
+} as const
+
+const backends: readonly ApiBackend[] = ['pglite', 'postgres']
+const label = { pglite: 'PGlite (on disk)', postgres: 'PostgreSQL' } as const
+
+const latencyCells = (summary: LatencySummary) => [
+  summary.p50,
+  summary.p90,
+  summary.p99,
+  summary.p999,
+  summary.max,
+]
+
+/** A percentile as "nines" (p90 = 1, p99 = 2, p99.9 = 3), so the tail is not squeezed at the right edge. */
+const nines = (p: number) => Math.round(-Math.log10(1 - p / 100) * 100) / 100
+
+function percentileSeries(name: string, summary: LatencySummary) {
+  return {
+    name,
+    points: [
+      [nines(50), summary.p50],
+      [nines(90), summary.p90],
+      [nines(99), summary.p99],
+      [nines(99.9), summary.p999],
+    ] as [number, number][],
+  }
+}
+
+const verdict = (value: number, goal: number, better: 'above' | 'below') => {
+  const met = better === 'above' ? value >= goal : value < goal
+  return `${value} (x${ratio(value, goal)} of the goal ${better === 'above' ? '>=' : '<'} ${goal}: ${met ? 'met' : 'missed'})`
+}
+
+const benchmark: Benchmark = {
+  name: 'api',
+  order: 3,
+  title: 'API: POST /tasks with the outbox relay on Kafka',
+  needs: ['kafka', 'postgres'],
+  async run(context): Promise<BenchReport> {
+    const measured: BackendFigures[] = []
+    for (const backend of backends) measured.push(await measureBackend(context, backend))
+
+    const figures: Record<string, number> = {}
+    for (const { backend, closed, open } of measured) {
+      figures[`${backend}.closed.requestsPerSecond`] = Math.round(closed.requestsPerSecond)
+      figures[`${backend}.closed.p50Ms`] = closed.latency.p50
+      figures[`${backend}.closed.p99Ms`] = closed.latency.p99
+      figures[`${backend}.closed.apiCpuPercent`] = closed.apiCpuPercent
+      figures[`${backend}.closed.apiEventLoopUtilization`] = closed.apiEventLoopUtilization
+      figures[`${backend}.closed.ratioToGoal`] = ratio(closed.requestsPerSecond, apiGoals.requestsPerSecond)
+      figures[`${backend}.open.requestP99Ms`] = open.request.p99
+      figures[`${backend}.open.toKafkaP99Ms`] = open.toKafka.p99
+      figures[`${backend}.open.endToEndP99Ms`] = open.endToEnd.p99
+      figures[`${backend}.open.missingOnKafka`] = open.missingOnKafka
+      figures[`${backend}.open.missingAtSink`] = open.missingAtSink
+    }
+
+    const closedRows = measured.map(({ backend, closed }) => [
+      label[backend],
+      closed.concurrency,
+      closed.requests,
+      closed.failed,
+      Math.round(closed.requestsPerSecond),
+      ratio(closed.requestsPerSecond, apiGoals.requestsPerSecond),
+      closed.latency.p50,
+      closed.latency.p99,
+      closed.apiCpuPercent,
+      closed.apiEventLoopUtilization,
+      closed.machineCpuPercent,
+    ])
+    const openRows = measured.flatMap(({ backend, open }) => [
+      [
+        label[backend],
+        'request (scheduled send -> 201 read)',
+        open.measured,
+        ...latencyCells(open.request),
+        apiGoals.requestP99Ms,
+        ratio(open.request.p99, apiGoals.requestP99Ms),
+        open.failed,
+      ],
+      [
+        label[backend],
+        '201 read -> record seen on Kafka',
+        open.measured - open.missingOnKafka,
+        ...latencyCells(open.toKafka),
+        apiGoals.toKafkaP99Ms,
+        ratio(open.toKafka.p99, apiGoals.toKafkaP99Ms),
+        open.missingOnKafka,
+      ],
+      [
+        label[backend],
+        'scheduled send -> KafkaSource request at sink',
+        open.measured - open.missingAtSink,
+        ...latencyCells(open.endToEnd),
+        apiGoals.endToEndP99Ms,
+        ratio(open.endToEnd.p99, apiGoals.endToEndP99Ms),
+        open.missingAtSink,
+      ],
+    ])
+
+    const verdicts = measured.map(
+      ({ backend, closed, open }) =>
+        `${label[backend]}: closed loop ${verdict(Math.round(closed.requestsPerSecond), apiGoals.requestsPerSecond, 'above')} req/s; ` +
+        `at ${openLoopRate}/s request p99 ${verdict(open.request.p99, apiGoals.requestP99Ms, 'below')} ms, ` +
+        `201 -> Kafka p99 ${verdict(open.toKafka.p99, apiGoals.toKafkaP99Ms, 'below')} ms, ` +
+        `POST -> function p99 ${verdict(open.endToEnd.p99, apiGoals.endToEndP99Ms, 'below')} ms.`,
+    )
+
+    return {
+      tables: [
+        {
+          title: `Closed loop: ${closedLoopConcurrency} POST /tasks in flight (undici Pool), relay publishing to Kafka`,
+          columns: [
+            'database',
+            'in flight',
+            'requests',
+            'failed',
+            'req/s',
+            'x goal 3,000',
+            'p50 ms',
+            'p99 ms',
+            'API CPU % of one core',
+            'API event loop busy',
+            'machine CPU %',
+          ],
+          rows: closedRows,
+        },
+        {
+          title: `Open loop: ${openLoopRate} POST /tasks per second on a fixed schedule (latency from the scheduled send)`,
+          columns: [
+            'database',
+            'span',
+            'samples',
+            'p50 ms',
+            'p90 ms',
+            'p99 ms',
+            'p99.9 ms',
+            'max ms',
+            'goal p99 ms',
+            'x goal',
+            'failed / missing',
+          ],
+          rows: openRows,
+        },
+      ],
+      figures,
+      headline: measured.map(
+        ({ backend, closed, open }) =>
+          `${backend} ${Math.round(closed.requestsPerSecond)} req/s; @${openLoopRate}/s p99 req ${open.request.p99} / ->Kafka ${open.toKafka.p99} / ->fn ${open.endToEnd.p99} ms`,
+      ),
+      charts: [
+        {
+          kind: 'bar',
+          title: 'API: POST /tasks per second (closed loop)',
+          unit: 'req/s',
+          bars: [
+            ...measured.map(({ backend, closed }) => ({
+              label: label[backend],
+              value: Math.round(closed.requestsPerSecond),
+            })),
+            { label: 'goal', value: apiGoals.requestsPerSecond },
+          ],
+        },
+        {
+          kind: 'line',
+          title: `API: latency percentiles at ${openLoopRate} req/s`,
+          unit: 'ms',
+          xLabel: 'percentile in nines (0.3 = p50, 1 = p90, 2 = p99, 3 = p99.9)',
+          series: measured.flatMap(({ backend, open }) => [
+            percentileSeries(`${backend} request`, open.request),
+            percentileSeries(`${backend} 201->Kafka`, open.toKafka),
+            percentileSeries(`${backend} POST->sink`, open.endToEnd),
+          ]),
+        },
+      ],
+      notes: [
+        `Goals: ${verdicts.join(' ')}`,
+        "The API runs `startApi` in a process of its own (development auth, LOG_LEVEL=error, outbox relay on, publishing to a 12-partition bench topic of the run's broker); " +
+          'the client is an undici Pool in the bench process. Body: `{"title", "assignee":"bob", "tags":["bench"]}`. ' +
+          'Open loop: request i is due at start + i ms and sent at the first 1 ms timer tick after that; every latency counts from the due time, so a stall is charged to every request it delayed; ' +
+          'the first 2 s are sent but not counted. 201 -> Kafka: from the client reading the 201 to a kafkajs consumer of the topic (own group, 100 ms fetch wait) seeing the record, matched by `ce_subject` (the task id); ' +
+          'it can be negative when the relay published before the client read the response. POST -> sink: a local KafkaSource (`startKafkaSource`, ordered, Knative default delivery) delivering to a no-op sink in its own process that notes when each request arrived. ' +
+          'All processes share the machine with the broker and PostgreSQL (one clock: epoch time with sub-millisecond resolution).',
+      ],
+    }
+  },
+}
+
+export default benchmark
