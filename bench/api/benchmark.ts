@@ -2,6 +2,7 @@
 // PGlite and on PostgreSQL. Closed loop: the most it serves (goal >= 3,000 req/s). Open loop at
 // 1,000 req/s: request p99 (goal < 25 ms), 201 -> record on Kafka p99 (< 50 ms) and POST -> a local
 // KafkaSource's request at a sink p99 (< 100 ms).
+import { loadavg } from 'node:os'
 import type { Benchmark, BenchReport } from '../src/harness/benchmark.ts'
 import { ratio } from '../src/harness/stats.ts'
 import type { LatencySummary } from './latency.ts'
@@ -57,10 +58,12 @@ const benchmark: Benchmark = {
   title: 'API: POST /tasks with the outbox relay on Kafka',
   needs: ['kafka', 'postgres'],
   async run(context): Promise<BenchReport> {
+    // Other work on the machine (tests of other users) competes for the same CPUs: say how much.
+    const loadAverage = Math.round(loadavg()[0]! * 100) / 100
     const measured: BackendFigures[] = []
     for (const backend of backends) measured.push(await measureBackend(context, backend))
 
-    const figures: Record<string, number> = {}
+    const figures: Record<string, number> = { loadAverageAtStart: loadAverage }
     for (const { backend, closed, open } of measured) {
       figures[`${backend}.closed.requestsPerSecond`] = Math.round(closed.requestsPerSecond)
       figures[`${backend}.closed.p50Ms`] = closed.latency.p50
@@ -200,7 +203,8 @@ const benchmark: Benchmark = {
           'Open loop: request i is due at start + i ms and sent at the first 1 ms timer tick after that; every latency counts from the due time, so a stall is charged to every request it delayed; ' +
           'the first 2 s are sent but not counted. 201 -> Kafka: from the client reading the 201 to a kafkajs consumer of the topic (own group, 100 ms fetch wait) seeing the record, matched by `ce_subject` (the task id); ' +
           'it can be negative when the relay published before the client read the response. POST -> sink: a local KafkaSource (`startKafkaSource`, ordered, Knative default delivery) delivering to a no-op sink in its own process that notes when each request arrived. ' +
-          'All processes share the machine with the broker and PostgreSQL (one clock: epoch time with sub-millisecond resolution).',
+          'All processes share the machine with the broker and PostgreSQL (one clock: epoch time with sub-millisecond resolution). ' +
+          `1-minute load average when the run started: ${loadAverage}.`,
       ],
     }
   },

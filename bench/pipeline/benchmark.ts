@@ -3,6 +3,7 @@
 // a closed-loop POST /tasks load for 60 s, with each source's consumer lag sampled every second, and
 // the CPU of each part to show what limits it. Seeds' bar: 10,000 events a minute; aim 100x that.
 import { mkdir, writeFile } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { readLocalConfig } from '../../local/src/config.ts'
@@ -29,6 +30,7 @@ const benchmark: Benchmark = {
   title: 'Pipeline: tasks through the API, Kafka and the three functions',
   needs: ['kafka', 'postgres'],
   async run(context): Promise<BenchReport> {
+    const loadAverage = Math.round(loadavg()[0]! * 100) / 100
     const brokers = await context.kafkaBrokers()
     const database = await context.database('pipeline')
     const config = readLocalConfig({
@@ -77,7 +79,7 @@ const benchmark: Benchmark = {
     bar.finish()
     const loadDone = await load.done
 
-    return report(samples, loadDone, sourceNames, loadMs, context.quick)
+    return report(samples, loadDone, sourceNames, loadMs, context.quick, loadAverage)
   },
 }
 
@@ -87,6 +89,7 @@ async function report(
   sourceNames: readonly string[],
   loadMs: number,
   quick: boolean,
+  loadAverage: number,
 ): Promise<BenchReport> {
   const loadSeconds = loadMs / 1000
   const duringLoad = samples.filter((sample) => sample.second <= loadSeconds)
@@ -143,6 +146,7 @@ async function report(
     machineCpuPercent: machineCpu,
     benchProcessEventLoopBusyPercent: benchElu,
     drainedAfterLoadS: drained ? round1(last.second - loadSeconds) : Number.NaN,
+    loadAverageAtStart: loadAverage,
   }
   for (const source of perSource) {
     figures[`${source.name}.deliveredPerSecond`] = Math.round(source.deliveredPerSecond)
