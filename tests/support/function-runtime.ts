@@ -14,16 +14,49 @@ export interface RuntimeServer {
   close(): Promise<void>
 }
 
+/**
+ * Resolves once the function answers /health/readiness, as Knative's queue-proxy waits before it
+ * routes a request: faas-js-runtime's probe answers 503 while the event loop still lags behind the
+ * function's init (PGlite start-up, migrations).
+ */
 export async function serveWithRuntime(fn: Parameters<typeof start>[0]): Promise<RuntimeServer> {
   const port = await freePort()
   const server: Server = await start(fn, { port })
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close() {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    },
+  const url = `http://127.0.0.1:${port}`
+  const close = () => {
+    server.closeAllConnections()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
   }
+  try {
+    await waitForReadiness(`${url}/health/readiness`)
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { url, close }
+}
+
+/**
+ * Polls `url` until it answers 200. Bounded: 600 tries 100 ms apart; fails at once, with the
+ * function's output, if its `process` exits first.
+ */
+export async function waitForReadiness(
+  url: string,
+  process: { readonly exitCode: number | null } = { exitCode: null },
+  output: () => string = () => '',
+): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (process.exitCode !== null) throw new Error(`function exited with ${process.exitCode}:\n${output()}`)
+    try {
+      const response = await request(url)
+      await response.body.dump()
+      if (response.statusCode === 200) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`function never became ready:\n${output()}`)
 }
 
 /** A CloudEvent or a malformed look-alike, for tests of what the function refuses. */

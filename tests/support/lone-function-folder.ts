@@ -4,9 +4,9 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { request } from 'undici'
 import { afterAll, beforeAll } from 'vitest'
 import { freePort } from './free-port.ts'
+import { waitForReadiness } from './function-runtime.ts'
 import { repoRoot } from './schemas.ts'
 
 // `kn func deploy` sends only functions/<name>/ to the builder (knative/func#1880). This does what
@@ -93,22 +93,6 @@ export function useLoneFunctionFolder(name: string): LoneFunctionFolder {
     },
     output: () => output,
   }
-}
-
-async function waitForReadiness(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  // Bounded: 600 tries 100 ms apart; fails with the function's output if it never gets ready.
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`function exited with ${child.exitCode}:\n${output()}`)
-    try {
-      const response = await request(url)
-      await response.body.dump()
-      if (response.statusCode === 200) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`function never became ready:\n${output()}`)
 }
 
 /** Sends `signal` to every process of the group; false when none is left to receive it. */

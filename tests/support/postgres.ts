@@ -58,6 +58,11 @@ export interface TestBackend {
   readonly name: BackendName
   /** Valid inside tests and hooks of the suite (set by its beforeAll). */
   readonly url: string
+  /**
+   * A query on a connection of the test's own, straight to the database (no proxy, no pool of the
+   * code under test), to assert on rows; opened on first use, closed by the suite's afterAll.
+   */
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>
 }
 
 /**
@@ -74,12 +79,21 @@ export async function describeEachDatabase(
     describe(`${name} [${backendName}]`, () => {
       let url: string | undefined
       let teardown: (() => Promise<void>) | undefined
+      let admin: Promise<pg.Client> | undefined
       const backend: TestBackend = {
         name: backendName,
         get url() {
           if (url === undefined)
             throw new Error(`${backendName} backend is not started yet (use it inside tests)`)
           return url
+        },
+        async query(text, values) {
+          admin ??= (async () => {
+            const client = new pg.Client({ connectionString: backend.url })
+            await client.connect()
+            return client
+          })()
+          return (await admin).query(text, values)
         },
       }
       beforeAll(async () => {
@@ -94,6 +108,10 @@ export async function describeEachDatabase(
         }
       })
       afterAll(async () => {
+        // Registered before the suite's own hooks, so this runs after them (vitest runs after-hooks
+        // as a stack): the code under test has let go of the database before it is dropped.
+        await (await admin?.catch(() => undefined))?.end()
+        admin = undefined
         await teardown?.()
       })
       suite(backend)

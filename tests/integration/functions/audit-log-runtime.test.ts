@@ -1,4 +1,3 @@
-import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type AuditLogFunction, createAuditLog } from '../../../functions/audit-log/src/audit-log.ts'
@@ -23,18 +22,14 @@ await describeEachDatabase('audit-log over faas-js-runtime', (backend) => {
   let auditLog: AuditLogFunction
   let server: RuntimeServer
   let baseUrl: string
-  let admin: pg.Client
 
   beforeAll(async () => {
     proxy = await proxyDatabaseUrl(backend.url)
     auditLog = createAuditLog({ config: readAuditLogConfig({ DATABASE_URL: proxy.url }) })
     server = await serveWithRuntime(auditLog)
     baseUrl = server.url
-    admin = new pg.Client({ connectionString: backend.url })
-    await admin.connect()
   })
   afterAll(async () => {
-    await admin?.end()
     await server?.close()
     await auditLog?.shutdown()
     await proxy?.close()
@@ -43,7 +38,7 @@ await describeEachDatabase('audit-log over faas-js-runtime', (backend) => {
   const postBinary = (event: PostedEvent) => postBinaryTo(baseUrl, event)
   const postStructured = (event: PostedEvent) => postStructuredTo(baseUrl, event)
   async function countRows(taskId: string): Promise<number> {
-    const result = await admin.query('select count(*)::int as n from audit.entries where task_id = $1', [
+    const result = await backend.query('select count(*)::int as n from audit.entries where task_id = $1', [
       taskId,
     ])
     return result.rows[0].n

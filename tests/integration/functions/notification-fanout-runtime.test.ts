@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { readNotificationFanoutConfig } from '../../../functions/notification-fanout/src/config.ts'
@@ -30,7 +29,6 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
   let instances: { fanout: NotificationFanoutFunction; server: RuntimeServer; url: string }[] = []
   // A webhook receiver answering the queued statuses (then 200), keeping what it got.
   let webhook: RecordingSink
-  let admin: pg.Client
   const a = () => instances[0]!
   const b = () => instances[1]!
 
@@ -49,11 +47,8 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
       const server = await serveWithRuntime(fanout)
       instances.push({ fanout, server, url: server.url })
     }
-    admin = new pg.Client({ connectionString: backend.url })
-    await admin.connect()
   })
   afterAll(async () => {
-    await admin?.end()
     for (const instance of instances) {
       await instance.fanout.shutdown()
       await instance.server.close()
@@ -65,7 +60,7 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
   const postBinary = (event: PostedEvent, base = b().url) => postBinaryTo(base, event)
   const postStructured = (event: PostedEvent, base = b().url) => postStructuredTo(base, event)
   async function count(recipient: string): Promise<number> {
-    const result = await admin.query(
+    const result = await backend.query(
       'select count(*)::int as n from notifications.notifications where recipient = $1',
       [recipient],
     )
@@ -196,7 +191,7 @@ await describeEachDatabase('notification-fanout over faas-js-runtime', (backend)
     const second = taskCreated(taskSnapshot({ assignee: bob }))
     await status(await postBinary(first))
     const seq = (
-      await admin.query('select seq::text from notifications.notifications where recipient = $1', [bob])
+      await backend.query('select seq::text from notifications.notifications where recipient = $1', [bob])
     ).rows[0].seq as string
     await status(await postBinary(second))
     const stream = await request(`${a().url}/?view=stream`, {

@@ -1,4 +1,3 @@
-import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
@@ -27,7 +26,6 @@ await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
   let reminders: RemindersFunction
   let server: RuntimeServer
   let baseUrl: string
-  let admin: pg.Client
 
   beforeAll(async () => {
     proxy = await proxyDatabaseUrl(backend.url)
@@ -38,11 +36,8 @@ await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
     })
     server = await serveWithRuntime(reminders)
     baseUrl = server.url
-    admin = new pg.Client({ connectionString: backend.url })
-    await admin.connect()
   })
   afterAll(async () => {
-    await admin?.end()
     await server?.close()
     await reminders?.shutdown()
     await sink?.close()
@@ -54,7 +49,7 @@ await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
   // What Knative's PingSource sends: binary mode, its configured JSON as the body.
   const postTick = () => postBinary(reminderTick())
   async function reminderOf(taskId: string) {
-    const result = await admin.query(
+    const result = await backend.query(
       'select task_version, remind_at, fired_remind_at from reminders.reminders where task_id = $1',
       [taskId],
     )
@@ -103,7 +98,7 @@ await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
     await first.body.dump()
     await second.body.dump()
     expect([first.statusCode, second.statusCode]).toEqual([200, 204])
-    const processed = await admin.query(
+    const processed = await backend.query(
       'select count(*)::int as n from reminders.processed_events where id = $1',
       [event.id],
     )

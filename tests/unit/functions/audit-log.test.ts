@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes } from '../../../events/src/index.ts'
 import { type AuditLogFunction, createAuditLog } from '../../../functions/audit-log/src/audit-log.ts'
@@ -20,7 +19,6 @@ type Page = {
 
 await describeEachDatabase('audit-log handle()', (backend) => {
   let auditLog: AuditLogFunction
-  let admin: pg.Client
   let now = new Date('2026-08-23T12:00:00.000Z')
 
   beforeAll(async () => {
@@ -33,19 +31,16 @@ await describeEachDatabase('audit-log handle()', (backend) => {
       now: () => now,
     })
     await auditLog.init()
-    admin = new pg.Client({ connectionString: backend.url })
-    await admin.connect()
     // PGlite's first start (WASM, initdb) plus the migrations can take a while on a busy two-core machine.
   }, 60_000)
   afterAll(async () => {
-    await admin?.end()
     await auditLog?.shutdown()
   })
 
   async function rowsOf(
     taskId: string,
   ): Promise<{ event_id: string; prev_hash: string | null; hash: string }[]> {
-    const result = await admin.query(
+    const result = await backend.query(
       'select event_id, prev_hash, hash from audit.entries where task_id = $1 order by seq',
       [taskId],
     )
@@ -127,7 +122,7 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     await auditLog.handle(eventContext, created)
     await auditLog.handle(eventContext, updated)
     await auditLog.handle(eventContext, taskUpdated({ ...task, version: 2 }, 'renamed again'))
-    await admin.query(`update audit.entries set actor = 'mallory' where event_id = $1`, [updated.id])
+    await backend.query(`update audit.entries set actor = 'mallory' where event_id = $1`, [updated.id])
     const verdict = await auditLog.verifyChain(task.id)
     expect(verdict).toMatchObject({ ok: false, brokenAt: { eventId: updated.id, reason: 'content-changed' } })
   })
@@ -137,7 +132,7 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     const updated = taskUpdated(task, 'renamed')
     const last = taskUpdated({ ...task, version: 2 }, 'renamed again')
     for (const event of [taskCreated(task), updated, last]) await auditLog.handle(eventContext, event)
-    await admin.query('delete from audit.entries where event_id = $1', [updated.id])
+    await backend.query('delete from audit.entries where event_id = $1', [updated.id])
     expect(await auditLog.verifyChain(task.id)).toMatchObject({
       ok: false,
       brokenAt: { eventId: last.id, reason: 'link-broken' },
@@ -211,7 +206,7 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     const kept = taskUpdated(task, 'kept')
     await auditLog.handle(eventContext, created)
     // Age the first row past the 30-day retention, as if it had been recorded 40 days ago.
-    await admin.query(
+    await backend.query(
       `update audit.entries set recorded_at = now() - interval '40 days' where event_id = $1`,
       [created.id],
     )
@@ -243,7 +238,7 @@ await describeEachDatabase('audit-log handle()', (backend) => {
   })
 
   it('the schema lives in the database it was given', async () => {
-    const tables = await admin.query(
+    const tables = await backend.query(
       `select table_name from information_schema.tables where table_schema = 'audit' order by 1`,
     )
     expect(tables.rows.map((row: { table_name: string }) => row.table_name)).toEqual(

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes, httpCodec, type TaskSnapshot } from '../../../events/src/index.ts'
 import { readNotificationFanoutConfig } from '../../../functions/notification-fanout/src/config.ts'
@@ -23,7 +22,6 @@ const secret = 'a-webhook-secret-of-some-length'
 
 await describeEachDatabase('notification-fanout handle()', (backend) => {
   let fanout: NotificationFanoutFunction
-  let admin: pg.Client
   // Both answer the queued statuses (then 200) and keep every request.
   let webhook: RecordingSink
   let sink: RecordingSink
@@ -42,18 +40,15 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
       now: () => now,
     })
     await fanout.init()
-    admin = new pg.Client({ connectionString: backend.url })
-    await admin.connect()
   })
   afterAll(async () => {
-    await admin?.end()
     await fanout?.shutdown()
     await webhook?.close()
     await sink?.close()
   })
 
   async function notificationsOf(recipient: string): Promise<{ id: string; cause_event_id: string }[]> {
-    const result = await admin.query(
+    const result = await backend.query(
       'select id, cause_event_id from notifications.notifications where recipient = $1 order by seq',
       [recipient],
     )
@@ -62,7 +57,7 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
   async function deliveriesOf(
     eventId: string,
   ): Promise<{ recipient: string; channel: string; status: string; detail: string | null }[]> {
-    const result = await admin.query(
+    const result = await backend.query(
       'select recipient, channel, status, detail from notifications.deliveries where event_id = $1 order by recipient, channel',
       [eventId],
     )

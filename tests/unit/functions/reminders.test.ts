@@ -54,7 +54,6 @@ function taskDeleted(task: TaskSnapshot): TaskflowEvent {
 await describeEachDatabase('reminders handle()', (backend) => {
   let sink: RecordingSink
   let reminders: RemindersFunction
-  let admin: pg.Client
   // The clock that decides what is due; each test moves it forward, past everything it schedules.
   let now = new Date('2026-09-01T12:00:00.000Z')
 
@@ -70,11 +69,8 @@ await describeEachDatabase('reminders handle()', (backend) => {
     sink = await startRecordingSink({ cloudEventsOnly: true })
     reminders = create({ REMINDERS_BATCH_SIZE: '3' })
     await reminders.init()
-    admin = new pg.Client({ connectionString: backend.url })
-    await admin.connect()
   }, 60_000)
   afterAll(async () => {
-    await admin?.end()
     await reminders?.shutdown()
     await sink?.close()
   })
@@ -94,7 +90,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
     return reminders.handle(eventContext, event)
   }
   async function rowOf(taskId: string) {
-    const result = await admin.query(
+    const result = await backend.query(
       'select task_version, remind_at, fired_remind_at from reminders.reminders where task_id = $1',
       [taskId],
     )
@@ -284,11 +280,10 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const task = taskSnapshot({ remindAt: at(-1) })
     await handle(taskCreated(task))
     // What a replica that claimed the reminder and died before the sink answered leaves behind.
-    await admin.query(`update reminders.reminders set claim_id = $2, claimed_until = $3 where task_id = $1`, [
-      task.id,
-      randomUUID(),
-      new Date(now.getTime() + 120_000),
-    ])
+    await backend.query(
+      `update reminders.reminders set claim_id = $2, claimed_until = $3 where task_id = $1`,
+      [task.id, randomUUID(), new Date(now.getTime() + 120_000)],
+    )
     await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     now = new Date(now.getTime() + 121_000)
