@@ -4,15 +4,18 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { request } from 'undici'
+import { afterAll, beforeAll } from 'vitest'
 import { createApp } from '../../../api/src/app.ts'
 import { type AuthSettings, createBearerVerifier } from '../../../api/src/auth/index.ts'
+import { loadConfig } from '../../../api/src/config.ts'
 import type { TasksDatabase } from '../../../api/src/database.ts'
 import { createApiMetrics } from '../../../api/src/metrics.ts'
 import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
 import { createOutboxRelay, type OutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
 import type { OutboxRecord, Publisher } from '../../../api/src/outbox/publisher.ts'
-import { migrationsFolder } from '../../../api/src/start-api.ts'
+import { migrationsFolder, type RunningApi, startApi } from '../../../api/src/start-api.ts'
 import { type DatabaseHandle, migrate, openDatabase } from '../../../db/src/index.ts'
+import type { TestBackend } from '../../support/postgres.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: tests assert response bodies field by field
 export type ApiResponse = { status: number; headers: Record<string, string>; body: any; text: string }
@@ -90,6 +93,48 @@ export async function startHarness(options: {
       await database.close()
     },
   }
+}
+
+/**
+ * A harness on the suite's backend, started in beforeAll and closed in afterAll. The returned
+ * object stands for it inside tests and hooks (its fields read the started harness).
+ */
+export function useHarness(backend: TestBackend, options: { publisher?: Publisher } = {}): Harness {
+  let started: Harness | undefined
+  beforeAll(async () => {
+    started = await startHarness({ databaseUrl: backend.url, ...options })
+  })
+  afterAll(async () => {
+    await started?.close()
+  })
+  const harness = () => {
+    if (started === undefined) throw new Error('the harness is not started yet (use it inside tests)')
+    return started
+  }
+  return {
+    get url() {
+      return harness().url
+    },
+    get database() {
+      return harness().database
+    },
+    get relay() {
+      return harness().relay
+    },
+    call: (method, path, requestOptions) => harness().call(method, path, requestOptions),
+    close: () => harness().close(),
+  }
+}
+
+/** The Task API as `npm start` runs it with no DATABASE_URL: startApi on an in-memory PGlite. */
+export function startEmbeddedApi(publisher: Publisher): Promise<RunningApi> {
+  const config = loadConfig({
+    PGLITE_DATA_DIR: 'memory://',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+  })
+  return startApi(config, { logger: silentLogger, publisher })
 }
 
 export async function call(

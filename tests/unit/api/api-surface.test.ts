@@ -1,9 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { loadConfig } from '../../../api/src/config.ts'
-import { type RunningApi, startApi } from '../../../api/src/start-api.ts'
-import { call, eventually, recordingPublisher, silentLogger } from './api-harness.ts'
+import type { RunningApi } from '../../../api/src/start-api.ts'
+import { call, eventually, recordingPublisher, startEmbeddedApi } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
@@ -12,13 +11,7 @@ describe('startApi on embedded PGlite', () => {
   let api: RunningApi
   const publisher = recordingPublisher()
   beforeAll(async () => {
-    const config = loadConfig({
-      PGLITE_DATA_DIR: 'memory://',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    })
-    api = await startApi(config, { logger: silentLogger, publisher })
+    api = await startEmbeddedApi(publisher)
   })
   afterAll(async () => {
     await api?.close()
@@ -84,13 +77,7 @@ describe('startApi on embedded PGlite', () => {
 describe('graceful shutdown', () => {
   it('stops listening, stops the relay and gives its lanes back', async () => {
     const publisher = recordingPublisher()
-    const config = loadConfig({
-      PGLITE_DATA_DIR: 'memory://',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    })
-    const api = await startApi(config, { logger: silentLogger, publisher })
+    const api = await startEmbeddedApi(publisher)
     const created = await call(api.url, 'POST', '/tasks', { body: { title: 'before shutdown' } })
     expect(created.status).toBe(201)
     await eventually(

@@ -1,17 +1,10 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
 import { createOutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
 import { pruneExpiredRows } from '../../../api/src/outbox/outbox-retention.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import {
-  call,
-  eventually,
-  type Harness,
-  recordingPublisher,
-  silentLogger,
-  startHarness,
-} from './api-harness.ts'
+import { call, eventually, recordingPublisher, silentLogger, useHarness } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
@@ -31,14 +24,8 @@ function versionsByTask(records: readonly Published[], values: readonly Buffer[]
 }
 
 await describeEachDatabase('outbox relay', (backend) => {
-  let api: Harness
   const publisher = recordingPublisher()
-  beforeAll(async () => {
-    api = await startHarness({ databaseUrl: backend.url, publisher })
-  })
-  afterAll(async () => {
-    await api?.close()
-  })
+  const api = useHarness(backend, { publisher })
 
   async function createAndChange(user: string, tasks: number, changes: number): Promise<string[]> {
     const ids: string[] = []
@@ -146,13 +133,7 @@ await describeEachDatabase('outbox relay', (backend) => {
 })
 
 await describeEachDatabase('outbox retention', (backend) => {
-  let api: Harness
-  beforeAll(async () => {
-    api = await startHarness({ databaseUrl: backend.url })
-  })
-  afterAll(async () => {
-    await api?.close()
-  })
+  const api = useHarness(backend)
 
   it('deletes published rows and idempotency keys past their retention, keeps the rest', async () => {
     const db = api.database.db
@@ -185,13 +166,7 @@ await describeEachDatabase('outbox retention', (backend) => {
 })
 
 await describeEachDatabase('outbox relay crashes', (backend) => {
-  let api: Harness
-  beforeAll(async () => {
-    api = await startHarness({ databaseUrl: backend.url })
-  })
-  afterAll(async () => {
-    await api?.close()
-  })
+  const api = useHarness(backend)
 
   it('a batch whose acknowledgement was lost is sent again with the same CloudEvent ids', async () => {
     const created = await api.call('POST', '/tasks', { user: 'lost-ack', body: { title: 'ack lost' } })

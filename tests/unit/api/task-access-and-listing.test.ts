@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { eventually, type Harness, recordingPublisher, startHarness } from './api-harness.ts'
+import { eventually, recordingPublisher, useHarness } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
 
 await describeEachDatabase('task API access, listing and idempotency', (backend) => {
-  let api: Harness
   const publisher = recordingPublisher()
-  beforeAll(async () => {
-    api = await startHarness({ databaseUrl: backend.url, publisher })
-  })
-  afterAll(async () => {
-    await api?.close()
-  })
+  const api = useHarness(backend, { publisher })
 
   it('a user cannot read, change or delete another user’s task (404), but the assignee and watchers can', async () => {
     const created = await api.call('POST', '/tasks', {

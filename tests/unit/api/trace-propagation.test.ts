@@ -1,38 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { type Context, type ContextManager, context, propagation, ROOT_CONTEXT } from '@opentelemetry/api'
+import { context, propagation } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { loadConfig } from '../../../api/src/config.ts'
-import { type RunningApi, startApi } from '../../../api/src/start-api.ts'
+import type { RunningApi } from '../../../api/src/start-api.ts'
 import { W3CTraceContextPropagator } from '../../../events/src/trace-context.ts'
-import { call, eventually, recordingPublisher, silentLogger } from './api-harness.ts'
+import { AsyncLocalStorageContextManager } from '../../support/otel-context-manager.ts'
+import { call, eventually, recordingPublisher, startEmbeddedApi } from './api-harness.ts'
 
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
-
-// What an OpenTelemetry SDK registers: a context manager that follows async calls, and a propagator.
-class AsyncLocalStorageContextManager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>()
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.#storage.run(ctx, () => fn.call(thisArg, ...args))
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target
-  }
-  enable(): this {
-    return this
-  }
-  disable(): this {
-    this.#storage.disable()
-    return this
-  }
-}
 
 describe('trace propagation', () => {
   let api: RunningApi
@@ -40,13 +13,7 @@ describe('trace propagation', () => {
   beforeAll(async () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager())
     propagation.setGlobalPropagator(new W3CTraceContextPropagator())
-    const config = loadConfig({
-      PGLITE_DATA_DIR: 'memory://',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    })
-    api = await startApi(config, { logger: silentLogger, publisher })
+    api = await startEmbeddedApi(publisher)
   })
   afterAll(async () => {
     await api?.close()

@@ -1,12 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
-import {
-  type Context,
-  type ContextManager,
-  context,
-  ROOT_CONTEXT,
-  TraceFlags,
-  trace,
-} from '@opentelemetry/api'
+import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api'
 import { CloudEvent, HTTP } from 'cloudevents'
 import fc from 'fast-check'
 import { validate as isUuid, version as uuidVersion } from 'uuid'
@@ -20,36 +12,10 @@ import {
   parseEvent,
   traceContextOf,
 } from '../../../events/src/index.ts'
+import { AsyncLocalStorageContextManager } from '../../support/otel-context-manager.ts'
 import { taskflowEventArb, taskSnapshotArb } from './event-arbitraries.ts'
 
 const task = fc.sample(taskSnapshotArb, { numRuns: 1, seed: 7 })[0]!
-
-// The OpenTelemetry SDK's AsyncLocalStorage context manager, reduced to what a test needs, so a span
-// context can be made active without pulling the SDK into the project.
-class TestContextManager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>()
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.#storage.run(ctx, () => fn.apply(thisArg, args))
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target
-  }
-  enable(): this {
-    return this
-  }
-  disable(): this {
-    this.#storage.disable()
-    return this
-  }
-}
 
 describe('createEvent', () => {
   afterEach(() => context.disable())
@@ -129,7 +95,7 @@ describe('createEvent', () => {
   })
 
   it('carries the active span as W3C traceparent/tracestate, and a consumer continues from it', () => {
-    context.setGlobalContextManager(new TestContextManager())
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager())
     const spanContext = {
       traceId: '0af7651916cd43dd8448eb211c80319c',
       spanId: 'b7ad6b7169203331',
