@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { createEvent, type EventType, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
 import { type IfMatch, ifMatchAllows } from '../http/preconditions.ts'
-import { enqueueEvent } from '../outbox/outbox-writer.ts'
+import { enqueueEvent, outboxRow } from '../outbox/outbox-writer.ts'
 import { fail, problems } from '../problem.ts'
 import { claimIdempotencyKey, type IdempotencyRequest } from './idempotency.ts'
 import { completeTask, createTask, diffTasks, updateTask } from './task-changes.ts'
@@ -35,16 +35,29 @@ export async function createTaskCommand(
   const built = createTask(body, { id: uuidv7(), userId: ctx.userId, now: clock(ctx) })
   if (!built.ok) fail(problems.validation(built.errors))
   const task = built.task
+  if (idempotency === undefined) {
+    // One statement, so one round trip: the task insert rides in a data-modifying CTE of the outbox
+    // insert. A single statement is atomic on its own, so the event still exists exactly when the task
+    // does, without BEGIN/COMMIT (four round trips) around two inserts.
+    const event = taskEvent(ctx, EventTypes.TaskCreated, { task })
+    await ctx.db
+      .with('created_task', (db) =>
+        db.insertInto('tasks.tasks').values(rowFromTask(task, null)).returning('id'),
+      )
+      .insertInto('tasks.outbox')
+      .values(outboxRow(ctx.topic, event))
+      .execute()
+    ctx.eventsCommitted()
+    return { status: 201, body: task, replayed: false }
+  }
   const outcome = await ctx.db.transaction().execute(async (trx): Promise<CreateOutcome> => {
-    if (idempotency !== undefined) {
-      const claim = await claimIdempotencyKey(trx, ctx.userId, idempotency, {
-        status: 201,
-        body: task,
-        taskId: task.id,
-      })
-      if (claim.kind === 'replay') return { status: claim.status, body: claim.body as Task, replayed: true }
-      if (claim.kind === 'conflict') fail(problems.idempotencyKeyReused())
-    }
+    const claim = await claimIdempotencyKey(trx, ctx.userId, idempotency, {
+      status: 201,
+      body: task,
+      taskId: task.id,
+    })
+    if (claim.kind === 'replay') return { status: claim.status, body: claim.body as Task, replayed: true }
+    if (claim.kind === 'conflict') fail(problems.idempotencyKeyReused())
     await insertTask(trx, rowFromTask(task, null))
     await emit(trx, ctx, EventTypes.TaskCreated, { task })
     return { status: 201, body: task, replayed: false }
@@ -128,8 +141,16 @@ async function emit<T extends EventType>(
   type: T,
   data: Parameters<typeof createEvent<T>>[0]['data'],
 ): Promise<void> {
+  await enqueueEvent(trx, ctx.topic, taskEvent(ctx, type, data))
+}
+
+function taskEvent<T extends EventType>(
+  ctx: CommandContext,
+  type: T,
+  data: Parameters<typeof createEvent<T>>[0]['data'],
+): TaskflowEvent {
   const taskId = (data as { task: Task }).task.id
-  const event = createEvent({
+  return createEvent({
     type,
     source: ctx.source,
     subject: taskId,
@@ -139,8 +160,7 @@ async function emit<T extends EventType>(
     actor: ctx.userId,
     correlationId: ctx.requestId,
     causationId: ctx.requestId,
-  })
-  await enqueueEvent(trx, ctx.topic, event as TaskflowEvent)
+  }) as TaskflowEvent
 }
 
 function clock(ctx: CommandContext): Date {
