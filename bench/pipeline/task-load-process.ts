@@ -27,8 +27,11 @@ type ChildMessage =
 
 export function startTaskLoadProcess(options: {
   url: URL
+  /** Closed loop: requests in flight; open loop: connections. */
   concurrency: number
   durationMs: number
+  /** Open loop at this many POSTs per second (unset: closed loop). */
+  ratePerSecond?: number
 }): TaskLoadProcess {
   const child = fork(new URL('./load-process.ts', import.meta.url), [], { stdio: 'inherit' })
   const exited = once(child, 'exit')
@@ -47,7 +50,12 @@ export function startTaskLoadProcess(options: {
   })
   // Followed through done; an early rejection must not be unhandled while the caller samples.
   done.catch(() => {})
-  child.send({ url: options.url.href, concurrency: options.concurrency, durationMs: options.durationMs })
+  child.send({
+    url: options.url.href,
+    concurrency: options.concurrency,
+    durationMs: options.durationMs,
+    ratePerSecond: options.ratePerSecond,
+  })
   return {
     pid: child.pid!,
     counts: () => counts,

@@ -8,6 +8,7 @@ import {
   describeTopics,
   increasePartitions,
 } from '../../../kafka/src/index.ts'
+import { coalescingSend } from './coalescing-send.ts'
 import { defaultHeartbeatIntervalMs, defaultSessionTimeoutMs } from './defaults.ts'
 import { assertPartitionCount, EventLogError, unknownTopic } from './errors.ts'
 import { createKafkaGroupConsumer } from './kafka-consumer.ts'
@@ -74,7 +75,7 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): KafkaEventLo
       const producer = createProducer(kafka)
       await producer.connect()
       const created: LogProducer = {
-        send: (topic, records) => producer.send(topic, records),
+        send: coalescingSend((topic, records) => producer.send(topic, records)),
         async close() {
           producers.delete(created)
           await producer.disconnect()

@@ -1,0 +1,63 @@
+// Group commit for a producer whose sends go out one at a time (kafkajs' idempotent producer keeps a
+// single request in flight per broker): records that arrive while a send is in flight leave together in
+// the next send, and each caller is answered with its own positions once that send is acknowledged.
+// Without it, many concurrent single-record sends (a KafkaSink receiving one CloudEvent per request)
+// queue behind each other at one broker round trip each.
+import type { AppendedPosition, AppendRecord } from './types.ts'
+
+type Send = (topic: string, records: readonly AppendRecord[]) => Promise<AppendedPosition[]>
+
+interface Waiting {
+  readonly records: readonly AppendRecord[]
+  resolve(positions: AppendedPosition[]): void
+  reject(error: unknown): void
+}
+
+/** Records in one coalesced send at most (whole callers are never split). */
+const maxRecordsPerSend = 1_000
+
+export function coalescingSend(send: Send): Send {
+  const queues = new Map<string, { waiting: Waiting[]; sending: boolean }>()
+
+  async function flush(topic: string, queue: { waiting: Waiting[]; sending: boolean }): Promise<void> {
+    queue.sending = true
+    while (queue.waiting.length > 0) {
+      const batch: Waiting[] = []
+      let count = 0
+      while (
+        queue.waiting.length > 0 &&
+        (batch.length === 0 || count + queue.waiting[0]!.records.length <= maxRecordsPerSend)
+      ) {
+        const next = queue.waiting.shift()!
+        batch.push(next)
+        count += next.records.length
+      }
+      try {
+        // Callers' records in arrival order: records with one key keep their order in the partition.
+        const positions = await send(
+          topic,
+          batch.flatMap((waiting) => waiting.records),
+        )
+        let offset = 0
+        for (const waiting of batch) {
+          waiting.resolve(positions.slice(offset, offset + waiting.records.length))
+          offset += waiting.records.length
+        }
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error)
+      }
+    }
+    queue.sending = false
+  }
+
+  return (topic, records) =>
+    new Promise<AppendedPosition[]>((resolve, reject) => {
+      let queue = queues.get(topic)
+      if (!queue) {
+        queue = { waiting: [], sending: false }
+        queues.set(topic, queue)
+      }
+      queue.waiting.push({ records, resolve, reject })
+      if (!queue.sending) void flush(topic, queue)
+    })
+}
