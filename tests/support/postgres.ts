@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { afterAll, beforeAll, describe } from 'vitest'
+import { afterAll, beforeAll, describe, inject } from 'vitest'
 import { type EmbeddedPostgres, serveEmbeddedPostgres } from '../../db/src/index.ts'
 import { serviceAvailable } from './services.ts'
 
@@ -54,6 +54,21 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
 
 export type BackendName = 'pglite' | 'postgres'
 
+declare module 'vitest' {
+  interface ProvidedContext {
+    /**
+     * Which backends `describeEachDatabase` runs on, set per vitest project: `unit` runs the storage
+     * suites on the in-process PGlite only (no service), `storage` runs the same files on PostgreSQL.
+     */
+    storageBackends: string
+  }
+}
+
+function wantedBackends(): BackendName[] {
+  const configured = inject('storageBackends') ?? 'pglite,postgres'
+  return configured.split(',').filter((name): name is BackendName => name === 'pglite' || name === 'postgres')
+}
+
 export interface TestBackend {
   readonly name: BackendName
   /** Valid inside tests and hooks of the suite (set by its beforeAll). */
@@ -66,15 +81,20 @@ export interface TestBackend {
 }
 
 /**
- * Runs `suite` once per backend: PGlite (memory://, served by serveEmbeddedPostgres) and the real
- * PostgreSQL (a fresh database per suite). PostgreSQL is left out locally when it is unreachable
- * (serviceAvailable prints why) and fails the run under CI=true. Await it at the top of the test file.
+ * Runs `suite` once per backend of the vitest project (see `storageBackends`): PGlite (memory://, served
+ * by serveEmbeddedPostgres) and/or the real PostgreSQL (a fresh database per suite). PostgreSQL is left
+ * out locally when it is unreachable (serviceAvailable prints why) and fails the run under CI=true.
+ * Await it at the top of the test file.
  */
 export async function describeEachDatabase(
   name: string,
   suite: (backend: TestBackend) => void,
 ): Promise<void> {
-  const backends: BackendName[] = (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite']
+  const wanted = wantedBackends()
+  const backends =
+    wanted.includes('postgres') && !(await postgresAvailable())
+      ? wanted.filter((backend) => backend !== 'postgres')
+      : wanted
   for (const backendName of backends) {
     describe(`${name} [${backendName}]`, () => {
       let url: string | undefined
@@ -119,4 +139,3 @@ export async function describeEachDatabase(
   }
 }
 
-export const forEachBackend = describeEachDatabase
