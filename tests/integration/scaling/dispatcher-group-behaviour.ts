@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import { afterEach, expect, it } from 'vitest'
-import { createEvent, EventTypes, kafkaCodec } from '../../../events/src/index.ts'
 import {
   type KafkaSourceDispatcher,
   type KafkaSourceSpec,
@@ -9,6 +8,7 @@ import {
 } from '../../../local/src/eventing/kafka-source.ts'
 import type { AppendRecord, EventLog } from '../../../local/src/eventlog/types.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
+import { taskCreatedRecord } from '../../support/task-event-records.ts'
 import { eventually } from '../local/eventlog/consume.ts'
 
 // One level above tests/integration/local/eventlog (members of a group share partitions): several
@@ -25,31 +25,7 @@ const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
 
 function taskEvents(count: number): AppendRecord[] {
-  return Array.from({ length: count }, (_, i) => {
-    const task = {
-      id: randomUUID(),
-      title: `task ${i}`,
-      description: null,
-      status: 'open' as const,
-      priority: 'normal' as const,
-      dueAt: null,
-      remindAt: null,
-      assignee: 'bob',
-      watchers: [],
-      tags: [],
-      createdBy: 'alice',
-      createdAt: '2026-11-23T00:00:00.000Z',
-      updatedAt: '2026-11-23T00:00:00.000Z',
-      version: 1,
-    }
-    const event = createEvent({
-      type: EventTypes.TaskCreated,
-      source: '/taskflow/api',
-      data: { task },
-      actor: 'alice',
-    })
-    return kafkaCodec.encode(event, { mode: 'binary' })
-  })
+  return Array.from({ length: count }, (_, i) => taskCreatedRecord({ title: `task ${i}` }))
 }
 
 export function dispatcherGroupBehaviour(backend: () => GroupBackend): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import { afterEach, expect, it } from 'vitest'
-import { createEvent, EventTypes, kafkaCodec } from '../../../../events/src/index.ts'
+import { EventTypes } from '../../../../events/src/index.ts'
 import {
   type KafkaSourceDispatcher,
   type KafkaSourceSpec,
@@ -9,6 +9,7 @@ import {
 } from '../../../../local/src/eventing/kafka-source.ts'
 import type { AppendRecord, EventLog } from '../../../../local/src/eventlog/types.ts'
 import { startRecordingSink } from '../../../support/recording-sink.ts'
+import { taskCreatedRecord } from '../../../support/task-event-records.ts'
 import { eventually } from '../eventlog/consume.ts'
 
 // What the local KafkaSource must do on any event log, as Knative's dispatcher does (see
@@ -22,29 +23,7 @@ const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
 
 function taskEvent(taskId: string, title: string): AppendRecord {
-  const task = {
-    id: taskId,
-    title,
-    description: null,
-    status: 'open' as const,
-    priority: 'normal' as const,
-    dueAt: null,
-    remindAt: null,
-    assignee: 'bob',
-    watchers: [],
-    tags: [],
-    createdBy: 'alice',
-    createdAt: '2026-11-23T00:00:00.000Z',
-    updatedAt: '2026-11-23T00:00:00.000Z',
-    version: 1,
-  }
-  const event = createEvent({
-    type: EventTypes.TaskCreated,
-    source: '/taskflow/api',
-    data: { task },
-    actor: 'alice',
-  })
-  return kafkaCodec.encode(event, { mode: 'binary' })
+  return taskCreatedRecord({ id: taskId, title })
 }
 
 export function kafkaSourceBehaviour(backend: () => DispatcherBackend): void {
