@@ -40,4 +40,10 @@ export { kafkaRecordToHttpBinary } from './kafka/kafka-to-http.ts'
 export { type KnativeSourceRef, knativeKafkaEventType } from './kafka/knative-wrap.ts'
 export { parseEvent } from './parse-event.ts'
 export { err, ok, type Result } from './result.ts'
+export {
+  isTaskChangeEvent,
+  type TaskChangeEvent,
+  type TaskChangeEventType,
+  taskChangeEventTypes,
+} from './task-change-events.ts'
 export { activeTraceContext, traceContextOf } from './trace-context.ts'

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { type DatabaseHandle, migrate, openDatabase } from '../../db/src/index.ts'
 
@@ -45,3 +46,38 @@ export async function openFunctionDatabase<DB>(
 
 export type { DatabaseHandle } from '../../db/src/index.ts'
 export { isTransientDatabaseError } from '../../db/src/index.ts'
+
+/**
+ * The database a function owns for its whole life: opened and migrated by the function's init(), closed
+ * by shutdown(), and refused with a clear error before init finished (faas-js-runtime only routes
+ * requests once init resolved, so that error means a wiring mistake, not a race).
+ */
+export interface FunctionDatabase<DB> {
+  open(): Promise<void>
+  close(): Promise<void>
+  /** The whole database, e.g. for the inbox, which qualifies its own table with the schema. */
+  db(): Kysely<DB>
+  /** The function's schema as the default, so its own tables are named unqualified. */
+  tables(): Kysely<DB>
+}
+
+export function functionDatabase<DB>(options: FunctionDatabaseOptions): FunctionDatabase<DB> {
+  let handle: DatabaseHandle<DB> | undefined
+  const opened = (): DatabaseHandle<DB> => {
+    if (!handle)
+      throw new Error(`${options.applicationName} is not initialised: init() must finish before handle()`)
+    return handle
+  }
+  return {
+    async open() {
+      handle = await openFunctionDatabase<DB>(options)
+    },
+    async close() {
+      const closing = handle
+      handle = undefined
+      await closing?.close()
+    },
+    db: () => opened().db,
+    tables: () => opened().db.withSchema(options.schema),
+  }
+}

@@ -3,7 +3,12 @@
 // function folder builds alone (`kn func deploy` sends only that folder to the builder).
 
 // Functions that emit (reminders) build their events with the contract's own factory.
-export { type CreateEventInput, createEvent } from '../../events/src/index.ts'
+export {
+  type CreateEventInput,
+  createEvent,
+  isTaskChangeEvent,
+  type TaskChangeEvent,
+} from '../../events/src/index.ts'
 export {
   type AuthFailure,
   type AuthResult,
@@ -25,7 +30,9 @@ export {
 } from './config.ts'
 export {
   type DatabaseHandle,
+  type FunctionDatabase,
   type FunctionDatabaseOptions,
+  functionDatabase,
   isTransientDatabaseError,
   openFunctionDatabase,
 } from './database.ts'

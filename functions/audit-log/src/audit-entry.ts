@@ -1,28 +1,10 @@
-import type { EventType, TaskflowEvent } from '#kit'
+import type { TaskChangeEvent } from '#kit'
 import type { AuditEntryContent } from './audit-hash.ts'
 import type { TaskReaders } from './audit-store.ts'
 
 // What one task event becomes in the audit log: the row's content and who may read the task.
 
-export const auditedEventTypes: ReadonlySet<EventType> = new Set([
-  'dev.taskflow.task.created',
-  'dev.taskflow.task.updated',
-  'dev.taskflow.task.completed',
-  'dev.taskflow.task.deleted',
-])
-
-type TaskEvent = TaskflowEvent<
-  | 'dev.taskflow.task.created'
-  | 'dev.taskflow.task.updated'
-  | 'dev.taskflow.task.completed'
-  | 'dev.taskflow.task.deleted'
->
-
-export function isAuditedEvent(event: TaskflowEvent): event is TaskEvent {
-  return auditedEventTypes.has(event.type)
-}
-
-export function auditEntryOf(event: TaskEvent): { content: AuditEntryContent; readers: TaskReaders } {
+export function auditEntryOf(event: TaskChangeEvent): { content: AuditEntryContent; readers: TaskReaders } {
   const task = event.data.task
   return {
     content: {

@@ -1,22 +1,21 @@
-import type { Kysely } from 'kysely'
 import {
   createTokenVerifier,
-  type DatabaseHandle,
   decodeTaskflowEvent,
   done,
   type FunctionContext,
   type FunctionResponse,
+  functionDatabase,
+  isTaskChangeEvent,
   isTransientDatabaseError,
   type Logger,
   type Outcome,
-  openFunctionDatabase,
   processOnce,
   recordOf,
   respond,
   type TokenVerifier,
   unprocessable,
 } from '#kit'
-import { auditEntryOf, isAuditedEvent } from './audit-entry.ts'
+import { auditEntryOf } from './audit-entry.ts'
 import { answerAuditRead } from './audit-http.ts'
 import { appendEntry, type ChainVerdict, purgeRecordedBefore, verifyChain } from './audit-store.ts'
 import type { AuditTables } from './audit-tables.ts'
@@ -49,12 +48,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
   const { config } = options
   const now = options.now ?? (() => new Date())
   const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
-  let database: DatabaseHandle<AuditTables> | undefined
 
-  function tables(): Kysely<AuditTables> {
-    if (!database) throw new Error('audit-log is not initialised: init() must finish before handle()')
-    return database.db.withSchema(config.AUDIT_SCHEMA)
-  }
+  const database = functionDatabase<AuditTables>({
+    url: config.DATABASE_URL,
+    pgliteDataDir: config.PGLITE_DATA_DIR,
+    schema: config.AUDIT_SCHEMA,
+    migrationsFolder,
+    applicationName: 'audit-log',
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
+  const tables = database.tables
 
   async function onEvent(cloudevent: object): Promise<Outcome> {
     const record = recordOf(cloudevent)
@@ -63,9 +66,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
     if (!decoded.ok) return decoded.outcome
     const event = decoded.event
     // Reminders and notifications share the topic; they are not task changes and have no row.
-    if (!isAuditedEvent(event)) return done()
+    if (!isTaskChangeEvent(event)) return done()
     const { content, readers } = auditEntryOf(event)
-    const result = await processOnce(database!.db, config.AUDIT_SCHEMA, event, (trx) =>
+    const result = await processOnce(database.db(), config.AUDIT_SCHEMA, event, (trx) =>
       appendEntry(trx.withSchema(config.AUDIT_SCHEMA), content, readers),
     )
     return result.duplicate ? done() : done({ recorded: event.id, seq: result.value.seq })
@@ -82,18 +85,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
 
   return {
     async init() {
-      database = await openFunctionDatabase<AuditTables>({
-        url: config.DATABASE_URL,
-        pgliteDataDir: config.PGLITE_DATA_DIR,
-        schema: config.AUDIT_SCHEMA,
-        migrationsFolder,
-        applicationName: 'audit-log',
-        ...(options.logger ? { logger: options.logger } : {}),
-      })
+      await database.open()
     },
     async shutdown() {
-      await database?.close()
-      database = undefined
+      await database.close()
     },
     verifyChain(taskId) {
       return verifyChain(tables(), taskId)

@@ -550,6 +550,18 @@ function parseEvent(input) {
   return ok(event);
 }
 
+// events/src/task-change-events.ts
+var taskChangeEventTypes = [
+  EventTypes.TaskCreated,
+  EventTypes.TaskUpdated,
+  EventTypes.TaskCompleted,
+  EventTypes.TaskDeleted
+];
+var taskChangeTypes = new Set(taskChangeEventTypes);
+function isTaskChangeEvent(event) {
+  return taskChangeTypes.has(event.type);
+}
+
 // api/src/auth/bearer-verifier.ts
 import {
   createRemoteJWKSet,
@@ -1142,6 +1154,26 @@ async function openFunctionDatabase(options) {
   }
   return handle;
 }
+function functionDatabase(options) {
+  let handle;
+  const opened = () => {
+    if (!handle)
+      throw new Error(`${options.applicationName} is not initialised: init() must finish before handle()`);
+    return handle;
+  };
+  return {
+    async open() {
+      handle = await openFunctionDatabase(options);
+    },
+    async close() {
+      const closing = handle;
+      handle = void 0;
+      await closing?.close();
+    },
+    db: () => opened().db,
+    tables: () => opened().db.withSchema(options.schema)
+  };
+}
 
 // function-kit/src/inbox.ts
 import { sql as sql2 } from "kysely";
@@ -1302,6 +1334,8 @@ export {
   decodeTaskflowEvent,
   done,
   failed,
+  functionDatabase,
+  isTaskChangeEvent,
   isTransientDatabaseError,
   json,
   logLevel,

@@ -1,14 +1,12 @@
-import type { Kysely } from 'kysely'
 import {
   createSinkEmitter,
   createTokenVerifier,
-  type DatabaseHandle,
   decodeTaskflowEvent,
   type FunctionContext,
   type FunctionResponse,
+  functionDatabase,
   isTransientDatabaseError,
   type Logger,
-  openFunctionDatabase,
   parseSinkOverrides,
   respond,
   type SinkEmitter,
@@ -58,15 +56,18 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
     from: config.EMAIL_FROM,
     ...(options.logger ? { log: options.logger } : {}),
   })
-  let database: DatabaseHandle<NotificationTables> | undefined
   let webhook: WebhookSender | undefined
   let sink: SinkEmitter | undefined
 
-  function tables(): Kysely<NotificationTables> {
-    if (!database)
-      throw new Error('notification-fanout is not initialised: init() must finish before handle()')
-    return database.db.withSchema(config.NOTIFY_SCHEMA)
-  }
+  const database = functionDatabase<NotificationTables>({
+    url: config.DATABASE_URL,
+    pgliteDataDir: config.PGLITE_DATA_DIR,
+    schema: config.NOTIFY_SCHEMA,
+    migrationsFolder,
+    applicationName: 'notification-fanout',
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
+  const tables = database.tables
 
   const streams: NotificationStreamHub = createNotificationStreamHub({
     db: tables,
@@ -92,21 +93,13 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
         config.K_SINK === undefined
           ? undefined
           : createSinkEmitter({ url: config.K_SINK, overrides: parseSinkOverrides(config.K_CE_OVERRIDES) })
-      database = await openFunctionDatabase<NotificationTables>({
-        url: config.DATABASE_URL,
-        pgliteDataDir: config.PGLITE_DATA_DIR,
-        schema: config.NOTIFY_SCHEMA,
-        migrationsFolder,
-        applicationName: 'notification-fanout',
-        ...(options.logger ? { logger: options.logger } : {}),
-      })
+      await database.open()
     },
     async shutdown() {
       await streams.close()
       await webhook?.close()
       email.close()
-      await database?.close()
-      database = undefined
+      await database.close()
     },
     handle(context, cloudeventOrBody) {
       if (isUserRequest(context)) {

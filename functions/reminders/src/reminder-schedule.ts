@@ -1,26 +1,8 @@
-import type { EventType, TaskflowEvent } from '#kit'
+import type { TaskChangeEvent } from '#kit'
 
 // What one task event means for the task's reminder. The KafkaSource is `ordered` (one partition key
 // per task, one event in flight per partition), so a task's events arrive in order; the version
 // check in the store still guards against a redelivered older event undoing a newer schedule.
-
-export const scheduledEventTypes: ReadonlySet<EventType> = new Set([
-  'dev.taskflow.task.created',
-  'dev.taskflow.task.updated',
-  'dev.taskflow.task.completed',
-  'dev.taskflow.task.deleted',
-])
-
-type TaskEvent = TaskflowEvent<
-  | 'dev.taskflow.task.created'
-  | 'dev.taskflow.task.updated'
-  | 'dev.taskflow.task.completed'
-  | 'dev.taskflow.task.deleted'
->
-
-export function isScheduledEvent(event: TaskflowEvent): event is TaskEvent {
-  return scheduledEventTypes.has(event.type)
-}
 
 /** The task's reminder state after one event: its time (null: none) and what the reminder will say. */
 export type ReminderSchedule = {
@@ -44,7 +26,7 @@ export type ReminderSchedule = {
  * clears it cancels, and a completed, deleted or done task has no reminder. A remindAt already past
  * is kept as it is: the next tick finds it due and fires it at once.
  */
-export function reminderScheduleOf(event: TaskEvent): ReminderSchedule {
+export function reminderScheduleOf(event: TaskChangeEvent): ReminderSchedule {
   const task = event.data.task
   const ended =
     event.type === 'dev.taskflow.task.completed' ||

@@ -1,15 +1,14 @@
-import type { Kysely } from 'kysely'
 import {
   createSinkEmitter,
-  type DatabaseHandle,
   decodeTaskflowEvent,
   done,
   type FunctionContext,
   type FunctionResponse,
+  functionDatabase,
+  isTaskChangeEvent,
   isTransientDatabaseError,
   type Logger,
   type Outcome,
-  openFunctionDatabase,
   processOnce,
   recordOf,
   respond,
@@ -19,7 +18,7 @@ import {
 } from '#kit'
 import type { RemindersConfig } from './config.ts'
 import { answerReminderRead } from './reminder-http.ts'
-import { isScheduledEvent, reminderScheduleOf } from './reminder-schedule.ts'
+import { reminderScheduleOf } from './reminder-schedule.ts'
 import type { ReminderTables } from './reminder-tables.ts'
 import { fireDueReminders, pingEventType, reminderTickSchema } from './reminder-tick.ts'
 import { applySchedule } from './schedule-store.ts'
@@ -54,12 +53,16 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
           overrides: config.K_CE_OVERRIDES,
           timeoutMs: config.REMINDERS_SINK_TIMEOUT_MS,
         })
-  let database: DatabaseHandle<ReminderTables> | undefined
 
-  function tables(): Kysely<ReminderTables> {
-    if (!database) throw new Error('reminders is not initialised: init() must finish before handle()')
-    return database.db.withSchema(config.REMINDERS_SCHEMA)
-  }
+  const database = functionDatabase<ReminderTables>({
+    url: config.DATABASE_URL,
+    pgliteDataDir: config.PGLITE_DATA_DIR,
+    schema: config.REMINDERS_SCHEMA,
+    migrationsFolder,
+    applicationName: 'reminders',
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
+  const tables = database.tables
 
   async function onEvent(cloudevent: object): Promise<Outcome> {
     const record = recordOf(cloudevent)
@@ -68,9 +71,9 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     if (!decoded.ok) return decoded.outcome
     const event = decoded.event
     // Reminder and notification events are not task changes: nothing to schedule.
-    if (!isScheduledEvent(event)) return done()
+    if (!isTaskChangeEvent(event)) return done()
     const schedule = reminderScheduleOf(event)
-    const result = await processOnce(database!.db, config.REMINDERS_SCHEMA, event, (trx) =>
+    const result = await processOnce(database.db(), config.REMINDERS_SCHEMA, event, (trx) =>
       applySchedule(trx.withSchema(config.REMINDERS_SCHEMA), schedule),
     )
     if (result.duplicate) return done()
@@ -109,18 +112,10 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
           'K_SINK is not set: task events are scheduled, but every tick is refused with 503 until it is',
         )
       }
-      database = await openFunctionDatabase<ReminderTables>({
-        url: config.DATABASE_URL,
-        pgliteDataDir: config.PGLITE_DATA_DIR,
-        schema: config.REMINDERS_SCHEMA,
-        migrationsFolder,
-        applicationName: 'reminders',
-        ...(options.logger ? { logger: options.logger } : {}),
-      })
+      await database.open()
     },
     async shutdown() {
-      await database?.close()
-      database = undefined
+      await database.close()
     },
     handle(context, cloudevent) {
       if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { createEvent, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
+import { createEvent, EventTypes, isTaskChangeEvent, type TaskflowEvent } from '../../../events/src/index.ts'
 import { ConfigError } from '../../../function-kit/src/index.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { reminderDueEvent, reminderEventId } from '../../../functions/reminders/src/reminder-event.ts'
-import { isScheduledEvent, reminderScheduleOf } from '../../../functions/reminders/src/reminder-schedule.ts'
+import { reminderScheduleOf } from '../../../functions/reminders/src/reminder-schedule.ts'
 import { taskCreated, taskSnapshot } from './task-events.ts'
 
 // The reminders function's pure parts: what a task event means for the schedule, the reminder.due
 // event built from a claimed row, and the configuration.
 
 function scheduleOf(event: TaskflowEvent) {
-  if (!isScheduledEvent(event)) throw new Error(`${event.type} is not a task event`)
+  if (!isTaskChangeEvent(event)) throw new Error(`${event.type} is not a task event`)
   return reminderScheduleOf(event)
 }
 
