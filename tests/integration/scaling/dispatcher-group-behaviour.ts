@@ -6,7 +6,8 @@ import {
   type KafkaSourceSpec,
   startKafkaSource,
 } from '../../../local/src/eventing/kafka-source.ts'
-import type { AppendRecord, EventLog } from '../../../local/src/eventlog/types.ts'
+import type { AppendRecord } from '../../../local/src/eventlog/types.ts'
+import type { EventLogBackend } from '../../support/event-logs.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { taskCreatedRecord } from '../../support/task-event-records.ts'
 import { eventually } from '../local/eventlog/consume.ts'
@@ -17,10 +18,6 @@ import { eventually } from '../local/eventlog/consume.ts'
 // while members come and go, no partition is served by two members, and `ordered` keeps one request
 // in flight per partition across the hand-over.
 
-export interface GroupBackend {
-  open(): Promise<{ log: EventLog; ensureTopic(name: string, partitions: number): Promise<void> }>
-}
-
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
 
@@ -28,7 +25,7 @@ function taskEvents(count: number): AppendRecord[] {
   return Array.from({ length: count }, (_, i) => taskCreatedRecord({ title: `task ${i}` }))
 }
 
-export function dispatcherGroupBehaviour(backend: () => GroupBackend): void {
+export function dispatcherGroupBehaviour(backend: () => EventLogBackend): void {
   const cleanup: (() => Promise<void>)[] = []
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step()

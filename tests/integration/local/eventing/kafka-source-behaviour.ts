@@ -7,17 +7,14 @@ import {
   type KafkaSourceSpec,
   startKafkaSource,
 } from '../../../../local/src/eventing/kafka-source.ts'
-import type { AppendRecord, EventLog } from '../../../../local/src/eventlog/types.ts'
+import type { AppendRecord } from '../../../../local/src/eventlog/types.ts'
+import type { EventLogBackend } from '../../../support/event-logs.ts'
 import { startRecordingSink } from '../../../support/recording-sink.ts'
 import { taskCreatedRecord } from '../../../support/task-event-records.ts'
 import { eventually } from '../eventlog/consume.ts'
 
 // What the local KafkaSource must do on any event log, as Knative's dispatcher does (see
 // ../shared/reference/knative-kafkasource.md). Each backend's test file runs this suite.
-
-export interface DispatcherBackend {
-  open(): Promise<{ log: EventLog; ensureTopic(name: string, partitions: number): Promise<void> }>
-}
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
@@ -26,7 +23,7 @@ function taskEvent(taskId: string, title: string): AppendRecord {
   return taskCreatedRecord({ id: taskId, title })
 }
 
-export function kafkaSourceBehaviour(backend: () => DispatcherBackend): void {
+export function kafkaSourceBehaviour(backend: () => EventLogBackend): void {
   const cleanup: (() => Promise<void>)[] = []
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step()

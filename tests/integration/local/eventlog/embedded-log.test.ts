@@ -8,9 +8,10 @@ import { type DatabaseHandle, openDatabase, serveEmbeddedPostgres } from '../../
 import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
 import { createEmbeddedEventLog } from '../../../../local/src/eventlog/embedded-log.ts'
 import type { AppendRecord } from '../../../../local/src/eventlog/types.ts'
+import type { EventLogBackend } from '../../../support/event-logs.ts'
 import { describeEachDatabase } from '../../../support/postgres.ts'
 import { eventually, startRecordingConsumer, text } from './consume.ts'
-import { type EventLogBackend, eventLogBehaviour } from './event-log-behaviour.ts'
+import { eventLogBehaviour } from './event-log-behaviour.ts'
 
 // Needs: PGlite (always) and the shared PostgreSQL (skipped locally when unreachable).
 

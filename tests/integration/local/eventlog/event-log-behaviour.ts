@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, expect, it } from 'vitest'
 import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
-import type { AppendRecord, EventLog, GroupConsumer } from '../../../../local/src/eventlog/types.ts'
+import type { AppendRecord, GroupConsumer } from '../../../../local/src/eventlog/types.ts'
+import type { EventLogBackend, TestEventLog } from '../../../support/event-logs.ts'
 import { eventually, type RecordingConsumer, startRecordingConsumer, text } from './consume.ts'
 
 // The behaviour both event-log backends must share, as the KafkaSource dispatcher relies on it. Each
 // backend's test file calls this inside its own describe with a way to open the log under test.
-
-export interface LogUnderTest {
-  readonly log: EventLog
-  ensureTopic(name: string, partitions: number): Promise<void>
-}
-
-export interface EventLogBackend {
-  /** Opens a log on the backend's shared store (a second call: another process on the same data). */
-  open(): Promise<LogUnderTest>
-}
 
 const record = (key: string | null, value: string): AppendRecord => ({
   key,
@@ -30,7 +21,7 @@ export function eventLogBehaviour(backend: () => EventLogBackend): void {
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step()
   })
-  const open = async (): Promise<LogUnderTest> => {
+  const open = async (): Promise<TestEventLog> => {
     const opened = await backend().open()
     cleanup.push(() => opened.log.close())
     return opened
