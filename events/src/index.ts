@@ -37,7 +37,11 @@ export {
 } from './kafka/kafka-codec.ts'
 export type { KafkaRecordIn, KafkaRecordOut } from './kafka/kafka-record.ts'
 export { kafkaRecordToHttpBinary } from './kafka/kafka-to-http.ts'
-export { type KnativeSourceRef, knativeKafkaEventType } from './kafka/knative-wrap.ts'
+export {
+  type KnativeSourceRef,
+  knativeKafkaEventType,
+  wrapUndecodableRecord,
+} from './kafka/knative-wrap.ts'
 export { parseEvent } from './parse-event.ts'
 export { err, ok, type Result } from './result.ts'
 export {

@@ -29,11 +29,7 @@ export function wrapAsKnativeEvent(
     return err(invalidAttribute('time', 'cannot be taken from the record timestamp'))
   }
   const event: CloudEventRecord = {
-    specversion: '1.0',
-    id: `partition:${record.partition}/offset:${record.offset}`,
-    source: `/apis/v1/namespaces/${source.namespace}/kafkasources/${source.sourceName}#${record.topic}`,
-    type: knativeKafkaEventType,
-    subject: `partition:${record.partition}#${record.offset}`,
+    ...knativeRecordAttributes(record, source),
     time: new Date(millis).toISOString(),
   }
   if (record.key !== null) {
@@ -70,4 +66,38 @@ export function addKnativeExtensions(
   event.knativekafkapartition = String(record.partition)
   event.knativekafkaoffset = record.offset
   if (source.ceOverrides) Object.assign(event, source.ceOverrides)
+}
+
+/** The attributes Knative gives a record it wraps: its position is its identity. */
+function knativeRecordAttributes(record: KafkaRecordIn, source: KnativeSourceRef): CloudEventRecord {
+  return {
+    specversion: '1.0',
+    id: `partition:${record.partition}/offset:${record.offset}`,
+    source: `/apis/v1/namespaces/${source.namespace}/kafkasources/${source.sourceName}#${record.topic}`,
+    type: knativeKafkaEventType,
+    subject: `partition:${record.partition}#${record.offset}`,
+  }
+}
+
+/**
+ * A record even the Knative wrapping cannot represent (a key or header that is not UTF-8, a broken
+ * timestamp: Knative's own dispatcher fails on these, eventing-kafka-broker#2732). It still reaches the
+ * sink, so nothing is silently lost: the raw value as opaque data, the reason in `knativeerrordata`
+ * (base64, as on dead-lettered events), and no headers that could not be read.
+ */
+export function wrapUndecodableRecord(
+  record: KafkaRecordIn,
+  source: KnativeSourceRef,
+  reason: CodecError,
+): CloudEventRecord {
+  const millis = Number(record.timestamp)
+  const event: CloudEventRecord = {
+    ...knativeRecordAttributes(record, source),
+    time: new Date(Number.isFinite(millis) && record.timestamp !== '' ? millis : Date.now()).toISOString(),
+    datacontenttype: 'application/octet-stream',
+    knativeerrordata: Buffer.from(reason.message).toString('base64'),
+    data: record.value === null ? Buffer.alloc(0) : Buffer.from(asBytes(record.value)),
+  }
+  addKnativeExtensions(event, record, source)
+  return event
 }

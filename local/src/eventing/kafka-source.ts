@@ -10,10 +10,11 @@
 // next record of a partition is sent as soon as the previous one finished.
 import type { Logger } from 'pino'
 import {
-  type CloudEventRecord,
   httpCodec,
   type KafkaRecordIn,
+  type KnativeSourceRef,
   kafkaRecordToHttpBinary,
+  wrapUndecodableRecord,
 } from '../../../events/src/index.ts'
 import type { BatchContext, EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../eventlog/types.ts'
 import type { DeliveryPolicy } from './delivery-policy.ts'
@@ -73,7 +74,11 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   const maxInFlight = options.maxInFlight ?? defaultMaxInFlight
   const ownsClient = options.sinkClient === undefined
   const sinkClient = options.sinkClient ?? new SinkClient({ connections: maxInFlight })
-  const knative = { namespace: spec.namespace, sourceName: spec.name, ceOverrides: spec.ceOverrides }
+  const knative: KnativeSourceRef = {
+    namespace: spec.namespace,
+    sourceName: spec.name,
+    ceOverrides: spec.ceOverrides,
+  }
   const counters = { inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 }
   const slots = new Semaphore(spec.ordering === 'ordered' ? Number.POSITIVE_INFINITY : maxInFlight)
   const sourceLogger = logger.child({ source: spec.name })
@@ -213,43 +218,17 @@ class RevokedError extends Error {
  * codec as Knative does; one the codec cannot represent at all (e.g. a header that is not UTF-8) still
  * reaches the sink with its position as id, so it is never silently lost.
  */
-export function toHttpRequest(
-  record: LogRecord,
-  knative: { namespace: string; sourceName: string; ceOverrides?: Record<string, string> | undefined },
-): HttpEventRequest {
-  const ref = {
-    namespace: knative.namespace,
-    sourceName: knative.sourceName,
-    ceOverrides: knative.ceOverrides,
-  }
-  const transcoded = kafkaRecordToHttpBinary(record as KafkaRecordIn, ref)
+export function toHttpRequest(record: LogRecord, knative: KnativeSourceRef): HttpEventRequest {
+  const transcoded = kafkaRecordToHttpBinary(record as KafkaRecordIn, knative)
   const { headers, body } = transcoded.ok
     ? transcoded.value
-    : httpCodec.encode(undecodableRecordEvent(record, knative, transcoded.error), { mode: 'binary' })
+    : httpCodec.encode(wrapUndecodableRecord(record as KafkaRecordIn, knative, transcoded.error), {
+        mode: 'binary',
+      })
   // Knative's dispatcher asks for the reply (it discards it for a source) and names the namespace.
   headers.prefer = 'reply'
   headers['kn-namespace'] = knative.namespace
   return { headers, body }
-}
-
-function undecodableRecordEvent(
-  record: LogRecord,
-  knative: { namespace: string; sourceName: string },
-  error: Error,
-): CloudEventRecord {
-  return {
-    specversion: '1.0',
-    id: `partition:${record.partition}/offset:${record.offset}`,
-    source: `/apis/v1/namespaces/${knative.namespace}/kafkasources/${knative.sourceName}#${record.topic}`,
-    type: 'dev.knative.kafka.event',
-    subject: `partition:${record.partition}#${record.offset}`,
-    time: new Date(Number(record.timestamp) || Date.now()).toISOString(),
-    datacontenttype: 'application/octet-stream',
-    knativekafkapartition: String(record.partition),
-    knativekafkaoffset: record.offset,
-    knativeerrordata: Buffer.from(error.message).toString('base64'),
-    data: record.value ?? Buffer.alloc(0),
-  }
 }
 
 /** Counting semaphore for the `unordered` in-flight bound. */

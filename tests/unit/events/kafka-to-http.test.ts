@@ -7,6 +7,8 @@ import {
   kafkaCodec,
   kafkaRecordToHttpBinary,
 } from '../../../events/src/index.ts'
+import { toHttpRequest } from '../../../local/src/eventing/kafka-source.ts'
+import type { LogRecord } from '../../../local/src/eventlog/types.ts'
 import { consumed } from './consumed-record.ts'
 import { cloudEventRecordArb, taskflowEventArb } from './event-arbitraries.ts'
 
@@ -108,5 +110,40 @@ describe('Kafka record -> HTTP binary request (the dispatcher hot path)', () => 
     if (!result.ok) throw result.error
     expect(result.value.headers).toEqual(viaFullDecode(record).headers)
     expect(JSON.parse(String(result.value.body))).toEqual({ a: 1 })
+  })
+})
+
+describe('records even the Knative wrapping cannot represent (eventing-kafka-broker#2732)', () => {
+  const record: KafkaRecordIn = {
+    topic: 'task-events',
+    partition: 3,
+    offset: '17',
+    timestamp: '1700000000000',
+    key: Buffer.from('k'),
+    value: Buffer.from([0xde, 0xad]),
+    headers: { 'x-bad': Buffer.from([0xff, 0xfe]) },
+  }
+
+  it('are a typed error for the codec, naming the header', () => {
+    const result = kafkaRecordToHttpBinary(record, source)
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.error).toMatchObject({ code: 'invalid-utf8' })
+  })
+
+  it('still reach the sink from the dispatcher: position as id, raw value, the reason attached', () => {
+    const request = toHttpRequest(record as LogRecord, { ...source, ceOverrides: { team: 'a' } })
+    expect(request.headers).toMatchObject({
+      'ce-id': 'partition:3/offset:17',
+      'ce-type': 'dev.knative.kafka.event',
+      'ce-source': '/apis/v1/namespaces/taskflow/kafkasources/audit-log#task-events',
+      'ce-knativekafkapartition': '3',
+      'ce-knativekafkaoffset': '17',
+      'ce-team': 'a',
+      'content-type': 'application/octet-stream',
+      prefer: 'reply',
+      'kn-namespace': 'taskflow',
+    })
+    expect(Buffer.from(request.headers['ce-knativeerrordata']!, 'base64').toString()).toMatch(/x-bad/)
+    expect(Buffer.from(request.body as Buffer)).toEqual(Buffer.from([0xde, 0xad]))
   })
 })
