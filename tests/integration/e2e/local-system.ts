@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { readLocalConfig } from '../../../local/src/config.ts'
 import { type LocalSystem, type LocalSystemOverrides, startLocalSystem } from '../../../local/src/system.ts'
+import { eventually as waitFor } from '../../support/eventually.ts'
 
 // Starts the whole local system (`npm start`'s composition) for an end-to-end test: on the embedded
 // defaults (PGlite + embedded event log) or on a real Kafka and PostgreSQL.
@@ -54,22 +55,7 @@ export async function startSystemUnderTest(
   }
 }
 
-export async function eventually<T>(
-  probe: () => Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value) return value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** The whole system answers slower than one component: a minute, and errors while it settles retried. */
+export function eventually<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 60_000) {
+  return waitFor(probe, what, { timeoutMs, retryErrors: true })
 }

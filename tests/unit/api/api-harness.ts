@@ -1,5 +1,6 @@
 // Builds a Task API on a test database (PGlite or PostgreSQL from describeEachDatabase) and talks to
 // it over a real socket with undici, as a client would.
+
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
@@ -15,6 +16,7 @@ import { createOutboxRelay, type OutboxRelay } from '../../../api/src/outbox/out
 import type { OutboxRecord, Publisher } from '../../../api/src/outbox/publisher.ts'
 import { migrationsFolder, type RunningApi, startApi } from '../../../api/src/start-api.ts'
 import { type DatabaseHandle, migrate, openDatabase } from '../../../db/src/index.ts'
+import { eventually as waitFor } from '../../support/eventually.ts'
 import type { TestBackend } from '../../support/postgres.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: tests assert response bodies field by field
@@ -182,11 +184,10 @@ export function recordingPublisher(): Publisher & {
   return state
 }
 
-/** Polls `read` until `done` holds (no timing assertion: the test timeout bounds it). */
-export async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
+/** Polls `read` until `done` holds. */
+export function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean): Promise<T> {
+  return waitFor(async () => {
     const value = await read()
-    if (done(value)) return value
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+    return done(value) ? { value } : undefined
+  }, 'a condition of the API test').then((held) => held.value)
 }

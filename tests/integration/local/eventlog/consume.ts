@@ -7,20 +7,9 @@ import type {
   PartitionBatch,
 } from '../../../../local/src/eventlog/types.ts'
 
-// Test helpers shared by the event-log suites: a consumer that records what it received, and a
-// bounded wait for a condition (a deadline for a hung backend, not an assertion about speed).
+// Test helpers shared by the event-log suites: a consumer that records what it received.
 
-export async function eventually(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
+export { eventually } from '../../../support/eventually.ts'
 
 export interface RecordingConsumer {
   readonly consumer: GroupConsumer
