@@ -60,6 +60,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          include: ['tests/reliability/**/*.test.ts'],
+          // Each scenario starts its own broker(s) and database and injects faults into them; they run one
+          // at a time, since a scenario's figures mean little while another one loads the two cores.
+          testTimeout: 600_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

@@ -50,6 +50,8 @@ export interface LocalSystemOverrides {
   readonly functionEnv?: Readonly<Record<string, string>>
   /** Per-function overrides of func.yaml's `deploy.options.scale` (tests use a low target to see scaling). */
   readonly functionScale?: Readonly<Record<string, Partial<FunctionScale>>>
+  /** The functions' DATABASE_URL when they reach the database by another path than the API (a proxy a fault test cuts). */
+  readonly functionDatabaseUrl?: string
   /** Knative's scale-to-zero grace period and stable window, for tests that watch scaling. */
   readonly gracePeriodMs?: number
   readonly stableWindowMs?: number
@@ -110,7 +112,7 @@ export async function startLocalSystem(
         if (!isClusterOnlySetting(name)) env[name] = value
       }
       Object.assign(env, config.apiEnv, overrides.functionEnv, {
-        DATABASE_URL: databaseUrl,
+        DATABASE_URL: overrides.functionDatabaseUrl ?? databaseUrl,
         LOG_LEVEL: config.logLevel,
       })
       if (binding) env.K_SINK = resolveDestination(binding.sink, sinks, functions)

@@ -101,3 +101,20 @@ export async function consumeRecords(
   }
   return records
 }
+
+/**
+ * Every record `topic` holds now (from each partition's start to its high watermark), read with a fresh
+ * group: for counting what a quiet topic holds, duplicates included.
+ */
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<ConsumedRecord[]> {
+  const offsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic))
+  const total = offsets.reduce(
+    (sum, partition) => sum + Number(BigInt(partition.high) - BigInt(partition.low)),
+    0,
+  )
+  return total === 0 ? [] : consumeRecords(kafka, topic, total, { timeoutMs })
+}

@@ -6,7 +6,15 @@ import { type Logger, pino } from 'pino'
 import { createKafkaClient, waitForBrokers, waitForGroupCoordinator } from '../../../kafka/src/index.ts'
 import { LocalKafkaError } from './errors.ts'
 import { assertJava, ensureKafkaJars, log4jConfigPath, runCommand } from './jars.ts'
-import { type JavaProcess, killJavaNow, spawnJava, startWatchdog, stopJava } from './java-process.ts'
+import {
+  type JavaProcess,
+  killJava,
+  killJavaNow,
+  signalJava,
+  spawnJava,
+  startWatchdog,
+  stopJava,
+} from './java-process.ts'
 import { assertPortFree, freePort } from './ports.ts'
 import { initialControllers, type NodeLayout, randomKafkaUuid, serverProperties } from './properties.ts'
 
@@ -45,7 +53,18 @@ export type LocalKafka = {
   nodes: NodeHandle[]
   /** Stops node i (0-based) with a controlled shutdown; the others keep serving. */
   stopNode(index: number): Promise<void>
-  /** Restarts a stopped node i on its data and waits until it is registered again. */
+  /**
+   * Kills node i with SIGKILL, as a crashed pod or an OOM kill would: no controlled shutdown, no flush,
+   * open transactions and in-flight requests cut. Resolves once the JVM is gone.
+   */
+  killNode(index: number): Promise<void>
+  /**
+   * Freezes node i (SIGSTOP): its sockets stay open but nothing answers, as behind a network partition
+   * that drops packets; clients see timeouts, not refused connections. `resumeNode` thaws it (SIGCONT).
+   */
+  pauseNode(index: number): void
+  resumeNode(index: number): void
+  /** Restarts a stopped or killed node i on its data and waits until it is registered again. */
   startNode(index: number): Promise<void>
   stop(): Promise<void>
 }
@@ -272,6 +291,24 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     async stopNode(index) {
       checkIndex(index)
       await stopIndex(index)
+    },
+    async killNode(index) {
+      checkIndex(index)
+      const java = processes[index]
+      if (!java) return
+      await killJava(java)
+      processes[index] = undefined
+      await writePids().catch(() => {})
+    },
+    pauseNode(index) {
+      checkIndex(index)
+      const java = processes[index]
+      if (java) signalJava(java, 'SIGSTOP')
+    },
+    resumeNode(index) {
+      checkIndex(index)
+      const java = processes[index]
+      if (java) signalJava(java, 'SIGCONT')
     },
     async startNode(index) {
       checkIndex(index)

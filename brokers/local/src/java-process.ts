@@ -51,6 +51,8 @@ const signalGroup = (pid: number, signal: NodeJS.Signals) => {
 export async function stopJava(java: JavaProcess, graceMs: number): Promise<void> {
   if (java.pid < 0 || java.hasExited()) return
   signalGroup(java.pid, 'SIGTERM')
+  // A node a fault test froze (SIGSTOP) would hold the SIGTERM until the grace time ran out.
+  signalGroup(java.pid, 'SIGCONT')
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), graceMs)
@@ -61,6 +63,18 @@ export async function stopJava(java: JavaProcess, graceMs: number): Promise<void
     signalGroup(java.pid, 'SIGKILL')
     await java.exited
   }
+}
+
+/** Sends `signal` to the JVM's process group (SIGSTOP/SIGCONT freeze and thaw it). */
+export function signalJava(java: JavaProcess, signal: NodeJS.Signals): void {
+  if (java.pid >= 0 && !java.hasExited()) signalGroup(java.pid, signal)
+}
+
+/** SIGKILL to the JVM's group, resolved once it has exited (a crash, for fault tests). */
+export async function killJava(java: JavaProcess): Promise<void> {
+  if (java.pid < 0 || java.hasExited()) return
+  signalGroup(java.pid, 'SIGKILL')
+  await java.exited
 }
 
 /** Synchronous last resort for process 'exit': no time for a controlled shutdown. */
@@ -74,7 +88,7 @@ const watchdogScript = `
 parent="$1"; pids="$2"; cleanup="$3"
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
 [ -f "$pids" ] || exit 0
-for pg in $(cat "$pids"); do kill -TERM -"$pg" 2>/dev/null; done
+for pg in $(cat "$pids"); do kill -TERM -"$pg" 2>/dev/null; kill -CONT -"$pg" 2>/dev/null; done
 for i in 1 2 3 4 5 6 7 8 9 10; do
   alive=0
   for pg in $(cat "$pids"); do kill -0 -"$pg" 2>/dev/null && alive=1; done

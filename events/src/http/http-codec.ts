@@ -56,8 +56,17 @@ function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[value.length - 1] : value
 }
 
+export type HttpDecodeOptions = {
+  /**
+   * Keep a binary-mode body as the bytes it is, unread. A KafkaSink receiver forwards data without
+   * reading it (Knative's does not parse it by its content type), so an event whose JSON data is broken
+   * still reaches its topic: a dead letter must never be refused for the very fault that made it one.
+   */
+  readonly opaqueData?: boolean
+}
+
 /** HTTP message -> CloudEvent: structured for a CloudEvents content type, binary for `ce-specversion`. */
-function decode(msg: HttpMessageIn): Result<CloudEventRecord, CodecError> {
+function decode(msg: HttpMessageIn, opts?: HttpDecodeOptions): Result<CloudEventRecord, CodecError> {
   let contentType: string | undefined
   let event: Record<string, unknown> | undefined
   for (const name in msg.headers) {
@@ -84,7 +93,9 @@ function decode(msg: HttpMessageIn): Result<CloudEventRecord, CodecError> {
   if (contentType !== undefined) binary.datacontenttype = contentType
   const invalid = validateAttributes(binary)
   if (invalid) return err(invalid)
-  if (msg.body !== undefined) {
+  if (opts?.opaqueData && msg.body !== undefined && msg.body.length > 0) {
+    binary.data = typeof msg.body === 'string' ? Buffer.from(msg.body, 'utf8') : msg.body
+  } else if (msg.body !== undefined) {
     const data =
       typeof msg.body === 'string'
         ? dataFromText(msg.body, contentType)

@@ -83,7 +83,9 @@ function knativeRecordAttributes(record: KafkaRecordIn, source: KnativeSourceRef
  * A record even the Knative wrapping cannot represent (a key or header that is not UTF-8, a broken
  * timestamp: Knative's own dispatcher fails on these, eventing-kafka-broker#2732). It still reaches the
  * sink, so nothing is silently lost: the raw value as opaque data, the reason in `knativeerrordata`
- * (base64, as on dead-lettered events), and no headers that could not be read.
+ * (base64, as on dead-lettered events), and of the key and headers everything that reads as UTF-8 (as
+ * `key`/`partitionkey` and `kafkaheader*`, the record's content type too), so a dead letter can still be
+ * traced to its producer. Only what cannot be read is left out; the record itself stays on its topic.
  */
 export function wrapUndecodableRecord(
   record: KafkaRecordIn,
@@ -94,10 +96,19 @@ export function wrapUndecodableRecord(
   const event: CloudEventRecord = {
     ...knativeRecordAttributes(record, source),
     time: new Date(Number.isFinite(millis) && record.timestamp !== '' ? millis : Date.now()).toISOString(),
-    datacontenttype: 'application/octet-stream',
-    knativeerrordata: Buffer.from(reason.message).toString('base64'),
-    data: record.value === null ? Buffer.alloc(0) : Buffer.from(asBytes(record.value)),
   }
+  const key = record.key === null ? undefined : headerString(record.key, 'key')
+  if (key?.ok) {
+    event.key = key.value
+    event.partitionkey = key.value
+  }
+  for (const name in record.headers ?? {}) {
+    const value = headerString(record.headers![name], name)
+    if (value?.ok) event[`kafkaheader${name.toLowerCase().replace(notAttributeChars, '')}`] = value.value
+  }
+  event.datacontenttype = 'application/octet-stream'
+  event.knativeerrordata = Buffer.from(reason.message).toString('base64')
+  event.data = record.value === null ? Buffer.alloc(0) : Buffer.from(asBytes(record.value))
   addKnativeExtensions(event, record, source)
   return event
 }

@@ -116,7 +116,12 @@ export async function startKafkaSink(options: KafkaSinkOptions): Promise<KafkaSi
       })
       return
     }
-    const decoded = httpCodec.decode({ headers: req.headers, body })
+    const message = { headers: req.headers, body }
+    let decoded = httpCodec.decode(message)
+    // Knative's receiver forwards data unread: data that does not fit its content type (a dead letter
+    // of a record that was not JSON) still goes to the topic, byte for byte.
+    if (!decoded.ok && decoded.error.field === 'data')
+      decoded = httpCodec.decode(message, { opaqueData: true })
     if (!decoded.ok) {
       counters.rejected++
       const structured =

@@ -121,7 +121,12 @@ describe('records even the Knative wrapping cannot represent (eventing-kafka-bro
     timestamp: '1700000000000',
     key: Buffer.from('k'),
     value: Buffer.from([0xde, 0xad]),
-    headers: { 'x-bad': Buffer.from([0xff, 0xfe]) },
+    headers: {
+      'x-bad': Buffer.from([0xff, 0xfe]),
+      'x-origin': 'billing',
+      ce_specversion: '1.0',
+      'content-type': 'application/json',
+    },
   }
 
   it('are a typed error for the codec, naming the header', () => {
@@ -145,5 +150,17 @@ describe('records even the Knative wrapping cannot represent (eventing-kafka-bro
     })
     expect(Buffer.from(request.headers['ce-knativeerrordata']!, 'base64').toString()).toMatch(/x-bad/)
     expect(Buffer.from(request.body as Buffer)).toEqual(Buffer.from([0xde, 0xad]))
+  })
+
+  it('keep the key and every header that reads as UTF-8, leaving out only the unreadable one', () => {
+    const request = toHttpRequest(record as LogRecord, source)
+    expect(request.headers).toMatchObject({
+      'ce-key': 'k',
+      'ce-partitionkey': 'k',
+      'ce-kafkaheaderxorigin': 'billing',
+      'ce-kafkaheadercespecversion': '1.0',
+      'ce-kafkaheadercontenttype': 'application/json',
+    })
+    expect(Object.keys(request.headers).filter((name) => name.includes('xbad'))).toEqual([])
   })
 })

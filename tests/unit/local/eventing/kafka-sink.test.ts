@@ -77,6 +77,21 @@ describe('KafkaSink endpoint: accepted events', () => {
     expect(JSON.parse(record!.value.toString('utf8'))).toEqual({ title: 'write tests' })
   })
 
+  it('forwards binary-mode data it cannot parse byte for byte: a dead letter is never refused for its fault', async () => {
+    const producer = new RecordingProducer()
+    const started = await sink(producer)
+    const broken = '{"task": not json \u00ff'
+    const reply = await post(started.url, { ...binaryHeaders, 'ce-knativeerrorcode': '400' }, broken)
+    expect(reply.status).toBe(202)
+    const [record] = producer.sent[0]!.records
+    expect(record!.headers).toMatchObject({
+      ce_id: 'evt-1',
+      ce_knativeerrorcode: '400',
+      'content-type': 'application/json',
+    })
+    expect(record!.value.toString('utf8')).toBe(broken)
+  })
+
   it('writes a structured record when the KafkaSink content mode is structured', async () => {
     const producer = new RecordingProducer()
     const started = await sink(producer, 'structured')
