@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { Express } from 'express'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { request } from 'undici'
@@ -13,6 +11,7 @@ import { readNotificationFanoutConfig } from '../../../functions/notification-fa
 import { createNotificationFanout } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { createReminders } from '../../../functions/reminders/src/reminders.ts'
+import { apiEntry, functionEntries, runEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
 import { type RuntimeServer, serveWithRuntime } from '../../support/function-runtime.ts'
 import { type ApiResponse, call, type Harness, startHarness } from '../api/api-harness.ts'
@@ -426,24 +425,14 @@ describe('authentication and authorisation matrix (JWT mode)', () => {
 })
 
 describe('development tokens in production', () => {
-  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-  // The entry points as deployed: the API's main, and each function's module, which faas-js-runtime
-  // loads (its config is read when the module loads).
-  it.each([
-    'api/src/main.ts',
-    'functions/audit-log/src/index.ts',
-    'functions/notification-fanout/src/index.ts',
-    'functions/reminders/src/index.ts',
-  ])('%s refuses to start with NODE_ENV=production and no AUTH_JWT_SECRET or AUTH_JWKS_URL', (entry) => {
-    const started = spawnSync(process.execPath, [entry], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', PGLITE_DATA_DIR: 'memory://', PORT: '0' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    })
-    expect(started.status).toBe(1)
-    expect(started.stderr).toContain(
-      'AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)',
-    )
-  })
+  it.each([apiEntry, ...functionEntries])(
+    '%s refuses to start with NODE_ENV=production and no AUTH_JWT_SECRET or AUTH_JWKS_URL',
+    (entry) => {
+      const started = runEntry(entry, { NODE_ENV: 'production' })
+      expect(started.status).toBe(1)
+      expect(started.stderr).toContain(
+        'AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)',
+      )
+    },
+  )
 })
