@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OutgoingNotification } from '../../../functions/notification-fanout/src/channel-result.ts'
@@ -140,6 +141,24 @@ describe('signed webhook deliveries', () => {
       deliveryId,
     ])
     expect(hook.processed).toEqual([deliveryId])
+  })
+
+  it('the Standard Webhooks reference library verifies real deliveries, for both forms of secret', async () => {
+    const standard = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`
+    for (const [userSecret, library] of [
+      [standard, new Webhook(standard)],
+      [secret, new Webhook(secret, { format: 'raw' })],
+    ] as const) {
+      const hook = await receiver({ secret: userSecret })
+      const sent = notification()
+      await sender().send({ url: hook.url, secret: userSecret }, sent, randomUUID())
+      const { headers, body } = hook.requests[0]!
+      const asStrings = Object.fromEntries(
+        ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => [name, String(headers[name])]),
+      )
+      expect(library.verify(body, asStrings)).toMatchObject({ notificationId: sent.notificationId })
+      expect(() => library.verify(body.replace('bob', 'eve'), asStrings)).toThrow(/signature/i)
+    }
   })
 
   it('a whsec_ secret verifies as the key it encodes; another secret verifies nothing', async () => {
