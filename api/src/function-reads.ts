@@ -26,14 +26,15 @@ interface Forward {
   readonly body?: boolean
 }
 
-// Headers the function needs from the caller; everything else stays at the API.
+// Headers the function needs from the caller; everything else stays at the API. Last-Event-ID resumes
+// a notification stream where the client's EventSource left it.
 const forwardedRequestHeaders = [
   'authorization',
   'accept',
-  'content-type',
   'x-request-id',
   'traceparent',
   'tracestate',
+  'last-event-id',
 ]
 const forwardedResponseHeaders = ['content-type', 'cache-control', 'etag', 'last-event-id', 'x-request-id']
 
@@ -58,7 +59,9 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger)
       }
       for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value)
       const headers: Record<string, string> = {}
-      for (const name of forwardedRequestHeaders) {
+      // Content-Type only with the body it describes: the function's runtime (fastify) refuses a JSON
+      // content type with no body (400, not problem+json), e.g. a client's POST .../read with `{}`.
+      for (const name of body ? [...forwardedRequestHeaders, 'content-type'] : forwardedRequestHeaders) {
         const value = req.get(name)
         if (value !== undefined) headers[name] = value
       }

@@ -38,6 +38,7 @@ export {
   type OutgoingRecord,
   ProduceError,
   type ProducerOptions,
+  producerSettings,
   type RecordPosition,
   type RecordProducer,
 } from './producer.ts'

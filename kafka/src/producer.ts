@@ -39,6 +39,16 @@ export class ProduceError extends Error {
 const compressionCodecs = { gzip: CompressionTypes.GZIP, none: CompressionTypes.None } as const
 
 /**
+ * What every producer of this module is: read by the KafkaUser ACL invariants too (an idempotent
+ * producer is the one reason for IdempotentWrite on the cluster).
+ */
+export const producerSettings = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+} as const
+
+/**
  * An idempotent producer with acks=-1 (all in-sync replicas), the settings Strimzi recommends with
  * min.insync.replicas=2. The broker drops duplicates of a retried batch by producer id and sequence.
  *
@@ -66,9 +76,7 @@ export function createProducer(kafka: Kafka, options: ProducerOptions = {}): Rec
   }
 
   const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
+    ...producerSettings,
     createPartitioner: recordingPartitioner,
     retry: { retries: 10, initialRetryTime: 250, maxRetryTime: 10_000, ...options.retry },
   })

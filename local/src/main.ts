@@ -1,5 +1,6 @@
 // `npm start`: the whole system on this machine from the repository's YAML, until Ctrl-C.
 import { pino } from 'pino'
+import { logRedaction } from '../../api/src/auth/index.ts'
 import { LocalConfigError, readLocalConfig } from './config.ts'
 import { renderStatus } from './status.ts'
 import { startLocalSystem } from './system.ts'
@@ -15,7 +16,7 @@ try {
   }
   throw error
 }
-const logger = pino({ level: config.logLevel, base: { service: 'taskflow-local' } })
+const logger = pino({ level: config.logLevel, base: { service: 'taskflow-local' }, redact: logRedaction })
 
 const system = await startLocalSystem(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'the local system could not start')

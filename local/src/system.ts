@@ -25,6 +25,7 @@ import type { EventLog, LogProducer } from './eventlog/types.ts'
 import { type Gateway, startGateway } from './gateway.ts'
 import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
 import type { FunctionScale } from './serving/function-spec.ts'
+import type { OutputLine } from './serving/output-prefix.ts'
 import { collectStatus, type SystemStatus } from './status.ts'
 
 export interface LocalSystem {
@@ -52,6 +53,8 @@ export interface LocalSystemOverrides {
   readonly functionScale?: Readonly<Record<string, Partial<FunctionScale>>>
   /** The functions' DATABASE_URL when they reach the database by another path than the API (a proxy a fault test cuts). */
   readonly functionDatabaseUrl?: string
+  /** Where the function processes' output lines go (default: this process's stdout/stderr, prefixed). */
+  readonly functionOutput?: OutputLine
   /** Knative's scale-to-zero grace period and stable window, for tests that watch scaling. */
   readonly gracePeriodMs?: number
   readonly stableWindowMs?: number
@@ -124,6 +127,7 @@ export async function startLocalSystem(
         gracePeriodMs: overrides.gracePeriodMs ?? config.gracePeriodMs,
         stableWindowMs: overrides.stableWindowMs ?? config.stableWindowMs,
         logger,
+        ...(overrides.functionOutput === undefined ? {} : { onOutput: overrides.functionOutput }),
       })
       stack.push(() => host.stop())
       functions.set(service.name, host)

@@ -5,3 +5,4 @@ export {
   createBearerVerifier,
   type Principal,
 } from './bearer-verifier.ts'
+export { credentialKeys, logRedaction } from './log-redaction.ts'

@@ -642,6 +642,23 @@ function rejection(error) {
   return { ok: false, reason: "invalid token" };
 }
 
+// api/src/auth/log-redaction.ts
+var credentialKeys = [
+  "authorization",
+  "cookie",
+  "password",
+  "secret",
+  "token",
+  "AUTH_JWT_SECRET",
+  "DATABASE_URL",
+  "SMTP_URL",
+  "KAFKA_SASL_PASSWORD"
+];
+var logRedaction = {
+  paths: credentialKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+  censor: "[redacted]"
+};
+
 // function-kit/src/problem.ts
 function problem(status, title, detail, errors) {
   return {
@@ -1271,8 +1288,8 @@ function queryParameter(context2, name) {
 
 // function-kit/src/logger.ts
 import { pino } from "pino";
-function createFunctionLogger(name, level) {
-  return pino({ name, level });
+function createFunctionLogger(name, level, destination) {
+  return pino({ name, level, redact: logRedaction }, destination);
 }
 
 // function-kit/src/sink.ts

@@ -145,9 +145,15 @@ async function deliverToRecipient(
         return
       }
       if (!(await claimDelivery(deps.db, key, notification.notificationId, deps.leaseMs))) return
+      // The webhook-id is the id of the notification.sent event announcing this delivery: the same on
+      // every attempt, so the receiver deduplicates retries (and refuses replays) on it.
       const result =
         plan.channel === 'webhook'
-          ? await deps.webhook.send(preferences.webhook!, notification)
+          ? await deps.webhook.send(
+              preferences.webhook!,
+              notification,
+              sentEventIdOf(notification.notificationId, 'webhook'),
+            )
           : await deps.email.send(preferences.email!.address, notification)
       await finishDelivery(deps.db, key, {
         status: result.status === 'retry' ? 'pending' : result.status,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type NotificationKind, notificationKinds } from './notification-trigger.ts'
+import { isStandardWebhookSecret, minimumStandardKeyBytes } from './webhook-signature.ts'
 
 // A user's notification preferences: which channels each kind of event uses, where email and
 // webhooks go, and quiet hours in the user's own time zone.
@@ -47,8 +48,17 @@ export const preferencesSchema = z
     webhook: z
       .object({
         url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-        /** The HMAC key the receiver checks X-Taskflow-Signature with; never returned by reads. */
-        secret: z.string().min(16, 'must be at least 16 characters').max(256),
+        /**
+         * The key of the webhook-signature HMAC (Standard Webhooks, see webhook-signature.ts): any text,
+         * or the spec's whsec_<base64> form; never returned by reads.
+         */
+        secret: z
+          .string()
+          .min(16, 'must be at least 16 characters')
+          .max(256)
+          .refine((secret) => !secret.startsWith('whsec_') || isStandardWebhookSecret(secret), {
+            message: `a whsec_ secret must be base64 of at least ${minimumStandardKeyBytes} bytes`,
+          }),
       })
       .strict()
       .nullable()

@@ -1,18 +1,28 @@
 import { Agent, request } from 'undici'
 import type { ChannelResult, OutgoingNotification } from './channel-result.ts'
-import { signatureHeader, signWebhook, timestampHeader } from './webhook-signature.ts'
+import { signWebhook } from './webhook-signature.ts'
 import {
   type AddressPolicy,
   checkWebhookTarget,
   guardedLookup,
   RefusedTargetError,
+  type Resolver,
+  systemResolver,
 } from './webhook-target-guard.ts'
 
 // POSTs a notification to the user's webhook, signed, with a timeout. Statuses are read the way
 // Knative's dispatcher reads ours: 408, 429 and 5xx are worth another attempt, other 4xx are not.
+// Redirects are never followed (undici's request does not, and no redirect interceptor is added): a
+// redirect could lead to an address the guard refuses, and a receiver that redirects once will do it
+// again, so a 3xx is a final failure that says so.
 
 export type WebhookSender = {
-  send(target: { url: string; secret: string }, notification: OutgoingNotification): Promise<ChannelResult>
+  /** `deliveryId` is the webhook-id header: the same on every attempt of one delivery. */
+  send(
+    target: { url: string; secret: string },
+    notification: OutgoingNotification,
+    deliveryId: string,
+  ): Promise<ChannelResult>
   close(): Promise<void>
 }
 
@@ -22,23 +32,26 @@ export function createWebhookSender(options: {
   policy: AddressPolicy
   timeoutMs: number
   now?: () => Date
+  /** Host name resolution, at check and at connect time; tests inject answers (rebinding). */
+  resolve?: Resolver
 }): WebhookSender {
   const now = options.now ?? (() => new Date())
+  const resolve = options.resolve ?? systemResolver
   const agent = new Agent({
-    connect: { lookup: guardedLookup(options.policy), timeout: options.timeoutMs },
+    connect: { lookup: guardedLookup(options.policy, resolve), timeout: options.timeoutMs },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   })
   return {
-    async send(target, notification) {
+    async send(target, notification, deliveryId) {
       let url: URL
       try {
         url = new URL(target.url)
       } catch {
-        return { status: 'failed', detail: `${target.url} is not a URL` }
+        return { status: 'failed', detail: 'the webhook URL is not a URL' }
       }
       try {
-        const checked = await checkWebhookTarget(url, options.policy)
+        const checked = await checkWebhookTarget(url, options.policy, resolve)
         if (!checked.ok) return { status: 'failed', detail: `refused: ${checked.reason}` }
       } catch (error) {
         return { status: 'retry', detail: `cannot resolve ${url.hostname}: ${messageOf(error)}` }
@@ -52,17 +65,18 @@ export function createWebhookSender(options: {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'taskflow-notification-fanout',
-            [timestampHeader]: String(timestamp),
-            [signatureHeader]: signWebhook(target.secret, timestamp, body),
+            ...signWebhook({ secret: target.secret, id: deliveryId, timestamp, body }),
           },
           body,
         })
         await response.body.dump()
-        if (response.statusCode >= 200 && response.statusCode < 300) return { status: 'delivered' }
-        const detail = `${url.origin} answered ${response.statusCode}`
-        if (response.statusCode >= 500 || retriableStatuses.has(response.statusCode)) {
-          return { status: 'retry', detail }
+        const status = response.statusCode
+        if (status >= 200 && status < 300) return { status: 'delivered' }
+        if (status >= 300 && status < 400) {
+          return { status: 'failed', detail: `${url.origin} answered ${status}: redirects are not followed` }
         }
+        const detail = `${url.origin} answered ${status}`
+        if (status >= 500 || retriableStatuses.has(status)) return { status: 'retry', detail }
         return { status: 'failed', detail }
       } catch (error) {
         if (

@@ -6,29 +6,39 @@ import { BlockList, isIP, type LookupFunction } from 'node:net'
 // Every address a host resolves to is checked, and the connection is made through a lookup that
 // checks again, so a DNS answer that changes between the check and the connect (rebinding) is
 // refused too. Networks on WEBHOOK_ALLOWED_NETWORKS are exempt (tests use a loopback receiver).
+// URL hosts are judged after WHATWG parsing, which already turns 2130706433, 0x7f.1 and 0177.0.0.1
+// into 127.0.0.1 and [::ffff:127.0.0.1] into [::ffff:7f00:1].
 
 const privateNetworks = new BlockList()
 for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // carrier-grade NAT (also Alibaba's metadata 100.100.100.200)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local, cloud metadata 169.254.169.254
+  ['172.16.0.0', 12], // private
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
+  ['192.168.0.0', 16], // private
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation
+  ['203.0.113.0', 24], // documentation
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, broadcast
 ] as const) {
   privateNetworks.addSubnet(network, prefix, 'ipv4')
 }
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
+  ['::', 96], // unspecified, loopback ::1 and the deprecated IPv4-compatible ::a.b.c.d
+  ['64:ff9b:1::', 48], // NAT64 local-use prefix (RFC 8215): translates to any IPv4
+  ['100::', 64], // discard
+  ['2001::', 32], // Teredo (the IPv4 inside is obfuscated: refuse the whole prefix)
+  ['2001:db8::', 32], // documentation
+  ['fc00::', 7], // unique local, AWS metadata fd00:ec2::254
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
 ] as const) {
   privateNetworks.addSubnet(network, prefix, 'ipv6')
 }
@@ -48,14 +58,49 @@ export function addressPolicy(allowedNetworks: readonly string[]): AddressPolicy
   return { allowed }
 }
 
+/** The 8 groups of an IPv6 address (valid per `isIP`), a trailing dotted quad included. */
+function ipv6Groups(address: string): number[] {
+  let text = address
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
+  if (dotted !== null) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail] = text.split('::')
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16))
+  const left = parse(head)
+  const right = tail === undefined ? [] : parse(tail)
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right]
+}
+
+const dottedQuad = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`
+
+/**
+ * The IPv4 address an IPv6 address carries to, when it is one that reaches IPv4: IPv4-mapped
+ * (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), NAT64 with the well-known prefix
+ * (64:ff9b::/96) and 6to4 (2002:AABB:CCDD::/48).
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const groups = ipv6Groups(address)
+  const prefix = groups
+    .slice(0, 6)
+    .map((group) => group.toString(16))
+    .join(':')
+  if (['0:0:0:0:0:ffff', '0:0:0:0:ffff:0', '64:ff9b:0:0:0:0'].includes(prefix))
+    return dottedQuad(groups[6]!, groups[7]!)
+  if (groups[0] === 0x2002) return dottedQuad(groups[1]!, groups[2]!)
+  return undefined
+}
+
 /** Loopback, private, link-local, CGNAT, multicast, reserved, unspecified (IPv4 or IPv6). */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address)
   if (family === 4) return privateNetworks.check(address, 'ipv4')
   if (family === 6) {
-    // ::ffff:10.0.0.1 reaches 10.0.0.1: judge an IPv4-mapped address by the IPv4 inside.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-    if (mapped?.[1] !== undefined) return privateNetworks.check(mapped[1], 'ipv4')
+    // ::ffff:10.0.0.1 reaches 10.0.0.1: judge an address that carries IPv4 by the IPv4 inside.
+    const inner = embeddedIpv4(address)
+    if (inner !== undefined) return privateNetworks.check(inner, 'ipv4')
     return privateNetworks.check(address, 'ipv6')
   }
   return true
@@ -71,10 +116,11 @@ export class RefusedTargetError extends Error {
   override readonly name = 'RefusedTargetError'
 }
 
-type LookupAddress = { address: string; family: number }
+export type LookupAddress = { address: string; family: number }
+/** Every address of a host name, as `dns.lookup(name, { all: true })` answers. */
 export type Resolver = (hostname: string) => Promise<LookupAddress[]>
 
-const systemResolver: Resolver = (hostname) =>
+export const systemResolver: Resolver = (hostname) =>
   new Promise((resolve, reject) =>
     dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
   )
@@ -98,18 +144,30 @@ export async function checkWebhookTarget(
   return { ok: true, addresses }
 }
 
-/** A `lookup` for net/tls connect that applies the same check at connect time. */
-export function guardedLookup(policy: AddressPolicy): LookupFunction {
+/**
+ * A `lookup` for net/tls connect that applies the same check at connect time, on the answer the
+ * connection will actually use. (An IP-literal host never reaches a lookup: the check covers it.)
+ */
+export function guardedLookup(policy: AddressPolicy, resolve: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, '', 0)
-      const refused = addresses.find((entry) => !isAddressAllowed(entry.address, policy))
-      if (refused !== undefined) {
-        return callback(new RefusedTargetError(`${hostname} resolves to ${refused.address}`), '', 0)
-      }
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses)
-      const first = addresses[0]!
-      return callback(null, first.address, first.family)
-    })
+    resolve(hostname).then(
+      (answers) => {
+        const wanted = options.family === 4 || options.family === 6 ? options.family : undefined
+        const addresses = answers.filter((entry) => wanted === undefined || entry.family === wanted)
+        const refused = addresses.find((entry) => !isAddressAllowed(entry.address, policy))
+        if (refused !== undefined) {
+          return callback(new RefusedTargetError(`${hostname} resolves to ${refused.address}`), '', 0)
+        }
+        const first = addresses[0]
+        if (first === undefined) {
+          const error = Object.assign(new Error(`${hostname} resolves to no address`), { code: 'ENOTFOUND' })
+          return callback(error, '', 0)
+        }
+        if (options.all)
+          return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses)
+        return callback(null, first.address, first.family)
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    )
   }
 }

@@ -1,5 +1,6 @@
 import {
   createSinkEmitter,
+  createTokenVerifier,
   decodeTaskflowEvent,
   done,
   type FunctionContext,
@@ -13,6 +14,7 @@ import {
   recordOf,
   respond,
   type SinkEmitter,
+  type TokenVerifier,
   unavailable,
   unprocessable,
 } from '#kit'
@@ -32,6 +34,8 @@ export type RemindersOptions = {
   readonly logger?: Logger
   /** Used by tests to fix the clock that decides what is due. */
   readonly now?: () => Date
+  /** Checks bearer tokens; defaults to the Task API's verifier for `config.auth`. */
+  readonly verifyToken?: TokenVerifier
 }
 
 export type RemindersFunction = {
@@ -45,6 +49,7 @@ export const migrationsFolder = new URL('../migrations/', import.meta.url)
 export function createReminders(options: RemindersOptions): RemindersFunction {
   const { config } = options
   const now = options.now ?? (() => new Date())
+  const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
   const sink: SinkEmitter | undefined =
     config.K_SINK === undefined
       ? undefined
@@ -119,7 +124,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     },
     handle(context, cloudevent) {
       if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)
-      return answerReminderRead(context, { db: tables(), now: now() }).catch((error) =>
+      return answerReminderRead(context, { db: tables(), now: now(), verifyToken }).catch((error) =>
         respond(context, () => Promise.reject(error), isTransientDatabaseError),
       )
     },

@@ -151,14 +151,28 @@ export type ReminderView = {
   readonly eventId: string | null
 }
 
-/** One task's reminder as the tick sees it, or undefined when no event of the task was seen. */
+/**
+ * One task's reminder as the tick sees it, or undefined when no event of the task was seen or
+ * `readerId` is none of its creator, assignee and watchers (the two are not told apart).
+ */
 export async function readReminder(
   db: Kysely<ReminderTables>,
-  taskId: string,
-  now: Date,
+  query: { taskId: string; readerId: string; now: Date },
   eventIdOf: (taskId: string, remindAt: Date) => string,
 ): Promise<ReminderView | undefined> {
-  const row = await db.selectFrom('reminders').selectAll().where('task_id', '=', taskId).executeTakeFirst()
+  const { taskId, readerId, now } = query
+  const row = await db
+    .selectFrom('reminders')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .where((eb) =>
+      eb.or([
+        eb('created_by', '=', readerId),
+        eb('assignee', '=', readerId),
+        sql<boolean>`${readerId} = any(watchers)`,
+      ]),
+    )
+    .executeTakeFirst()
   if (!row) return undefined
   const remindAt = row.remind_at === null ? null : new Date(row.remind_at)
   const fired =

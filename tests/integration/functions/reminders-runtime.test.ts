@@ -85,7 +85,9 @@ await describeEachDatabase('reminders over faas-js-runtime', (backend) => {
     expect(response.statusCode).toBe(200)
     await response.body.dump()
     expect((await reminderOf(task.id)).remind_at).toEqual(new Date(task.remindAt!))
-    const read = await request(`${baseUrl}/?task=${task.id}`)
+    const read = await request(`${baseUrl}/?task=${task.id}`, {
+      headers: { authorization: `Bearer dev.${task.createdBy}` },
+    })
     expect(read.statusCode).toBe(200)
     expect(await read.body.json()).toMatchObject({ state: 'pending', remindAt: task.remindAt })
   })

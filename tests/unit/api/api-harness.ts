@@ -3,6 +3,7 @@
 
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Express } from 'express'
 import { pino } from 'pino'
 import { request } from 'undici'
 import { afterAll, beforeAll } from 'vitest'
@@ -10,6 +11,7 @@ import { createApp } from '../../../api/src/app.ts'
 import { type AuthSettings, createBearerVerifier } from '../../../api/src/auth/index.ts'
 import { loadConfig } from '../../../api/src/config.ts'
 import type { TasksDatabase } from '../../../api/src/database.ts'
+import type { FunctionReadTargets } from '../../../api/src/function-reads.ts'
 import { createApiMetrics } from '../../../api/src/metrics.ts'
 import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
 import { createOutboxRelay, type OutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
@@ -31,6 +33,8 @@ export type RequestOptions = {
 
 export type Harness = {
   url: string
+  /** The express app under test (its router is where the routes are enumerated from). */
+  app: Express
   database: DatabaseHandle<TasksDatabase>
   relay: OutboxRelay | undefined
   call(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>
@@ -50,6 +54,8 @@ export async function startHarness(options: {
   publisher?: Publisher
   auth?: AuthSettings
   bodyLimit?: string
+  /** Where the functions' read routes are forwarded (absent: they answer 503). */
+  functionReads?: FunctionReadTargets
 }): Promise<Harness> {
   const database = await openMigratedDatabase(options.databaseUrl)
   const metrics = createApiMetrics({ outboxBacklog: () => readOutboxBacklog(database.db) })
@@ -75,6 +81,7 @@ export async function startHarness(options: {
     taskEventsTopic: 'task-events',
     eventSource: '/taskflow/api',
     bodyLimit: options.bodyLimit ?? '100kb',
+    ...(options.functionReads === undefined ? {} : { functionReads: options.functionReads }),
   })
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
@@ -83,6 +90,7 @@ export async function startHarness(options: {
 
   return {
     url,
+    app,
     database,
     relay,
     call: (method, path, requestOptions = {}) => call(url, method, path, requestOptions),
@@ -116,6 +124,9 @@ export function useHarness(backend: TestBackend, options: { publisher?: Publishe
   return {
     get url() {
       return harness().url
+    },
+    get app() {
+      return harness().app
     },
     get database() {
       return harness().database

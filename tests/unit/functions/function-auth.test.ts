@@ -97,6 +97,7 @@ describe('auth settings: the functions read AUTH_* as the Task API does', () => 
   const readers = {
     'audit-log': readAuditLogConfig,
     'notification-fanout': readNotificationFanoutConfig,
+    reminders: readRemindersConfig,
   }
   const environments: Record<string, string | undefined>[] = [
     {},
@@ -248,7 +249,7 @@ describe('the cluster config is valid for the Task API and every function', () =
       expect(api.auth.mode).toBe('jwks')
       expect(readAuditLogConfig(envOf('audit-log')).auth).toEqual(api.auth)
       expect(readNotificationFanoutConfig(envOf('notification-fanout')).auth).toEqual(api.auth)
-      expect(() => readRemindersConfig(envOf('reminders'))).not.toThrow()
+      expect(readRemindersConfig(envOf('reminders')).auth).toEqual(api.auth)
     })
   }
 })

@@ -18,8 +18,8 @@ import {
   preferencesSchema,
 } from '../../../functions/notification-fanout/src/preferences.ts'
 import {
+  isStandardWebhookSecret,
   signWebhook,
-  verifyWebhookSignature,
 } from '../../../functions/notification-fanout/src/webhook-signature.ts'
 import {
   addressPolicy,
@@ -169,31 +169,39 @@ describe('preferences', () => {
   })
 })
 
-describe('webhook signature', () => {
-  it('is sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">', () => {
-    // Reference value from `printf '1767225600.{"a":1}' | openssl dgst -sha256 -hmac topsecret-topsecret`.
-    expect(signWebhook('topsecret-topsecret', 1767225600, '{"a":1}')).toBe(
-      'sha256=dca90cd688aad869f460ff94437f775f0c02a1174a319ee67e9f8408c8306059',
-    )
+describe('webhook signature (Standard Webhooks)', () => {
+  it('signs the reference vector of the Standard Webhooks spec (a whsec_ secret)', () => {
+    expect(
+      signWebhook({
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        timestamp: 1614265330,
+        body: '{"test": 2432232314}',
+      }),
+    ).toEqual({
+      'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      'webhook-timestamp': '1614265330',
+      'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    })
   })
 
-  it('verifies only the same body, secret and a recent timestamp', () => {
-    const now = new Date(1767225600 * 1000)
-    const signature = signWebhook('topsecret-topsecret', 1767225600, '{"a":1}')
-    const check = (overrides: Partial<Parameters<typeof verifyWebhookSignature>[0]>) =>
-      verifyWebhookSignature({
-        secret: 'topsecret-topsecret',
-        timestamp: '1767225600',
-        body: '{"a":1}',
-        signature,
-        now,
-        ...overrides,
-      })
-    expect(check({})).toBe(true)
-    expect(check({ body: '{"a":2}' })).toBe(false)
-    expect(check({ secret: 'another-secret-here' })).toBe(false)
-    expect(check({ now: new Date((1767225600 + 301) * 1000) })).toBe(false)
-    expect(check({ signature: 'sha256=00' })).toBe(false)
+  it('uses any other secret as its UTF-8 bytes, so whsec_<base64 of k> and k sign alike', () => {
+    const signed = (secret: string) =>
+      signWebhook({ secret, id: 'msg_1', timestamp: 1767225600, body: '{"a":1}' })['webhook-signature']
+    // Reference: printf 'msg_1.1767225600.{"a":1}' | openssl dgst -sha256 -hmac topsecret-topsecret -binary | base64
+    expect(signed('topsecret-topsecret')).toBe('v1,8AKA6JDbLAdzaxvtFQ5QT8B0IXw7nSksZfMe9hgNZR4=')
+    const key = 'a-24-byte-key-for-tests!'
+    expect(signed(`whsec_${Buffer.from(key).toString('base64')}`)).toBe(signed(key))
+  })
+
+  it('preferences refuse a whsec_ secret that is not base64 of at least 24 bytes', () => {
+    const secretOf = (secret: string) =>
+      preferencesSchema.safeParse({ webhook: { url: 'https://hooks.example.com/x', secret } }).success
+    expect(secretOf(`whsec_${Buffer.alloc(24, 7).toString('base64')}`)).toBe(true)
+    expect(secretOf(`whsec_${Buffer.alloc(16, 7).toString('base64')}`)).toBe(false)
+    expect(secretOf('whsec_not*base64*at*all*here')).toBe(false)
+    expect(secretOf('a plain secret of some length')).toBe(true)
+    expect(isStandardWebhookSecret('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')).toBe(true)
   })
 })
 

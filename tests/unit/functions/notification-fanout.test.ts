@@ -7,9 +7,9 @@ import {
   createNotificationFanout,
   type NotificationFanoutFunction,
 } from '../../../functions/notification-fanout/src/notification-fanout.ts'
-import { verifyWebhookSignature } from '../../../functions/notification-fanout/src/webhook-signature.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
+import { verifyWebhook } from '../../support/webhook-receiver.ts'
 import { eventContext, readContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends, with a real
@@ -202,14 +202,8 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
       taskId: task.id,
     })
     expect(
-      verifyWebhookSignature({
-        secret,
-        timestamp: String(hook[0]!.headers['x-taskflow-timestamp']),
-        body: hook[0]!.body,
-        signature: String(hook[0]!.headers['x-taskflow-signature']),
-        now,
-      }),
-    ).toBe(true)
+      verifyWebhook({ secret, headers: hook[0]!.headers, body: hook[0]!.body, nowSeconds: +now / 1000 }),
+    ).toEqual({ ok: true, id: sentEventIdOf(notificationIdOf(event, bob), 'webhook') })
     expect(fanout.recordedEmails.slice(emails)).toEqual([
       expect.objectContaining({ to: 'bob@example.com', subject: expect.stringContaining(task.title) }),
     ])
@@ -234,6 +228,12 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     const second = await fanout.handle(eventContext, event)
     expect(second.statusCode).toBe(200)
     expect(webhook.requests.length - hooks).toBe(2)
+    // Both attempts are one delivery to the receiver: the same webhook-id, each freshly signed.
+    const attempts = webhook.requests.slice(hooks)
+    expect(attempts.map((attempt) => attempt.headers['webhook-id'])).toEqual([
+      sentEventIdOf(notificationIdOf(event, bob), 'webhook'),
+      sentEventIdOf(notificationIdOf(event, bob), 'webhook'),
+    ])
     expect(fanout.recordedEmails.length - emails).toBe(1)
     expect(await notificationsOf(bob)).toHaveLength(1)
   })

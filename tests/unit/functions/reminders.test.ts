@@ -17,7 +17,7 @@ import { claimDue, markFired, releaseClaim } from '../../../functions/reminders/
 import { reminderTick } from '../../support/ping-tick.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
+import { eventContext, readContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends, emitting to a real
 // local HTTP sink that records what it accepted.
@@ -243,7 +243,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
     expect(failed.statusCode).toBe(503)
     expect(emittedFor(task.id)).toHaveLength(0)
     expect((await rowOf(task.id))?.fired_remind_at).toBeNull()
-    const read = await reminders.handle({ method: 'GET', headers: {}, query: { task: task.id } })
+    const read = await reminders.handle(readContext(task.createdBy, { task: task.id }))
     expect(read.body).toMatchObject({ state: 'pending' })
 
     sink.reply = () => ({ status: 202 })
@@ -325,7 +325,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
   it('GET /?task= shows the pending reminder with the id it will be emitted with', async () => {
     const task = taskSnapshot({ remindAt: at(45) })
     await handle(taskCreated(task))
-    const read = await reminders.handle({ method: 'GET', headers: {}, query: { task: task.id } })
+    const read = await reminders.handle(readContext(task.createdBy, { task: task.id }))
     expect(read.statusCode).toBe(200)
     expect(read.body).toEqual({
       taskId: task.id,
@@ -335,9 +335,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
       state: 'pending',
       eventId: reminderEventId(task.id, new Date(task.remindAt!)),
     })
-    const unknown = await reminders.handle({ method: 'GET', headers: {}, query: { task: randomUUID() } })
+    const unknown = await reminders.handle(readContext('alice', { task: randomUUID() }))
     expect(unknown.statusCode).toBe(404)
-    const bad = await reminders.handle({ method: 'GET', headers: {}, query: { task: 'nope' } })
+    const bad = await reminders.handle(readContext('alice', { task: 'nope' }))
     expect(bad.statusCode).toBe(400)
     expect(JSON.stringify(bad.body)).toContain('"field":"task"')
   })

@@ -264,6 +264,189 @@ describe('system invariants', () => {
       },
       /task-events: 3 replicas on 2 broker/,
     ],
+    // Least privilege of the KafkaUsers, whatever their component uses.
+    [
+      'an All operation',
+      (i) => {
+        find(i, 'KafkaUser', 'audit-log-source').spec.authorization.acls[0].operations = ['All']
+        return i
+      },
+      /KafkaUser audit-log-source: operation All on topic task-events/,
+    ],
+    [
+      'a wildcard topic',
+      (i) => {
+        find(i, 'KafkaUser', 'reminders-source').spec.authorization.acls[0].resource.name = '*'
+        return i
+      },
+      /KafkaUser reminders-source: wildcard ACL on topic \*/,
+    ],
+    [
+      'a prefix group',
+      (i) => {
+        const group = find(i, 'KafkaUser', 'notification-fanout-source').spec.authorization.acls[2].resource
+        group.name = 'taskflow-'
+        group.patternType = 'prefix'
+        return i
+      },
+      /notification-fanout-source: prefix pattern on group taskflow- is broader than the group it uses/,
+    ],
+    [
+      'a cluster-wide Alter',
+      (i) => {
+        find(i, 'KafkaUser', 'task-api').spec.authorization.acls.push({
+          resource: { type: 'cluster' },
+          operations: ['Alter'],
+        })
+        return i
+      },
+      /KafkaUser task-api: cluster-wide Alter/,
+    ],
+    [
+      'a consumer that may write',
+      (i) => {
+        find(i, 'KafkaUser', 'audit-log-source').spec.authorization.acls[0].operations.push('Write')
+        return i
+      },
+      /audit-log-source: a consumer needs no Write on topic task-events/,
+    ],
+    [
+      'a producer that may read',
+      (i) => {
+        find(i, 'KafkaUser', 'dead-letters-sink').spec.authorization.acls[0].operations.push('Read')
+        return i
+      },
+      /dead-letters-sink: a producer needs no Read on topic dead-letters/,
+    ],
+    [
+      'a producer that may alter its topic configuration',
+      (i) => {
+        find(i, 'KafkaUser', 'task-api').spec.authorization.acls[0].operations.push('AlterConfigs')
+        return i
+      },
+      /task-api: a producer needs no AlterConfigs on topic task-events/,
+    ],
+    [
+      'IdempotentWrite for a sink',
+      (i) => {
+        find(i, 'KafkaUser', 'reminder-events-sink').spec.authorization.acls.push({
+          resource: { type: 'cluster' },
+          operations: ['IdempotentWrite'],
+        })
+        return i
+      },
+      /reminder-events-sink: IdempotentWrite without an idempotent producer of ours/,
+    ],
+    [
+      'IdempotentWrite kept after the producer stopped being idempotent',
+      (i) => ({ ...i, idempotentProducer: false }),
+      /task-api: IdempotentWrite without an idempotent producer of ours/,
+    ],
+    [
+      'a KafkaUser without authentication',
+      (i) => {
+        delete find(i, 'KafkaUser', 'reminders-source').spec.authentication
+        return i
+      },
+      /KafkaUser reminders-source: no authentication/,
+    ],
+    [
+      'a component user made super user',
+      (i) => {
+        find(i, 'Kafka', 'taskflow').spec.kafka.authorization.superUsers = ['CN=task-api']
+        return i
+      },
+      /KafkaUser task-api is a super user/,
+    ],
+    [
+      'a listener without authentication',
+      (i) => {
+        delete find(i, 'Kafka', 'taskflow').spec.kafka.listeners[0].authentication
+        return i
+      },
+      /listener tls has no authentication/,
+    ],
+    [
+      'allow everyone when no ACL is found',
+      (i) => {
+        find(i, 'Kafka', 'taskflow').spec.kafka.config['allow.everyone.if.no.acl.found'] = true
+        return i
+      },
+      /allow.everyone.if.no.acl.found/,
+    ],
+    // Secrets come from Secrets: never literal, never a ConfigMap, never inside a URL.
+    [
+      'a password in Secret data',
+      (i) => {
+        find(i, 'Secret', 'reminders-source-kafka-client').data = { password: 'aHVudGVyMg==' }
+        return i
+      },
+      /Secret reminders-source-kafka-client: key password may hold a secret value/,
+    ],
+    [
+      'a literal DATABASE_URL in a Service',
+      (i) => {
+        const env = find(i, 'Service', 'audit-log').spec.template.spec.containers[0].env
+        env[0] = { name: 'DATABASE_URL', value: 'postgres://app@db:5432/taskflow' }
+        return i
+      },
+      /Service audit-log: env DATABASE_URL is a literal/,
+    ],
+    [
+      'a secret env from a ConfigMap',
+      (i) => {
+        find(i, 'Service', 'task-api').spec.template.spec.containers[0].env.push({
+          name: 'AUTH_JWT_SECRET',
+          valueFrom: { configMapKeyRef: { name: 'task-api-config', key: 'EVENT_SOURCE' } },
+        })
+        return i
+      },
+      /Service task-api: env AUTH_JWT_SECRET must come from a secretKeyRef/,
+    ],
+    [
+      'credentials in a URL of a ConfigMap',
+      (i) => {
+        find(i, 'ConfigMap', 'taskflow-shared-config').data.OTEL_EXPORTER_OTLP_ENDPOINT =
+          'http://otel:s3cret@otel-collector.observability.svc:4318'
+        return i
+      },
+      /ConfigMap taskflow-shared-config: a URL carries credentials/,
+    ],
+    [
+      'a literal DATABASE_URL in func.yaml',
+      (i) => {
+        const envs = i.funcYamls.find((f) => f.name === 'reminders')!.run!.envs!
+        envs.find((env) => env.name === 'DATABASE_URL')!.value = 'postgres://app@db:5432/taskflow'
+        return i
+      },
+      /func.yaml reminders: DATABASE_URL must be a \{\{ secret:<name>:<key> \}\} reference/,
+    ],
+    [
+      'a secret taken from a ConfigMap in func.yaml',
+      (i) => {
+        i.funcYamls
+          .find((f) => f.name === 'audit-log')!
+          .run!.envs!.push({
+            name: 'AUTH_JWT_SECRET',
+            value: '{{ configMap:taskflow-shared-config:AUTH_JWT_SECRET }}',
+          })
+        return i
+      },
+      /func.yaml audit-log: AUTH_JWT_SECRET must be a \{\{ secret:<name>:<key> \}\} reference/,
+    ],
+    [
+      'credentials in a URL of func.yaml',
+      (i) => {
+        i.funcYamls
+          .find((f) => f.name === 'notification-fanout')!
+          .run!.envs!.push({
+            name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+            value: 'https://otel:s3cret@collector.example.com',
+          })
+        return i
+      },
+      /func.yaml notification-fanout: OTEL_EXPORTER_OTLP_ENDPOINT carries credentials in a URL/,
+    ],
   ]
   it.each(broken)('catch %s', (_label, breakIt, message) => {
     const violations = checkSystemInvariants(breakIt(realSystem()))

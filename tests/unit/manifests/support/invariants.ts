@@ -2,6 +2,7 @@
 // test can assert both that the real system has none and that a broken variant is caught.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { producerSettings } from '../../../../kafka/src/index.ts'
 import {
   buildSystemManifests,
   type LocatedDocument,
@@ -11,6 +12,7 @@ import type { KubernetesObject } from './kustomize.ts'
 
 export type FuncYaml = {
   name: string
+  run?: { envs?: { name?: string; value?: string }[] }
   deploy?: {
     options?: {
       scale?: { min?: number; max?: number; target?: number; metric?: string; utilization?: number }
@@ -25,6 +27,8 @@ export type SystemInput = {
   funcYamls: FuncYaml[]
   /** Text of sources/README.md, where every Knative feature flag we rely on must be documented. */
   featureDocs: string
+  /** Whether the Task API's Kafka producer is idempotent (default: kafka/src/producer.ts's settings). */
+  idempotentProducer?: boolean
 }
 
 const partOf = (kind: string) => (r: KubernetesObject) => r.kind === kind
@@ -123,6 +127,7 @@ function expectedAcls(
   component: string,
   system: SystemManifests,
   resources: KubernetesObject[],
+  idempotentProducer: boolean,
 ): Acl[] | string {
   const [kind, name] = component.split('/')
   if (kind === 'KafkaSource') {
@@ -155,10 +160,148 @@ function expectedAcls(
     if (topic === undefined) return 'task-api-config has no TASK_EVENTS_TOPIC'
     return [
       { resource: { type: 'topic', name: topic, patternType: 'literal' }, operations: ['Write', 'Describe'] },
-      { resource: { type: 'cluster' }, operations: ['IdempotentWrite'] },
+      ...(idempotentProducer ? [{ resource: { type: 'cluster' }, operations: ['IdempotentWrite'] }] : []),
     ]
   }
   return `unknown component ${component}`
+}
+
+// What each kind of component may be granted at all, whatever its exact ACLs: consumers (KafkaSource
+// users) read their topics and commit in their own group; producers (KafkaSinks, the Task API) write
+// their topics. Kafka's Read and Write imply Describe, which is listed anyway for clarity. The only
+// cluster operation is IdempotentWrite, for the Task API's idempotent producer (a KafkaSink's Java
+// producer is idempotent too, but Kafka 3+ brokers authorise that by Write on a topic, KIP-679).
+const grantable: Record<'consumer' | 'producer', Record<string, readonly string[]>> = {
+  consumer: { topic: ['Read', 'Describe'], group: ['Read', 'Describe'] },
+  producer: { topic: ['Write', 'Describe'], cluster: ['IdempotentWrite'] },
+}
+
+/** Rules on one KafkaUser's ACLs that hold whatever its component uses: no broad grants at all. */
+function leastPrivilegeViolations(
+  user: KubernetesObject,
+  component: string,
+  idempotentProducer: boolean,
+): string[] {
+  const name = `KafkaUser ${user.metadata.name}`
+  const spec = user.spec as {
+    authentication?: { type?: string }
+    authorization?: { type?: string; acls?: Acl[] }
+  }
+  const violations: string[] = []
+  if (spec.authentication?.type !== 'scram-sha-512' && spec.authentication?.type !== 'tls')
+    violations.push(`${name}: no authentication (scram-sha-512 or tls)`)
+  if (spec.authorization?.type !== 'simple') violations.push(`${name}: authorization must be simple ACLs`)
+  const role = component.startsWith('KafkaSource/') ? 'consumer' : 'producer'
+  for (const acl of spec.authorization?.acls ?? []) {
+    const { type, name: resource = '', patternType = 'literal' } = acl.resource
+    const what = type === 'cluster' ? 'the cluster' : `${type} ${resource}`
+    if (acl.type === 'deny') continue
+    if (resource === '*' || resource.includes('*')) violations.push(`${name}: wildcard ACL on ${what}`)
+    if (type !== 'cluster' && patternType !== 'literal')
+      violations.push(`${name}: ${patternType} pattern on ${what} is broader than the ${type} it uses`)
+    for (const operation of acl.operations) {
+      if (operation === 'All') {
+        violations.push(`${name}: operation All on ${what}`)
+      } else if (type === 'cluster' && operation !== 'IdempotentWrite') {
+        violations.push(`${name}: cluster-wide ${operation}`)
+      } else if (!(grantable[role][type] ?? []).includes(operation)) {
+        violations.push(`${name}: a ${role} needs no ${operation} on ${what}`)
+      } else if (
+        operation === 'IdempotentWrite' &&
+        !(component === 'Service/task-api' && idempotentProducer)
+      ) {
+        violations.push(`${name}: IdempotentWrite without an idempotent producer of ours`)
+      }
+    }
+  }
+  return violations
+}
+
+/** Rules on the Kafka cluster itself: every listener authenticates and ACLs are enforced. */
+function kafkaAuthorizationViolations(kafka: KubernetesObject, userNames: ReadonlySet<string>): string[] {
+  const name = `Kafka ${kafka.metadata.name}`
+  const spec = (
+    kafka.spec as {
+      kafka?: {
+        listeners?: { name: string; authentication?: { type?: string } }[]
+        authorization?: { type?: string; superUsers?: string[] }
+        config?: Record<string, unknown>
+      }
+    }
+  ).kafka
+  const violations: string[] = []
+  for (const listener of spec?.listeners ?? []) {
+    if (listener.authentication?.type === undefined)
+      violations.push(`${name}: listener ${listener.name} has no authentication`)
+  }
+  if (spec?.authorization?.type !== 'simple') violations.push(`${name}: authorization must be simple (ACLs)`)
+  for (const superUser of spec?.authorization?.superUsers ?? []) {
+    const user = superUser.replace(/^(User:)?(CN=)?/, '')
+    if (userNames.has(user)) violations.push(`${name}: KafkaUser ${user} is a super user (ACLs bypassed)`)
+  }
+  if (String(spec?.config?.['allow.everyone.if.no.acl.found']) === 'true')
+    violations.push(`${name}: allow.everyone.if.no.acl.found lets anyone use a resource without ACLs`)
+  return violations
+}
+
+// Environment variables that carry a credential: they come from a Secret (secretKeyRef in a Service,
+// `{{ secret:<name>:<key> }}` in func.yaml), never a literal or a ConfigMap.
+const secretBearing = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|JAAS|CREDENTIAL|API_KEY)|^(DATABASE_URL|SMTP_URL)$/i
+/** A URL with a password in it: scheme://user:password@host. */
+const credentialUrl = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/"'{}]+:[^\s@/"'{}]+@/i
+const funcSecretReference = /^\{\{\s*secret:[\w.-]+:[\w.-]+\s*\}\}$/
+
+type EnvEntry = { name?: string; value?: string; valueFrom?: { secretKeyRef?: unknown } }
+
+/** Every `env` entry of a resource, wherever its pod templates put them (Services, CronJobs, ...). */
+function envEntries(node: unknown): EnvEntry[] {
+  if (Array.isArray(node)) return node.flatMap(envEntries)
+  if (typeof node !== 'object' || node === null) return []
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === 'env' && Array.isArray(value) ? (value as EnvEntry[]) : envEntries(value),
+  )
+}
+
+function secretValueViolations(input: SystemInput): string[] {
+  const violations: string[] = []
+  for (const secret of input.resources.filter(partOf('Secret'))) {
+    const keys = [
+      ...Object.keys((secret.stringData as object | undefined) ?? {}),
+      ...Object.keys((secret.data as object | undefined) ?? {}),
+    ]
+    for (const key of keys.filter((k) => !allowedSecretKeys.has(k)))
+      violations.push(`Secret ${secret.metadata.name}: key ${key} may hold a secret value`)
+  }
+  for (const config of input.resources.filter(partOf('ConfigMap'))) {
+    for (const key of Object.keys((config.data as object | undefined) ?? {})) {
+      if (secretBearing.test(key))
+        violations.push(`ConfigMap ${config.metadata.name}: ${key} looks like a secret: use a secretKeyRef`)
+    }
+  }
+  for (const resource of input.resources) {
+    const label = `${resource.kind} ${resource.metadata.name}`
+    const text = JSON.stringify(resource)
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----|password=\\?"[^"\\]+/.test(text))
+      violations.push(`${label} contains a credential`)
+    if (credentialUrl.test(text)) violations.push(`${label}: a URL carries credentials: use a secretKeyRef`)
+    for (const env of envEntries(resource)) {
+      if (env.name === undefined || !secretBearing.test(env.name)) continue
+      if (env.value !== undefined)
+        violations.push(`${label}: env ${env.name} is a literal: use a secretKeyRef`)
+      else if (env.valueFrom?.secretKeyRef === undefined)
+        violations.push(`${label}: env ${env.name} must come from a secretKeyRef`)
+    }
+  }
+  for (const func of input.funcYamls) {
+    for (const env of func.run?.envs ?? []) {
+      const value = env.value ?? ''
+      if (env.name !== undefined && secretBearing.test(env.name) && !funcSecretReference.test(value))
+        violations.push(`func.yaml ${func.name}: ${env.name} must be a {{ secret:<name>:<key> }} reference`)
+      if (credentialUrl.test(value))
+        violations.push(`func.yaml ${func.name}: ${env.name} carries credentials in a URL`)
+    }
+  }
+  return violations
 }
 
 export function checkSystemInvariants(input: SystemInput): string[] {
@@ -261,7 +404,15 @@ export function checkSystemInvariants(input: SystemInput): string[] {
       continue
     }
     componentsWithUser.add(component)
-    const expected = expectedAcls(component, system, resources)
+    violations.push(
+      ...leastPrivilegeViolations(user, component, input.idempotentProducer ?? producerSettings.idempotent),
+    )
+    const expected = expectedAcls(
+      component,
+      system,
+      resources,
+      input.idempotentProducer ?? producerSettings.idempotent,
+    )
     if (typeof expected === 'string') {
       violations.push(`KafkaUser ${name}: ${expected}`)
       continue
@@ -344,32 +495,12 @@ export function checkSystemInvariants(input: SystemInput): string[] {
     }
   }
 
-  // No secret values in the repository.
-  for (const secret of resources.filter(partOf('Secret'))) {
-    const keys = [
-      ...Object.keys((secret.stringData as object | undefined) ?? {}),
-      ...Object.keys((secret.data as object | undefined) ?? {}),
-    ]
-    for (const key of keys.filter((k) => !allowedSecretKeys.has(k)))
-      violations.push(`Secret ${secret.metadata.name}: key ${key} may hold a secret value`)
-  }
-  const secretish = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|JAAS)/i
-  for (const config of resources.filter(partOf('ConfigMap'))) {
-    for (const key of Object.keys((config.data as object | undefined) ?? {})) {
-      if (secretish.test(key))
-        violations.push(`ConfigMap ${config.metadata.name}: ${key} looks like a secret: use a secretKeyRef`)
-    }
-  }
-  for (const resource of resources) {
-    const text = JSON.stringify(resource)
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----|password=\\?"[^"\\]+/.test(text))
-      violations.push(`${resource.kind} ${resource.metadata.name} contains a credential`)
-    const envLiterals = [...text.matchAll(/\{"name":"([A-Z0-9_]+)","value":"[^"]*"/g)].map((m) => m[1] ?? '')
-    for (const name of envLiterals.filter((n) => secretish.test(n)))
-      violations.push(
-        `${resource.kind} ${resource.metadata.name}: env ${name} is a literal: use a secretKeyRef`,
-      )
-  }
+  // No secret values in the repository: Secrets, ConfigMaps, env and func.yaml take them from Secrets.
+  violations.push(...secretValueViolations(input))
+
+  // Kafka enforces the KafkaUsers' ACLs on every listener; no component user bypasses them.
+  for (const kafka of kafkas)
+    violations.push(...kafkaAuthorizationViolations(kafka, new Set(users.map((u) => u.metadata.name))))
 
   // Function Services match their func.yaml (kn func deploy), or the defaults until it exists.
   for (const [fn, defaults] of Object.entries(functionScaleDefaults)) {
