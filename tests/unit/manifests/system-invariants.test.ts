@@ -447,6 +447,88 @@ describe('system invariants', () => {
       },
       /func.yaml notification-fanout: OTEL_EXPORTER_OTLP_ENDPOINT carries credentials in a URL/,
     ],
+    // Only the Task API is public (exposure-invariants.ts).
+    [
+      'a public route to a function (the function serves only /)',
+      (i) => {
+        find(i, 'HTTPRoute', 'taskflow').spec.rules.unshift({
+          matches: [{ path: { type: 'RegularExpression', value: '^/tasks/[^/]+/audit$' } }],
+          filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'audit-log.taskflow.svc.cluster.local' } }],
+          backendRefs: [
+            { group: '', kind: 'Service', name: 'kourier-internal', namespace: 'kourier-system', port: 80 },
+          ],
+        })
+        return i
+      },
+      /HTTPRoute taskflow: \^\/tasks\/\[\^\/\]\+\/audit\$ goes to Service taskflow\/audit-log, not the Task API/,
+    ],
+    [
+      "a public route straight to a function's Service",
+      (i) => {
+        const rule = find(i, 'HTTPRoute', 'taskflow').spec.rules[0]
+        rule.filters = []
+        rule.backendRefs = [{ group: '', kind: 'Service', name: 'notification-fanout', port: 80 }]
+        return i
+      },
+      /\/notifications\/stream goes to Service taskflow\/notification-fanout, not the Task API/,
+    ],
+    [
+      "a route to Knative's ingress that keeps the public Host (reaches no Service)",
+      (i) => {
+        delete find(i, 'HTTPRoute', 'taskflow').spec.rules[1].filters
+        return i
+      },
+      /HTTPRoute taskflow: \/ goes to kourier-internal with Host \(public\), not the Task API/,
+    ],
+    [
+      'a public function Service',
+      (i) => {
+        delete find(i, 'Service', 'reminders').metadata.labels['networking.knative.dev/visibility']
+        return i
+      },
+      /Service reminders: a function must be networking.knative.dev\/visibility: cluster-local/,
+    ],
+    [
+      'a func.yaml that kn func would deploy public',
+      (i) => {
+        delete i.funcYamls.find((f) => f.name === 'audit-log')!.deploy!.labels
+        return i
+      },
+      /func.yaml audit-log: deploy.labels networking.knative.dev\/visibility is undefined, the Service says cluster-local/,
+    ],
+    [
+      'a func.yaml out of step with its Service',
+      (i) => {
+        find(i, 'Service', 'notification-fanout').metadata.labels['networking.knative.dev/visibility'] =
+          'public'
+        return i
+      },
+      /func.yaml notification-fanout: deploy.labels networking.knative.dev\/visibility is cluster-local, the Service says public/,
+    ],
+    [
+      'a cluster-local Task API (no public entry left)',
+      (i) => {
+        find(i, 'Service', 'task-api').metadata.labels['networking.knative.dev/visibility'] = 'cluster-local'
+        return i
+      },
+      /Service task-api: the Task API is the public entry and must not be cluster-local/,
+    ],
+    [
+      'the Task API forwarding to a public URL',
+      (i) => {
+        find(i, 'ConfigMap', 'task-api-config').data.AUDIT_LOG_URL = 'https://audit-log.taskflow.example.com'
+        return i
+      },
+      /task-api-config AUDIT_LOG_URL is https:\/\/audit-log.taskflow.example.com, not audit-log's http:\/\/audit-log.taskflow.svc.cluster.local/,
+    ],
+    [
+      'the Task API without a function URL (its forwards would answer 503)',
+      (i) => {
+        delete find(i, 'ConfigMap', 'task-api-config').data.NOTIFICATIONS_URL
+        return i
+      },
+      /task-api-config NOTIFICATIONS_URL is undefined/,
+    ],
   ]
   it.each(broken)('catch %s', (_label, breakIt, message) => {
     const violations = checkSystemInvariants(breakIt(realSystem()))
