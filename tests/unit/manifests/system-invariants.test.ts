@@ -529,10 +529,57 @@ describe('system invariants', () => {
       },
       /task-api-config NOTIFICATIONS_URL is undefined/,
     ],
+    // A dead letter must fit its topic (dead-letter-invariants.ts).
+    [
+      "a dead-letter topic at Kafka's default size",
+      (i) => {
+        delete find(i, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes']
+        return i
+      },
+      /KafkaSource audit-log: dead-letter topic dead-letters takes records up to 1048588 bytes, needs at least 1114124 \(task-events takes 1048588/,
+    ],
+    [
+      'less than 64 KiB of headroom',
+      (i) => {
+        find(i, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes'] = 1_048_588 + 65_535
+        return i
+      },
+      /KafkaSource reminders: dead-letter topic dead-letters takes records up to 1114123 bytes/,
+    ],
+    [
+      'a source topic raised to the dead letters size',
+      (i) => {
+        find(i, 'KafkaTopic', 'reminder-events').spec.config['max.message.bytes'] = 1_179_660
+        return i
+      },
+      /KafkaSource notification-fanout: dead-letter topic dead-letters .* \(reminder-events takes 1179660/,
+    ],
+    [
+      'brokers raising message.max.bytes for every topic that does not set its own',
+      (i) => {
+        find(i, 'Kafka', 'taskflow').spec.kafka.config['message.max.bytes'] = 2_097_152
+        return i
+      },
+      /dead-letter topic dead-letters takes records up to 1179660 bytes, needs at least 2162688 \(task-events takes 2097152/,
+    ],
+    [
+      'a size that is not a number',
+      (i) => {
+        find(i, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes'] = '1mb'
+        return i
+      },
+      /KafkaTopic dead-letters: max.message.bytes is not a size/,
+    ],
   ]
   it.each(broken)('catch %s', (_label, breakIt, message) => {
     const violations = checkSystemInvariants(breakIt(realSystem()))
     expect(violations.join('\n')).toMatch(message)
+  })
+
+  it('exactly 64 KiB of dead-letter headroom is enough', () => {
+    const input = realSystem()
+    find(input, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes'] = 1_048_588 + 65_536
+    expect(checkSystemInvariants(input)).toEqual([])
   })
 
   it('a kafka user without used-by annotation is refused (ACLs must be attributable)', () => {

@@ -8,6 +8,7 @@ import {
   type LocatedDocument,
   type SystemManifests,
 } from '../../../../sources/src/manifests.ts'
+import { deadLetterSizeViolations } from './dead-letter-invariants.ts'
 import {
   forwardingViolations,
   publicRouteViolations,
@@ -530,6 +531,9 @@ export function checkSystemInvariants(input: SystemInput): string[] {
         violations.push(`Service ${fn}: ${key} is ${actual}, func.yaml/defaults say ${value}`)
     }
   }
+
+  // A dead letter must fit its topic (dead-letter-invariants.ts).
+  violations.push(...deadLetterSizeViolations(system, resources))
 
   // Only the Task API is public; the functions are cluster-local, reached through it (exposure-invariants.ts).
   const namespace =
