@@ -151,6 +151,9 @@ function kafkaSecurityIssues(
   return issues
 }
 
+/** Every variable this module reads: a manifest setting anything else for the Task API sets it in vain. */
+export const apiEnvironmentVariables: readonly string[] = Object.keys(envSchema.shape)
+
 export type ApiConfig = {
   nodeEnv: 'development' | 'test' | 'production'
   port: number
