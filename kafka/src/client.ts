@@ -90,6 +90,8 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
   })
 }
 
+// Rebuilt as a literal: kafkajs types SASL options as one object type per mechanism, which TypeScript
+// matches for a literal with a union `mechanism` but not for our own object type.
 const kafkajsSasl = ({ mechanism, username, password }: KafkaSasl): SASLOptions => ({
   mechanism,
   username,

@@ -130,6 +130,11 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const heapMb = options.heapMb ?? (count === 1 ? 512 : 384)
   const startTimeoutMs = options.startTimeoutMs ?? 60_000
   const stopGraceMs = options.stopGraceMs ?? 20_000
+  // Checked before anything is created, like the other options.
+  const scramArguments = (options.saslSsl?.users ?? []).flatMap((user) => [
+    '--add-scram',
+    scramCredential(user),
+  ])
 
   const log = options.logger ?? silent
   const began = Date.now()
@@ -171,10 +176,6 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
       ...(options.saslSsl === undefined ? {} : { saslSslPort: await freePort() }),
     })
   }
-  const scramArguments = (options.saslSsl?.users ?? []).flatMap((user) => [
-    '--add-scram',
-    scramCredential(user),
-  ])
   const clusterId = randomKafkaUuid()
   const propertiesFile = (node: NodeLayout) => join(dataDir, `node-${node.nodeId}`, 'server.properties')
   const logFile = (node: NodeLayout) => join(dataDir, `node-${node.nodeId}.log`)
