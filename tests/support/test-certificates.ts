@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { serviceAvailable } from './services.ts'
 
 const run = promisify(execFile)
 
@@ -16,6 +17,11 @@ export type TestCertificates = {
   caPem: string
   /** The broker's PKCS#8 key followed by its certificate (PEM): a Kafka `ssl.keystore.type=PEM` store. */
   brokerKeyStoreFile: string
+}
+
+/** Gate for suites that make certificates: skips locally without openssl, fails under CI=true. */
+export function opensslAvailable(): Promise<boolean> {
+  return serviceAvailable('openssl', () => run('openssl', ['version']))
 }
 
 /** Fails with openssl's own message when openssl is missing or refuses an argument. */

@@ -25,11 +25,15 @@ import {
 import { consumeRecords, kafkaAvailable } from '../../support/kafka.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 import { readYamlDocuments, repoRoot } from '../../support/schemas.ts'
-import { createTestCertificates, type TestCertificates } from '../../support/test-certificates.ts'
+import {
+  createTestCertificates,
+  opensslAvailable,
+  type TestCertificates,
+} from '../../support/test-certificates.ts'
 import { call, eventually, silentLogger } from '../../unit/api/api-harness.ts'
 
 // The integration broker's availability says Java and the jars are there; this file starts its own.
-const ready = (await postgresAvailable()) && (await kafkaAvailable())
+const ready = (await postgresAvailable()) && (await kafkaAvailable()) && (await opensslAvailable())
 
 type KafkaUser = { kind: string; metadata: { name: string }; spec: { authorization: { acls: KafkaAcl[] } } }
 const taskApiAcls = (

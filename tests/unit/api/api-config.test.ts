@@ -6,7 +6,7 @@ import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../../api/src/config.ts'
 import { createLogger } from '../../../api/src/logger.ts'
-import { createTestCertificates } from '../../support/test-certificates.ts'
+import { createTestCertificates, opensslAvailable } from '../../support/test-certificates.ts'
 
 describe('api config', () => {
   it('has defaults for a local start', () => {
@@ -55,7 +55,7 @@ describe('api config', () => {
 
 // What manifests/base/task-api.yaml gives the Task API for the Strimzi cluster's only listener
 // (TLS + SCRAM-SHA-512), with a CA made for the test.
-describe('api config: Kafka SASL and TLS', () => {
+describe.runIf(await opensslAvailable())('api config: Kafka SASL and TLS', () => {
   const password = `pw ${randomBytes(12).toString('hex')} ` // spaces kept: not trimmed
   let dir: string
   let caFile: string
