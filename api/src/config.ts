@@ -1,6 +1,9 @@
 // The Task API's one config module: read once from the environment at start (CONTRIBUTING: nothing
 // else reads process.env). Invalid settings fail the start with every problem listed.
+import { X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { type KafkaSasl, type KafkaTls, kafkaSaslMechanisms } from '../../kafka/src/index.ts'
 import type { AuthSettings } from './auth/index.ts'
 
 const optionalString = z
@@ -8,6 +11,45 @@ const optionalString = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional()
+
+// Not trimmed: a password may begin or end with a space. Issues name the variable, never the value.
+const optionalSecret = z
+  .string()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional()
+
+/**
+ * The PEM certificates of KAFKA_CA_FILE, read once at start: a missing or unreadable file is a config
+ * error naming the path now, rather than a TLS failure on every relay attempt later.
+ */
+const caFile = optionalString.transform((path, ctx) => {
+  if (path === undefined) return undefined
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${reason})` })
+    return z.NEVER
+  }
+  const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+  if (certificates.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `${path} holds no PEM certificate (BEGIN CERTIFICATE)` })
+    return z.NEVER
+  }
+  for (const [index, pem] of certificates.entries()) {
+    try {
+      new X509Certificate(pem)
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `certificate ${index + 1} of ${path} does not parse (${(error as Error).message})`,
+      })
+      return z.NEVER
+    }
+  }
+  return { path, certificates }
+})
 
 const byteSize = z
   .string()
@@ -23,6 +65,12 @@ const envSchema = z
     PGLITE_DATA_DIR: optionalString,
     KAFKA_BROKERS: optionalString,
     KAFKA_CLIENT_ID: z.string().default('taskflow-api'),
+    // The Strimzi cluster's listener: TLS + SCRAM-SHA-512 (manifests/base/task-api.yaml).
+    KAFKA_SASL_MECHANISM: optionalString.pipe(z.enum(kafkaSaslMechanisms).optional()),
+    KAFKA_SASL_USERNAME: optionalString,
+    KAFKA_SASL_PASSWORD: optionalSecret,
+    KAFKA_CA_FILE: caFile,
+    KAFKA_TLS: optionalString.pipe(z.enum(['true', 'false']).optional()),
     TASK_EVENTS_TOPIC: z.string().min(1).default('task-events'),
     EVENT_SOURCE: z.string().min(1).default('/taskflow/api'),
     // The functions whose read routes the API serves (see function-reads.ts); on a cluster their
@@ -46,26 +94,65 @@ const envSchema = z
       .default('true')
       .transform((value) => value === 'true'),
   })
-  .superRefine((env, ctx) => {
-    if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWKS_URL !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AUTH_JWKS_URL'],
-        message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both',
-      })
-    }
-    if (
-      env.NODE_ENV === 'production' &&
-      env.AUTH_JWT_SECRET === undefined &&
-      env.AUTH_JWKS_URL === undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AUTH_JWT_SECRET'],
-        message: 'production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)',
-      })
-    }
-  })
+  // `when`: also run when a field failed (zod skips refinements then). These checks look only at which
+  // variables are set, so a missing CA file and a half-configured login are reported together.
+  .superRefine(
+    (env, ctx) => {
+      for (const issue of kafkaSecurityIssues(env)) ctx.addIssue({ code: 'custom', ...issue })
+      if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWKS_URL !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH_JWKS_URL'],
+          message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both',
+        })
+      }
+      if (
+        env.NODE_ENV === 'production' &&
+        env.AUTH_JWT_SECRET === undefined &&
+        env.AUTH_JWKS_URL === undefined
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH_JWT_SECRET'],
+          message: 'production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)',
+        })
+      }
+    },
+    { when: () => true },
+  )
+
+type Env = z.infer<typeof envSchema>
+
+function kafkaSecurityIssues(
+  env: Pick<
+    Env,
+    'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_CA_FILE' | 'KAFKA_TLS'
+  >,
+): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = []
+  const credentials = ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const
+  for (const name of credentials) {
+    if (env.KAFKA_SASL_MECHANISM !== undefined && env[name] === undefined)
+      issues.push({ path: [name], message: `required with KAFKA_SASL_MECHANISM=${env.KAFKA_SASL_MECHANISM}` })
+    if (env.KAFKA_SASL_MECHANISM === undefined && env[name] !== undefined)
+      issues.push({ path: [name], message: 'set without KAFKA_SASL_MECHANISM (scram-sha-512 for Strimzi)' })
+  }
+  if (env.KAFKA_TLS === 'false' && env.KAFKA_CA_FILE !== undefined)
+    issues.push({
+      path: ['KAFKA_TLS'],
+      message: 'false, but KAFKA_CA_FILE is set (a CA is used over TLS only)',
+    })
+  const tls = env.KAFKA_TLS === 'true' || env.KAFKA_CA_FILE !== undefined
+  if (env.KAFKA_SASL_MECHANISM === 'plain' && !tls)
+    issues.push({
+      path: ['KAFKA_SASL_MECHANISM'],
+      message: 'plain sends the password in clear text: needs TLS (KAFKA_CA_FILE or KAFKA_TLS=true)',
+    })
+  return issues
+}
+
+/** Every variable this module reads: a manifest setting anything else for the Task API sets it in vain. */
+export const apiEnvironmentVariables: readonly string[] = Object.keys(envSchema.shape)
 
 export type ApiConfig = {
   nodeEnv: 'development' | 'test' | 'production'
@@ -75,6 +162,10 @@ export type ApiConfig = {
   pgliteDataDir: string | undefined
   kafkaBrokers: string[]
   kafkaClientId: string
+  /** SASL login to the brokers; undefined: none (a local PLAINTEXT broker). */
+  kafkaSasl: KafkaSasl | undefined
+  /** TLS to the brokers; undefined: plain TCP. */
+  kafkaTls: KafkaTls | undefined
   taskEventsTopic: string
   eventSource: string
   functionReads: { auditLog: string | undefined; notifications: string | undefined }
@@ -110,6 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((broker) => broker.trim())
       .filter((broker) => broker !== ''),
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaSasl: kafkaSasl(e),
+    kafkaTls: kafkaTls(e),
     taskEventsTopic: e.TASK_EVENTS_TOPIC,
     eventSource: e.EVENT_SOURCE,
     functionReads: { auditLog: e.AUDIT_LOG_URL, notifications: e.NOTIFICATIONS_URL },
@@ -125,7 +218,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 }
 
-function authSettings(e: z.infer<typeof envSchema>): AuthSettings {
+function kafkaSasl(e: Env): KafkaSasl | undefined {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = e
+  // All three or none: kafkaSecurityIssues refused anything in between.
+  if (mechanism === undefined || username === undefined || password === undefined) return undefined
+  return { mechanism, username, password }
+}
+
+function kafkaTls(e: Env): KafkaTls | undefined {
+  if (e.KAFKA_CA_FILE !== undefined) return { ca: e.KAFKA_CA_FILE.certificates }
+  return e.KAFKA_TLS === 'true' ? {} : undefined
+}
+
+function authSettings(e: Env): AuthSettings {
   const claims = {
     ...(e.AUTH_ISSUER === undefined ? {} : { issuer: e.AUTH_ISSUER }),
     ...(e.AUTH_AUDIENCE === undefined ? {} : { audience: e.AUTH_AUDIENCE }),

@@ -59,8 +59,22 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
       const kafkaPublisher = createKafkaPublisher({
         brokers: config.kafkaBrokers,
         clientId: config.kafkaClientId,
+        sasl: config.kafkaSasl,
+        ssl: config.kafkaTls,
         logger,
       })
+      // How the relay connects, without the password: the first thing to check when it cannot.
+      logger.info(
+        {
+          brokers: config.kafkaBrokers,
+          tls: config.kafkaTls !== undefined,
+          sasl: config.kafkaSasl && {
+            mechanism: config.kafkaSasl.mechanism,
+            username: config.kafkaSasl.username,
+          },
+        },
+        'outbox relay publishes to Kafka',
+      )
       cleanups.unshift(() => kafkaPublisher.close())
       publisher = kafkaPublisher
     }

@@ -1,10 +1,29 @@
-import type { LogEntry, RetryOptions } from 'kafkajs'
+import type { LogEntry, RetryOptions, SASLOptions } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
 import { type Logger, pino } from 'pino'
+
+/** The SASL mechanisms kafkajs implements itself (Strimzi's SCRAM listeners take scram-sha-512). */
+export const kafkaSaslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
+
+export type KafkaSasl = {
+  mechanism: (typeof kafkaSaslMechanisms)[number]
+  username: string
+  password: string
+}
+
+/**
+ * TLS to every broker. `ca` (PEM certificates, e.g. Strimzi's cluster CA) replaces Node's default trust
+ * store; without it the brokers' certificates must chain to a public CA. Host names are verified either way.
+ */
+export type KafkaTls = { ca?: readonly string[] }
 
 export type KafkaClientOptions = {
   brokers: string[]
   clientId: string
+  /** Authenticate every connection (SASL_PLAINTEXT, or SASL_SSL together with `ssl`). */
+  sasl?: KafkaSasl
+  /** Connect over TLS (SSL, or SASL_SSL together with `sasl`). */
+  ssl?: KafkaTls
   logger?: Logger
   /** Overrides the client-wide retry (metadata, admin, consumer; see createProducer for sends). */
   retry?: RetryOptions
@@ -61,6 +80,8 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
   return new Kafka({
     brokers: options.brokers,
     clientId: options.clientId,
+    ...(options.sasl === undefined ? {} : { sasl: kafkajsSasl(options.sasl) }),
+    ...(options.ssl === undefined ? {} : { ssl: kafkajsTls(options.ssl) }),
     retry: { ...defaultRetry, ...options.retry },
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
@@ -68,3 +89,15 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     logCreator: kafkajsLogCreatorFor(logger),
   })
 }
+
+// Rebuilt as a literal: kafkajs types SASL options as one object type per mechanism, which TypeScript
+// matches for a literal with a union `mechanism` but not for our own object type.
+const kafkajsSasl = ({ mechanism, username, password }: KafkaSasl): SASLOptions => ({
+  mechanism,
+  username,
+  password,
+})
+
+// `true` (Node's default trust store) when no CA is given: an empty `ca` list would trust nothing.
+const kafkajsTls = (tls: KafkaTls) =>
+  tls.ca === undefined || tls.ca.length === 0 ? true : { ca: [...tls.ca] }

@@ -12,6 +12,7 @@ export type {
   Producer,
   RetryOptions,
 } from 'kafkajs'
+export { createAcls, type KafkaAcl } from './acls.ts'
 export {
   createTopics,
   describeTopics,
@@ -24,7 +25,14 @@ export {
   waitForTopicLeaders,
   withAdmin,
 } from './admin.ts'
-export { createKafkaClient, defaultRetry, type KafkaClientOptions } from './client.ts'
+export {
+  createKafkaClient,
+  defaultRetry,
+  type KafkaClientOptions,
+  type KafkaSasl,
+  type KafkaTls,
+  kafkaSaslMechanisms,
+} from './client.ts'
 export {
   type ConsumedRecord,
   type ConsumerOptions,

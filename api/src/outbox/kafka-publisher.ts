@@ -1,5 +1,11 @@
 import type { Logger } from 'pino'
-import { createKafkaClient, createProducer, type RecordProducer } from '../../../kafka/src/index.ts'
+import {
+  createKafkaClient,
+  createProducer,
+  type KafkaSasl,
+  type KafkaTls,
+  type RecordProducer,
+} from '../../../kafka/src/index.ts'
 import type { Publisher } from './publisher.ts'
 
 export type KafkaPublisher = Publisher & { close(): Promise<void> }
@@ -12,11 +18,17 @@ export type KafkaPublisher = Publisher & { close(): Promise<void> }
 export function createKafkaPublisher(options: {
   brokers: string[]
   clientId: string
+  /** The cluster's login (SCRAM-SHA-512 as the KafkaUser task-api); absent for a local broker. */
+  sasl?: KafkaSasl | undefined
+  /** TLS with the cluster CA; absent for a local broker. */
+  ssl?: KafkaTls | undefined
   logger: Logger
 }): KafkaPublisher {
   const kafka = createKafkaClient({
     brokers: options.brokers,
     clientId: options.clientId,
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     logger: options.logger.child({ component: 'kafka' }),
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
   })

@@ -3,7 +3,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Logger, pino } from 'pino'
-import { createKafkaClient, waitForBrokers, waitForGroupCoordinator } from '../../../kafka/src/index.ts'
+import {
+  createAcls,
+  createKafkaClient,
+  type KafkaAcl,
+  waitForBrokers,
+  waitForGroupCoordinator,
+  withAdmin,
+} from '../../../kafka/src/index.ts'
 import { LocalKafkaError } from './errors.ts'
 import { assertJava, ensureKafkaJars, log4jConfigPath, runCommand } from './jars.ts'
 import {
@@ -16,7 +23,19 @@ import {
   stopJava,
 } from './java-process.ts'
 import { assertPortFree, freePort } from './ports.ts'
-import { initialControllers, type NodeLayout, randomKafkaUuid, serverProperties } from './properties.ts'
+import {
+  initialControllers,
+  type NodeLayout,
+  randomKafkaUuid,
+  type SaslSslListener,
+  serverProperties,
+} from './properties.ts'
+
+/**
+ * A SCRAM-SHA-512 user, as a Strimzi KafkaUser with `authentication: scram-sha-512` and
+ * `authorization: simple`: `acls` in the KafkaUser's own shape (without any, the user may do nothing).
+ */
+export type ScramUser = { name: string; password: string; acls?: readonly KafkaAcl[] }
 
 export type LocalKafkaOptions = {
   nodes?: 1 | 3
@@ -33,6 +52,12 @@ export type LocalKafkaOptions = {
   stopGraceMs?: number
   /** Receives the start phases and their durations (debug level). */
   logger?: Logger
+  /**
+   * Adds a SASL_SSL listener per node, like the cluster's (see SaslSslListener), with these SCRAM
+   * users created at format time (`kafka-storage format --add-scram`; their passwords are on that
+   * short-lived JVM's command line: test credentials only). Unset: PLAINTEXT only, no auth, no ACLs.
+   */
+  saslSsl?: SaslSslListener & { users: readonly ScramUser[] }
 }
 
 export type NodeHandle = {
@@ -48,6 +73,8 @@ export type NodeHandle = {
 
 export type LocalKafka = {
   brokers: string[]
+  /** Bootstrap servers of the SASL_SSL listeners; empty without the `saslSsl` option. */
+  saslSslBrokers: string[]
   clusterId: string
   dataDir: string
   nodes: NodeHandle[]
@@ -79,6 +106,19 @@ const tailOf = async (file: string, lines = 40): Promise<string> => {
   }
 }
 
+// kafka-storage parses `SCRAM-SHA-512=[name=...,password=...]` itself: a comma, bracket, quote or '='
+// inside a value would be read as syntax.
+const scramValue = /^[A-Za-z0-9._@+-]+$/
+
+function scramCredential(user: ScramUser): string {
+  if (!scramValue.test(user.name) || !scramValue.test(user.password))
+    throw new LocalKafkaError(
+      'bad-option',
+      `SCRAM user ${JSON.stringify(user.name)}: name and password may hold only letters, digits and ._@+-`,
+    )
+  return `SCRAM-SHA-512=[name=${user.name},password=${user.password}]`
+}
+
 /**
  * Starts a real KRaft Kafka (1 or 3 combined controller+broker nodes) from the jars Maven resolved,
  * on 127.0.0.1, and resolves once every node answers metadata requests.
@@ -90,6 +130,11 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const heapMb = options.heapMb ?? (count === 1 ? 512 : 384)
   const startTimeoutMs = options.startTimeoutMs ?? 60_000
   const stopGraceMs = options.stopGraceMs ?? 20_000
+  // Checked before anything is created, like the other options.
+  const scramArguments = (options.saslSsl?.users ?? []).flatMap((user) => [
+    '--add-scram',
+    scramCredential(user),
+  ])
 
   const log = options.logger ?? silent
   const began = Date.now()
@@ -128,6 +173,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
       controllerPort: await freePort(),
       logDir: join(dataDir, `node-${i + 1}`, 'data'),
       directoryId: randomKafkaUuid(),
+      ...(options.saslSsl === undefined ? {} : { saslSslPort: await freePort() }),
     })
   }
   const clusterId = randomKafkaUuid()
@@ -140,7 +186,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   await Promise.all(
     layout.map(async (node) => {
       await mkdir(join(dataDir, `node-${node.nodeId}`), { recursive: true })
-      await writeFile(propertiesFile(node), serverProperties(node, layout, heapMb))
+      await writeFile(propertiesFile(node), serverProperties(node, layout, heapMb, options.saslSsl))
       const quorum = count === 1 ? ['--standalone'] : ['--initial-controllers', initialControllers(layout)]
       const result = await runCommand('java', [
         // A JVM that lives for a second: the interpreter and C1 only, the smallest collector.
@@ -156,6 +202,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
         '--cluster-id',
         clusterId,
         ...quorum,
+        ...scramArguments,
       ])
       if (result.code !== 0) {
         throw new LocalKafkaError(
@@ -261,6 +308,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     phase('brokers answer metadata')
     await waitForGroupCoordinator(kafka, 'taskflow-local-kafka-ready', startTimeoutMs)
     phase('group coordinator ready')
+    const users = options.saslSsl?.users ?? []
+    if (users.length > 0) {
+      await withAdmin(kafka, async (admin) => {
+        for (const user of users) await createAcls(admin, `User:${user.name}`, user.acls ?? [])
+      })
+      phase('ACLs created')
+    }
   } catch (error) {
     await stop()
     throw error
@@ -274,6 +328,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   return {
     brokers,
+    saslSslBrokers: layout.flatMap((node) =>
+      node.saslSslPort === undefined ? [] : [`127.0.0.1:${node.saslSslPort}`],
+    ),
     clusterId,
     dataDir,
     nodes: layout.map((node, index) => ({

@@ -8,6 +8,20 @@ export type NodeLayout = {
   logDir: string
   /** Kafka Uuid of the metadata log directory, named in --initial-controllers. */
   directoryId: string
+  /** Port of the SASL_SSL listener, when the node has one (see SaslSslListener). */
+  saslSslPort?: number
+}
+
+/**
+ * A second listener shaped like the Strimzi cluster's only one (brokers/cluster: `tls: true`,
+ * `authentication: scram-sha-512`, `authorization: simple`): TLS with the broker's own certificate,
+ * SCRAM-SHA-512 logins, and ACLs enforced for the users who log in there. PLAINTEXT and CONTROLLER stay
+ * as they are and their anonymous principal is a super user, so the local tooling (readiness probes,
+ * topic creation, ACL set-up) keeps working unauthenticated.
+ */
+export type SaslSslListener = {
+  /** PEM file with the broker's private key (PKCS#8, unencrypted) and its certificate chain. */
+  keyStorePemFile: string
 }
 
 /**
@@ -26,18 +40,30 @@ export function randomKafkaUuid(): string {
  * roles). Replication settings follow the cluster size: with 3 nodes they are Strimzi's
  * production values (RF 3, min ISR 2), with 1 node everything is 1.
  */
-export function serverProperties(node: NodeLayout, cluster: readonly NodeLayout[], heapMb: number): string {
+export function serverProperties(
+  node: NodeLayout,
+  cluster: readonly NodeLayout[],
+  heapMb: number,
+  saslSsl?: SaslSslListener,
+): string {
   const size = cluster.length
   const minIsr = size >= 3 ? 2 : 1
+  if (saslSsl !== undefined && node.saslSslPort === undefined)
+    throw new TypeError(`node ${node.nodeId} has no saslSslPort for its SASL_SSL listener`)
+  const listeners = [
+    `PLAINTEXT://127.0.0.1:${node.port}`,
+    `CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    ...(saslSsl === undefined ? [] : [`SASL_SSL://127.0.0.1:${node.saslSslPort}`]),
+  ].join(',')
   const entries: Array<[string, string | number | boolean]> = [
     ['process.roles', 'broker,controller'],
     ['node.id', node.nodeId],
-    ['listeners', `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`],
+    ['listeners', listeners],
+    ['advertised.listeners', listeners],
     [
-      'advertised.listeners',
-      `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      'listener.security.protocol.map',
+      `PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslSsl === undefined ? '' : ',SASL_SSL:SASL_SSL'}`,
     ],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
     // A dynamic (KIP-853) quorum: formatted with --standalone (1 node) or --initial-controllers.
@@ -63,8 +89,25 @@ export function serverProperties(node: NodeLayout, cluster: readonly NodeLayout[
     ['num.io.threads', heapMb >= 512 ? 4 : 2],
     ['num.recovery.threads.per.data.dir', 1],
     ['log.retention.check.interval.ms', 60_000],
+    ...(saslSsl === undefined ? [] : saslSslEntries(saslSsl)),
   ]
   return `${entries.map(([key, value]) => `${key}=${value}`).join('\n')}\n`
+}
+
+function saslSslEntries(listener: SaslSslListener): Array<[string, string]> {
+  return [
+    ['listener.name.sasl_ssl.sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    [
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config',
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    ],
+    ['listener.name.sasl_ssl.ssl.keystore.type', 'PEM'],
+    ['listener.name.sasl_ssl.ssl.keystore.location', listener.keyStorePemFile],
+    // Strimzi's `authorization: simple`: KRaft's ACL authorizer, nothing allowed without an ACL.
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', 'false'],
+    ['super.users', 'User:ANONYMOUS'],
+  ]
 }
 
 /** The --initial-controllers value: the same for every node of a dynamic quorum. */

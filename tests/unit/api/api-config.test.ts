@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../../api/src/config.ts'
+import { createLogger } from '../../../api/src/logger.ts'
+import { createTestCertificates, opensslAvailable } from '../../support/test-certificates.ts'
 
 describe('api config', () => {
   it('has defaults for a local start', () => {
@@ -43,5 +50,145 @@ describe('api config', () => {
       expect(issues).toMatch(/AUTH_JWT_SECRET/)
       expect(issues).toMatch(/BODY_LIMIT/)
     }
+  })
+})
+
+// What manifests/base/task-api.yaml gives the Task API for the Strimzi cluster's only listener
+// (TLS + SCRAM-SHA-512), with a CA made for the test.
+describe.runIf(await opensslAvailable())('api config: Kafka SASL and TLS', () => {
+  const password = `pw ${randomBytes(12).toString('hex')} ` // spaces kept: not trimmed
+  let dir: string
+  let caFile: string
+  let caPem: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'api-config-'))
+    caFile = (await createTestCertificates(dir)).caFile
+    caPem = (await readFile(caFile, 'utf8')).trim()
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  const cluster = () => ({
+    KAFKA_BROKERS: 'taskflow-kafka-bootstrap.taskflow.svc:9093',
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'task-api',
+    KAFKA_SASL_PASSWORD: password,
+    KAFKA_CA_FILE: caFile,
+  })
+
+  /** The issues of a refused config; the password must not be among them or in the message. */
+  const issuesOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env)
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      const { message, issues } = error as ConfigError
+      expect(message).not.toContain(password.trim())
+      return issues.join('\n')
+    }
+    return expect.unreachable('the config was accepted')
+  }
+
+  it('reads the cluster settings: SCRAM-SHA-512 credentials and TLS trusting the CA file', () => {
+    const config = loadConfig(cluster())
+    expect(config.kafkaSasl).toEqual({ mechanism: 'scram-sha-512', username: 'task-api', password })
+    expect(config.kafkaTls).toEqual({ ca: [caPem] })
+  })
+
+  it('a local broker needs none of it: no SASL, no TLS', () => {
+    const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })
+    expect(config.kafkaSasl).toBeUndefined()
+    expect(config.kafkaTls).toBeUndefined()
+  })
+
+  it('KAFKA_TLS=true without a CA file trusts the public CAs (Node default store)', () => {
+    expect(loadConfig({ KAFKA_TLS: 'true' }).kafkaTls).toEqual({})
+    expect(loadConfig({ ...cluster(), KAFKA_TLS: 'true' }).kafkaTls).toEqual({ ca: [caPem] })
+  })
+
+  it('a CA bundle of several certificates keeps each one', async () => {
+    const bundle = join(dir, 'bundle.crt')
+    await writeFile(bundle, `${caPem}\n${caPem}\n`)
+    expect(loadConfig({ ...cluster(), KAFKA_CA_FILE: bundle }).kafkaTls).toEqual({ ca: [caPem, caPem] })
+  })
+
+  const refusals: [string, (env: Record<string, string>) => Record<string, string>, RegExp][] = [
+    [
+      'a mechanism without a user name',
+      ({ KAFKA_SASL_USERNAME: _, ...env }) => env,
+      /^KAFKA_SASL_USERNAME: required/m,
+    ],
+    [
+      'a mechanism without a password',
+      ({ KAFKA_SASL_PASSWORD: _, ...env }) => env,
+      /^KAFKA_SASL_PASSWORD: required/m,
+    ],
+    ['an empty password', (env) => ({ ...env, KAFKA_SASL_PASSWORD: '' }), /^KAFKA_SASL_PASSWORD: required/m],
+    [
+      'credentials without a mechanism',
+      ({ KAFKA_SASL_MECHANISM: _, ...env }) => env,
+      /^KAFKA_SASL_PASSWORD: set without KAFKA_SASL_MECHANISM/m,
+    ],
+    [
+      'an unknown mechanism',
+      (env) => ({ ...env, KAFKA_SASL_MECHANISM: 'SCRAM-SHA-1' }),
+      /^KAFKA_SASL_MECHANISM: /m,
+    ],
+    [
+      'a CA file that does not exist',
+      (env) => ({ ...env, KAFKA_CA_FILE: join(dir, 'nope.crt') }),
+      /^KAFKA_CA_FILE: cannot read .*nope\.crt \(ENOENT\)/m,
+    ],
+    [
+      'a CA path that is a folder',
+      (env) => ({ ...env, KAFKA_CA_FILE: dir }),
+      /^KAFKA_CA_FILE: cannot read .* \(EISDIR\)/m,
+    ],
+    [
+      'TLS switched off with a CA file',
+      (env) => ({ ...env, KAFKA_TLS: 'false' }),
+      /^KAFKA_TLS: false, but KAFKA_CA_FILE/m,
+    ],
+    ['a KAFKA_TLS that is not a boolean', (env) => ({ ...env, KAFKA_TLS: 'yes' }), /^KAFKA_TLS: /m],
+    [
+      'PLAIN without TLS (the password would cross the network in clear)',
+      ({ KAFKA_CA_FILE: _, ...env }) => ({ ...env, KAFKA_SASL_MECHANISM: 'plain' }),
+      /^KAFKA_SASL_MECHANISM: plain sends the password in clear text/m,
+    ],
+  ]
+  it.each(refusals)('refuses %s, naming the variable, never the password', (_label, change, issue) => {
+    expect(issuesOf(change(cluster()))).toMatch(issue)
+  })
+
+  it('refuses a CA file that holds no certificate, or one that does not parse', async () => {
+    const notPem = join(dir, 'not-pem.crt')
+    await writeFile(notPem, 'password-like text that is no certificate\n')
+    expect(issuesOf({ ...cluster(), KAFKA_CA_FILE: notPem })).toMatch(
+      /^KAFKA_CA_FILE: .* holds no PEM certificate/m,
+    )
+    const broken = join(dir, 'broken.crt')
+    const body = caPem.split('\n')
+    await writeFile(broken, [body[0], 'AAAA', ...body.slice(3)].join('\n'))
+    expect(issuesOf({ ...cluster(), KAFKA_CA_FILE: broken })).toMatch(
+      /^KAFKA_CA_FILE: certificate 1 of .* does not parse/m,
+    )
+  })
+
+  it('the loaded config, logged whole by mistake, shows no password', async () => {
+    const lines: string[] = []
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'))
+        done()
+      },
+    })
+    const logger = createLogger({ level: 'info', destination })
+    const config = loadConfig(cluster())
+    logger.info({ config }, 'nested')
+    logger.info(config, 'top level')
+    logger.flush()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(lines).toHaveLength(2)
+    expect(lines.join('')).not.toContain(password.trim())
+    expect(lines.join('')).toContain('"username":"task-api"')
   })
 })

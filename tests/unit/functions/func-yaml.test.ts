@@ -32,7 +32,10 @@ describe('func.yaml', () => {
     describe(folder.name, () => {
       const funcYaml = readFuncYaml(folder) as Record<string, unknown> & {
         build?: { buildEnvs?: { name: string; value: string }[] }
-        deploy?: { options?: { scale?: { min?: number; max?: number } } }
+        deploy?: {
+          labels?: { key: string; value?: string }[]
+          options?: { scale?: { min?: number; max?: number } }
+        }
         run?: { envs?: { name?: string; value?: string }[] }
       }
       const envs = funcYaml.run?.envs ?? []
@@ -81,6 +84,22 @@ describe('func.yaml', () => {
         for (const env of literals) expect(configMap[env.name ?? '']).toBe(env.value)
         const local = parseFunctionSpec(readFileSync(join(folder.dir, 'func.yaml'), 'utf8'))
         expect(local.envs).toEqual(Object.fromEntries(literals.map((env) => [env.name, env.value])))
+      })
+
+      it('is deployed cluster-local (deploy.labels), as its Service in manifests/base, and still reads locally', () => {
+        expect(funcYaml.deploy?.labels).toContainEqual({
+          key: 'networking.knative.dev/visibility',
+          value: 'cluster-local',
+        })
+        const service = (
+          readYamlDocuments(join(repoRoot, 'manifests', 'base', `${folder.name}.yaml`)) as {
+            kind: string
+            metadata: { labels?: Record<string, string> }
+          }[]
+        ).find((document) => document?.kind === 'Service')
+        for (const label of funcYaml.deploy?.labels ?? [])
+          expect(service?.metadata.labels?.[label.key], label.key).toBe(label.value)
+        expect(parseFunctionSpec(readFileSync(join(folder.dir, 'func.yaml'), 'utf8')).name).toBe(folder.name)
       })
 
       it('scales to zero with an upper bound', () => {

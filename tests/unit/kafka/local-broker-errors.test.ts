@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startLocalKafka } from '../../../brokers/local/src/broker.ts'
 import { LocalKafkaError } from '../../../brokers/local/src/errors.ts'
 import { assertJava, ensureKafkaJars } from '../../../brokers/local/src/jars.ts'
 import { assertPortFree } from '../../../brokers/local/src/ports.ts'
@@ -27,6 +28,16 @@ describe('local broker start-up errors say what is wrong and how to use another 
     expect((error as Error).message).toMatch(
       new RegExp(`127\\.0\\.0\\.1:${port} is already in use[\\s\\S]*KAFKA_BROKERS=`),
     )
+  })
+
+  it('a SCRAM password kafka-storage would misread, refused before anything starts', async () => {
+    process.env.PATH = '/nonexistent' // nothing (no java, no mvn) is reached
+    const error = await startLocalKafka({
+      saslSsl: { keyStorePemFile: '/unused.pem', users: [{ name: 'task-api', password: 'a,b]' }] },
+    }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ name: 'LocalKafkaError', code: 'bad-option' })
+    expect((error as Error).message).toMatch(/SCRAM user "task-api": name and password may hold only/)
+    expect((error as Error).message).not.toContain('a,b]')
   })
 
   it('no java on the PATH', async () => {

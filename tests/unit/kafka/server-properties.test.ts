@@ -38,6 +38,33 @@ describe('local broker server.properties', () => {
       'group.initial.rebalance.delay.ms': '0',
     })
     expect(props).not.toHaveProperty('controller.quorum.voters')
+    // The default broker stays open: no TLS, no SASL, no ACLs.
+    expect(props['listener.security.protocol.map']).toBe('PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT')
+    expect(Object.keys(props).filter((key) => /sasl|ssl|authorizer|super\.users/.test(key))).toEqual([])
+  })
+
+  it('a SASL_SSL listener like the Strimzi one: TLS from a PEM key store, SCRAM-SHA-512, ACLs enforced', () => {
+    const secure = { ...node(1), saslSslPort: 9093 }
+    const props = parse(serverProperties(secure, [secure], 512, { keyStorePemFile: '/certs/broker.pem' }))
+    expect(props).toMatchObject({
+      listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:19092,SASL_SSL://127.0.0.1:9093',
+      'advertised.listeners':
+        'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:19092,SASL_SSL://127.0.0.1:9093',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+      'listener.name.sasl_ssl.ssl.keystore.location': '/certs/broker.pem',
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'allow.everyone.if.no.acl.found': 'false',
+      'super.users': 'User:ANONYMOUS',
+    })
+    expect(props['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config']).toMatch(
+      /ScramLoginModule required;$/,
+    )
+    expect(() => serverProperties(node(1), [node(1)], 512, { keyStorePemFile: '/certs/broker.pem' })).toThrow(
+      /no saslSslPort/,
+    )
   })
 
   it('three nodes: Strimzi production replication (RF 3, min ISR 2) and all controllers listed', () => {

@@ -447,10 +447,139 @@ describe('system invariants', () => {
       },
       /func.yaml notification-fanout: OTEL_EXPORTER_OTLP_ENDPOINT carries credentials in a URL/,
     ],
+    // Only the Task API is public (exposure-invariants.ts).
+    [
+      'a public route to a function (the function serves only /)',
+      (i) => {
+        find(i, 'HTTPRoute', 'taskflow').spec.rules.unshift({
+          matches: [{ path: { type: 'RegularExpression', value: '^/tasks/[^/]+/audit$' } }],
+          filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'audit-log.taskflow.svc.cluster.local' } }],
+          backendRefs: [
+            { group: '', kind: 'Service', name: 'kourier-internal', namespace: 'kourier-system', port: 80 },
+          ],
+        })
+        return i
+      },
+      /HTTPRoute taskflow: \^\/tasks\/\[\^\/\]\+\/audit\$ goes to Service taskflow\/audit-log, not the Task API/,
+    ],
+    [
+      "a public route straight to a function's Service",
+      (i) => {
+        const rule = find(i, 'HTTPRoute', 'taskflow').spec.rules[0]
+        rule.filters = []
+        rule.backendRefs = [{ group: '', kind: 'Service', name: 'notification-fanout', port: 80 }]
+        return i
+      },
+      /\/notifications\/stream goes to Service taskflow\/notification-fanout, not the Task API/,
+    ],
+    [
+      "a route to Knative's ingress that keeps the public Host (reaches no Service)",
+      (i) => {
+        delete find(i, 'HTTPRoute', 'taskflow').spec.rules[1].filters
+        return i
+      },
+      /HTTPRoute taskflow: \/ goes to kourier-internal with Host \(public\), not the Task API/,
+    ],
+    [
+      'a public function Service',
+      (i) => {
+        delete find(i, 'Service', 'reminders').metadata.labels['networking.knative.dev/visibility']
+        return i
+      },
+      /Service reminders: a function must be networking.knative.dev\/visibility: cluster-local/,
+    ],
+    [
+      'a func.yaml that kn func would deploy public',
+      (i) => {
+        delete i.funcYamls.find((f) => f.name === 'audit-log')!.deploy!.labels
+        return i
+      },
+      /func.yaml audit-log: deploy.labels networking.knative.dev\/visibility is undefined, the Service says cluster-local/,
+    ],
+    [
+      'a func.yaml out of step with its Service',
+      (i) => {
+        find(i, 'Service', 'notification-fanout').metadata.labels['networking.knative.dev/visibility'] =
+          'public'
+        return i
+      },
+      /func.yaml notification-fanout: deploy.labels networking.knative.dev\/visibility is cluster-local, the Service says public/,
+    ],
+    [
+      'a cluster-local Task API (no public entry left)',
+      (i) => {
+        find(i, 'Service', 'task-api').metadata.labels['networking.knative.dev/visibility'] = 'cluster-local'
+        return i
+      },
+      /Service task-api: the Task API is the public entry and must not be cluster-local/,
+    ],
+    [
+      'the Task API forwarding to a public URL',
+      (i) => {
+        find(i, 'ConfigMap', 'task-api-config').data.AUDIT_LOG_URL = 'https://audit-log.taskflow.example.com'
+        return i
+      },
+      /task-api-config AUDIT_LOG_URL is https:\/\/audit-log.taskflow.example.com, not audit-log's http:\/\/audit-log.taskflow.svc.cluster.local/,
+    ],
+    [
+      'the Task API without a function URL (its forwards would answer 503)',
+      (i) => {
+        delete find(i, 'ConfigMap', 'task-api-config').data.NOTIFICATIONS_URL
+        return i
+      },
+      /task-api-config NOTIFICATIONS_URL is undefined/,
+    ],
+    // A dead letter must fit its topic (dead-letter-invariants.ts).
+    [
+      "a dead-letter topic at Kafka's default size",
+      (i) => {
+        delete find(i, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes']
+        return i
+      },
+      /KafkaSource audit-log: dead-letter topic dead-letters takes records up to 1048588 bytes, needs at least 1114124 \(task-events takes 1048588/,
+    ],
+    [
+      'less than 64 KiB of headroom',
+      (i) => {
+        find(i, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes'] = 1_048_588 + 65_535
+        return i
+      },
+      /KafkaSource reminders: dead-letter topic dead-letters takes records up to 1114123 bytes/,
+    ],
+    [
+      'a source topic raised to the dead letters size',
+      (i) => {
+        find(i, 'KafkaTopic', 'reminder-events').spec.config['max.message.bytes'] = 1_179_660
+        return i
+      },
+      /KafkaSource notification-fanout: dead-letter topic dead-letters .* \(reminder-events takes 1179660/,
+    ],
+    [
+      'brokers raising message.max.bytes for every topic that does not set its own',
+      (i) => {
+        find(i, 'Kafka', 'taskflow').spec.kafka.config['message.max.bytes'] = 2_097_152
+        return i
+      },
+      /dead-letter topic dead-letters takes records up to 1179660 bytes, needs at least 2162688 \(task-events takes 2097152/,
+    ],
+    [
+      'a size that is not a number',
+      (i) => {
+        find(i, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes'] = '1mb'
+        return i
+      },
+      /KafkaTopic dead-letters: max.message.bytes is not a size/,
+    ],
   ]
   it.each(broken)('catch %s', (_label, breakIt, message) => {
     const violations = checkSystemInvariants(breakIt(realSystem()))
     expect(violations.join('\n')).toMatch(message)
+  })
+
+  it('exactly 64 KiB of dead-letter headroom is enough', () => {
+    const input = realSystem()
+    find(input, 'KafkaTopic', 'dead-letters').spec.config['max.message.bytes'] = 1_048_588 + 65_536
+    expect(checkSystemInvariants(input)).toEqual([])
   })
 
   it('a kafka user without used-by annotation is refused (ACLs must be attributable)', () => {

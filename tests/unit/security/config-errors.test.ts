@@ -13,7 +13,8 @@ describe('configuration errors never echo secret values', () => {
   const shortJwtSecret = secret('short') // too short for HS256: refused, and must not be echoed
   const smtpPassword = secret('smtp-password')
   const jwksPassword = secret('jwks-password')
-  const values = [password, shortJwtSecret, smtpPassword, jwksPassword]
+  const kafkaPassword = secret('kafka-password')
+  const values = [password, shortJwtSecret, smtpPassword, jwksPassword, kafkaPassword]
 
   const refused = (entry: string, env: Record<string, string>, variables: string[]) => {
     const run = runEntry(entry, env)
@@ -40,6 +41,17 @@ describe('configuration errors never echo secret values', () => {
         AUTH_JWKS_URL: `https://taskflow:${jwksPassword}@auth.example.com/jwks.json`,
       },
       ['AUTH_JWKS_URL'],
+    )
+    // The cluster's Kafka login, half configured: a password without its mechanism, a CA file missing.
+    refused(
+      apiEntry,
+      {
+        KAFKA_BROKERS: 'taskflow-kafka-bootstrap.taskflow.svc:9093',
+        KAFKA_SASL_USERNAME: 'task-api',
+        KAFKA_SASL_PASSWORD: kafkaPassword,
+        KAFKA_CA_FILE: '/nonexistent/kafka-ca/ca.crt',
+      },
+      ['KAFKA_SASL_PASSWORD', 'KAFKA_SASL_MECHANISM', 'KAFKA_CA_FILE', '/nonexistent/kafka-ca/ca.crt'],
     )
   })
 

@@ -8,12 +8,20 @@ import {
   type LocatedDocument,
   type SystemManifests,
 } from '../../../../sources/src/manifests.ts'
+import { deadLetterSizeViolations } from './dead-letter-invariants.ts'
+import {
+  forwardingViolations,
+  publicRouteViolations,
+  taskApiService,
+  visibilityViolations,
+} from './exposure-invariants.ts'
 import type { KubernetesObject } from './kustomize.ts'
 
 export type FuncYaml = {
   name: string
   run?: { envs?: { name?: string; value?: string }[] }
   deploy?: {
+    labels?: { key: string; value?: string }[]
     options?: {
       scale?: { min?: number; max?: number; target?: number; metric?: string; utilization?: number }
     }
@@ -523,6 +531,19 @@ export function checkSystemInvariants(input: SystemInput): string[] {
         violations.push(`Service ${fn}: ${key} is ${actual}, func.yaml/defaults say ${value}`)
     }
   }
+
+  // A dead letter must fit its topic (dead-letter-invariants.ts).
+  violations.push(...deadLetterSizeViolations(system, resources))
+
+  // Only the Task API is public; the functions are cluster-local, reached through it (exposure-invariants.ts).
+  const namespace =
+    resources.find((r) => r.kind === 'Service' && r.metadata.name === taskApiService)?.metadata.namespace ??
+    'taskflow'
+  violations.push(
+    ...publicRouteViolations(resources, namespace),
+    ...visibilityViolations(resources, input.funcYamls),
+    ...forwardingViolations(resources, namespace),
+  )
 
   // Topic replication must fit the brokers of this cluster (only meaningful for a rendered overlay).
   const brokerCount = resources
