@@ -82,7 +82,17 @@ export function createApiMetrics(options: { outboxBacklog: () => Promise<OutboxB
     help: 'Relay sends that failed (the rows stay in the outbox and are retried)',
     registers: [registry],
   })
+  const relayQueryDuration = new Histogram({
+    name: 'outbox_relay_query_seconds',
+    help: 'Database statements of the outbox relay: select (next batch) and mark (batch published)',
+    labelNames: ['query'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  })
   const relayObserver: OutboxRelayObserver = {
+    queried(query, seconds) {
+      relayQueryDuration.observe({ query }, seconds)
+    },
     published(records, sendSeconds) {
       publishDuration.observe({ outcome: 'acked' }, sendSeconds)
       published.inc(records.length)

@@ -20,6 +20,8 @@ export type KafkaState = 'unknown' | 'up' | 'down'
 export type OutboxRelayObserver = {
   published?(records: readonly { createdAt: Date }[], sendSeconds: number): void
   failed?(error: unknown, sendSeconds: number): void
+  /** Each database statement of a round: reading the next batch, marking a batch published. */
+  queried?(query: 'select' | 'mark', seconds: number): void
 }
 
 export type OutboxRelayOptions = {
@@ -196,7 +198,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       claimedAt = startedClaim
     }
     if (ownedLanes.length === 0) return false
+    const selectStarted = performance.now()
     const rows = await nextBatch(ownedLanes)
+    observer?.queried?.('select', (performance.now() - selectStarted) / 1000)
     if (rows.length === 0) return false
     const ids = rows.map((row) => row.id)
     const startedAt = performance.now()
@@ -215,11 +219,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     const seconds = (performance.now() - startedAt) / 1000
     kafka = 'up'
+    const markStarted = performance.now()
     await db
       .updateTable('tasks.outbox')
       .set({ published_at: sql<Date>`now()` })
       .where('id', 'in', ids)
       .execute()
+    observer?.queried?.('mark', (performance.now() - markStarted) / 1000)
     observer?.published?.(
       rows.map((row) => ({ createdAt: row.created_at })),
       seconds,
