@@ -67,4 +67,5 @@ export {
   unprocessable,
 } from './outcome.ts'
 export { type FieldError, json, problem } from './problem.ts'
+export { decodeSeqCursor, encodeSeqCursor, parseSeq } from './seq-cursor.ts'
 export { createSinkEmitter, parseSinkOverrides, type SinkEmitter, type SinkOptions } from './sink.ts'

@@ -1275,6 +1275,19 @@ function createFunctionLogger(name, level) {
   return pino({ name, level });
 }
 
+// function-kit/src/seq-cursor.ts
+var maxSeq = 9223372036854775807n;
+function encodeSeqCursor(seq) {
+  return Buffer.from(`seq:${seq}`).toString("base64url");
+}
+function decodeSeqCursor(cursor) {
+  const seq = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"))?.[1];
+  return seq === void 0 ? void 0 : parseSeq(seq);
+}
+function parseSeq(text) {
+  return /^\d{1,19}$/.test(text) && BigInt(text) <= maxSeq ? text : void 0;
+}
+
 // function-kit/src/sink.ts
 import { request } from "undici";
 var retriableStatuses = /* @__PURE__ */ new Set([404, 408, 409, 429]);
@@ -1331,8 +1344,10 @@ export {
   createFunctionLogger,
   createSinkEmitter,
   createTokenVerifier,
+  decodeSeqCursor,
   decodeTaskflowEvent,
   done,
+  encodeSeqCursor,
   failed,
   functionDatabase,
   isTaskChangeEvent,
@@ -1342,6 +1357,7 @@ export {
   openFunctionDatabase,
   optionalUrl,
   outcomeOfCodecError,
+  parseSeq,
   parseSinkOverrides,
   positiveInt,
   problem,

@@ -5,11 +5,12 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { request } from 'undici'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createApp } from '../../../api/src/app.ts'
 import { type AuthSettings, createBearerVerifier } from '../../../api/src/auth/index.ts'
 import { loadConfig } from '../../../api/src/config.ts'
 import type { TasksDatabase } from '../../../api/src/database.ts'
+import type { FunctionReadTargets } from '../../../api/src/function-reads.ts'
 import { createApiMetrics } from '../../../api/src/metrics.ts'
 import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
 import { createOutboxRelay, type OutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
@@ -50,6 +51,7 @@ export async function startHarness(options: {
   publisher?: Publisher
   auth?: AuthSettings
   bodyLimit?: string
+  functionReads?: FunctionReadTargets
 }): Promise<Harness> {
   const database = await openMigratedDatabase(options.databaseUrl)
   const metrics = createApiMetrics({ outboxBacklog: () => readOutboxBacklog(database.db) })
@@ -75,6 +77,7 @@ export async function startHarness(options: {
     taskEventsTopic: 'task-events',
     eventSource: '/taskflow/api',
     bodyLimit: options.bodyLimit ?? '100kb',
+    ...(options.functionReads === undefined ? {} : { functionReads: options.functionReads }),
   })
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
@@ -166,6 +169,16 @@ export async function call(
     parsed = undefined
   }
   return { status: response.statusCode, headers: flat, body: parsed, text }
+}
+
+/** A 4xx/5xx answered as RFC 9457 problem+json with `status`, naming `field` among its errors if given. */
+export function expectProblem(response: ApiResponse, status: number, field?: string): void {
+  expect(response.status).toBe(status)
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+  expect(response.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) })
+  if (field !== undefined) {
+    expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(field)
+  }
 }
 
 /** A publisher that keeps what it was given, in order; `down` makes every publish fail like a dead broker. */

@@ -366,6 +366,32 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     expect((await fanout.handle(readContext('bob', { view: 'everything' }), undefined)).statusCode).toBe(400)
   })
 
+  it('forged ids and sequence numbers are answered without a failed query', async () => {
+    const pastBigint = '9223372036854775808'
+    const cursor = Buffer.from(`seq:${pastBigint}`).toString('base64url')
+    const list = await fanout.handle(readContext('bob', { view: 'list', cursor }), undefined)
+    expect(list.statusCode).toBe(400)
+    expect(JSON.stringify(list.body)).toContain('"field":"cursor"')
+    // Notification ids are UUIDs: anything else (a NUL included) names none.
+    for (const id of ['a\u0000b', 'not-a-uuid']) {
+      const read = await fanout.handle(
+        { ...readContext('bob', { action: 'read', id }), method: 'POST' },
+        undefined,
+      )
+      expect(read.statusCode).toBe(404)
+    }
+    // A Last-Event-ID past the bigint range resumes nothing: the stream starts from now.
+    const stream = await fanout.handle(
+      {
+        ...readContext('bob', { view: 'stream' }),
+        headers: { authorization: 'Bearer dev.bob', 'last-event-id': pastBigint },
+      },
+      undefined,
+    )
+    expect(stream.statusCode).toBe(200)
+    ;(stream.body as { destroy(): void }).destroy()
+  })
+
   it('preferences: defaults, a 400 naming the bad field, and the secret never read back', async () => {
     const erin = unique('erin')
     const defaults = await fanout.handle(readContext(erin, { view: 'preferences' }), undefined)
