@@ -96,10 +96,13 @@ function expectWellFormed(fuzz: FuzzCase, answer: Answer): void {
     expect(problem.status).toBe(status)
     if (problem.type.endsWith('/validation') || problem.type.endsWith('/malformed-json'))
       expect(problem.errors?.length, 'a validation problem names the field').toBeGreaterThan(0)
-    if (status === 413 || status === 415) expect(problem.errors?.length).toBeGreaterThan(0)
+    if (status === 415) expect(problem.errors?.length).toBeGreaterThan(0)
+    if (fuzz.family === 'oversized headers') expect(status).toBe(431)
+    else if (fuzz.family.startsWith('oversized')) expect(status).toBe(413)
+    if (status === 413) expect(problem.errors?.map((error) => error.field)).toEqual(['body'])
     return
   }
-  if (fuzz.family.startsWith('oversized')) expect.fail(`an oversized body got ${status}`)
+  if (fuzz.family.startsWith('oversized')) expect.fail(`a case of ${fuzz.family} got ${status}`)
   if (!withBody || !fuzz.exact || forwardedRoutes.has(fuzz.route)) return
   if (fuzz.route === '/tasks' && fuzz.method === 'GET') {
     taskListSchema.parse(JSON.parse(text))
@@ -218,7 +221,14 @@ describe.skipIf(!available)('Task API process under fuzzed client input', () => 
       for (const method of route.methods)
         expect(byRoute.get(`${route.path} ${method}`) ?? 0, `${method} ${route.path}`).toBeGreaterThan(10)
     }
-    for (const family of ['near-valid body', 'arbitrary JSON body', 'arbitrary bytes body', 'oversized body'])
+    for (const family of [
+      'near-valid body',
+      'arbitrary JSON body',
+      'arbitrary bytes body',
+      'oversized body',
+      'oversized chunked body',
+      'oversized headers',
+    ])
       expect(byFamily.get(family) ?? 0, family).toBeGreaterThan(10)
   })
 
