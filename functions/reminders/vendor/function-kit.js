@@ -496,6 +496,7 @@ var optionalStringAttributes = [
   "traceparent",
   "tracestate"
 ];
+var maxAttributeBytes = 1024;
 function parseEvent(input) {
   const record = input;
   const { type } = record;
@@ -503,7 +504,7 @@ function parseEvent(input) {
     return err(new CodecError("unknown-type", `${String(type)} is not a taskflow event type`, "type"));
   const time = record.time instanceof Date ? record.time.toISOString() : record.time;
   const attributes = time === record.time ? record : { ...record, time };
-  const invalid = validateAttributes(attributes);
+  const invalid = validateAttributes(attributes) ?? oversizedAttribute(record);
   if (invalid) return err(invalid);
   if (time === void 0)
     return err(new CodecError("missing-attribute", "the CloudEvent has no time", "time"));
@@ -548,6 +549,19 @@ function parseEvent(input) {
     event[name] = value;
   }
   return ok(event);
+}
+function oversizedAttribute(record) {
+  for (const name of ["id", "source", ...optionalStringAttributes]) {
+    const value = record[name];
+    if (typeof value === "string" && Buffer.byteLength(value) > maxAttributeBytes) {
+      return new CodecError(
+        "invalid-attribute",
+        `attribute ${name} is longer than ${maxAttributeBytes} bytes`,
+        name
+      );
+    }
+  }
+  return void 0;
 }
 
 // events/src/task-change-events.ts
@@ -1134,6 +1148,12 @@ function isTransient(error, depth) {
   return isTransient(error.cause, depth + 1);
 }
 
+// db/src/unstorable-data.ts
+function isUnstorableDataError(error) {
+  const code = error?.code;
+  return typeof code === "string" && /^(22[0-9A-Z]{3}|54000)$/.test(code);
+}
+
 // function-kit/src/database.ts
 async function openFunctionDatabase(options) {
   const handle = await openDatabase({
@@ -1249,8 +1269,12 @@ async function respond(context2, work, isTransient2) {
     outcome = await work();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
-    context2.log?.error({ err: error, status: outcome.status }, "invocation failed");
+    if (isUnstorableDataError(error)) {
+      outcome = unprocessable(`the database cannot store this event: ${reason}`);
+    } else {
+      outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
+      context2.log?.error({ err: error, status: outcome.status }, "invocation failed");
+    }
   }
   if (outcome.kind === "permanent")
     context2.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
@@ -1273,6 +1297,26 @@ function queryParameter(context2, name) {
 import { pino } from "pino";
 function createFunctionLogger(name, level) {
   return pino({ name, level });
+}
+
+// function-kit/src/runtime-event-validation.ts
+import { createRequire } from "node:module";
+var guarded;
+function answerInvalidCloudEventsWith400(logger) {
+  guarded ??= (() => {
+    try {
+      const runtimeEntry = createRequire(import.meta.url).resolve("faas-js-runtime");
+      const sdk = createRequire(runtimeEntry)("cloudevents");
+      if (sdk.ValidationError === void 0) return false;
+      sdk.ValidationError.prototype.statusCode = 400;
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!guarded)
+    logger?.warn("faas-js-runtime's cloudevents SDK not found: invalid CloudEvents will be answered 500");
+  return guarded;
 }
 
 // function-kit/src/seq-cursor.ts
@@ -1337,6 +1381,7 @@ function createSinkEmitter(options) {
 export {
   ConfigError,
   EventTypes,
+  answerInvalidCloudEventsWith400,
   authProblem,
   authVariables,
   authenticate,

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import type { ApiRoute } from '../../support/api-routes.ts'
+import { printableWithBody } from '../../support/fuzzing.ts'
 
 // Generators of requests to the Task API for the bad-input fuzzer: every route of the router, every
 // input channel (path, query, headers, method, body), mostly near-valid so a request gets past the
@@ -562,21 +563,8 @@ function oversizedHeadersCase(world: FuzzWorld): fc.Arbitrary<FuzzCase> {
     }))
 }
 
-/** How fast-check prints a case in a failure: the body shortened, so a 100 KiB one stays readable. */
-function printable(fuzz: FuzzCase): FuzzCase {
-  const { body, ...rest } = fuzz
-  const shown =
-    body === undefined
-      ? ''
-      : ` body (${body.length} bytes): ${JSON.stringify(body.subarray(0, 300).toString('latin1'))}`
-  return Object.defineProperty(fuzz, fc.toStringMethod, {
-    value: () => `${JSON.stringify(rest)}${shown}`,
-    enumerable: false,
-  })
-}
-
 export function fuzzCase(world: FuzzWorld): fc.Arbitrary<FuzzCase> {
-  return anyCase(world).map(printable)
+  return anyCase(world).map(printableWithBody)
 }
 
 function anyCase(world: FuzzWorld): fc.Arbitrary<FuzzCase> {

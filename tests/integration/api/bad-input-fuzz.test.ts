@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto'
 import { Readable } from 'node:stream'
 import fc from 'fast-check'
 import { type Dispatcher, Pool, request } from 'undici'
@@ -13,6 +12,7 @@ import {
   startFunctionProcess,
 } from '../../support/function-process.ts'
 import { postBinary } from '../../support/function-runtime.ts'
+import { fuzzRuns, fuzzSeed, Tally } from '../../support/fuzzing.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 import { taskCreated } from '../../unit/functions/task-events.ts'
 import { type FuzzCase, type FuzzWorld, fuzzCase, users } from './bad-input-cases.ts'
@@ -26,8 +26,8 @@ import { type FuzzCase, type FuzzWorld, fuzzCase, users } from './bad-input-case
 // The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS raises the number of cases.
 
 const minimumCases = 5_000
-const runs = Math.max(minimumCases, Number(process.env.FUZZ_RUNS ?? minimumCases))
-const seed = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31))
+const runs = fuzzRuns(minimumCases)
+const seed = fuzzSeed()
 const bodyLimit = '100kb'
 const bodyLimitBytes = 100 * 1024
 
@@ -190,36 +190,32 @@ describe.skipIf(!available)('Task API process under fuzzed client input', () => 
     for (const documented of Object.keys(openapi.paths))
       expect(routes).toContain(documented.replace(/\{(\w+)\}/g, ':$1'))
 
-    const byFamily = new Map<string, number>()
-    const byRoute = new Map<string, number>()
-    const byStatus = new Map<number, number>()
-    let cases = 0
+    const byFamily = new Tally()
+    const byRoute = new Tally()
+    const byStatus = new Tally()
     console.info(`[api fuzz] seed ${seed} (FUZZ_SEED=${seed} replays this run), ${runs} runs`)
     const startedAt = performance.now()
     await fc.assert(
       fc.asyncProperty(fuzzCase(world), async (fuzz) => {
         const answer = await send(pool, fuzz)
         expectWellFormed(fuzz, answer)
-        cases++
-        byStatus.set(answer.status, (byStatus.get(answer.status) ?? 0) + 1)
-        byFamily.set(fuzz.family, (byFamily.get(fuzz.family) ?? 0) + 1)
-        const routeKey = `${fuzz.route} ${fuzz.method}`
-        byRoute.set(routeKey, (byRoute.get(routeKey) ?? 0) + 1)
+        byStatus.add(answer.status)
+        byFamily.add(fuzz.family)
+        byRoute.add(`${fuzz.route} ${fuzz.method}`)
       }),
       { numRuns: runs, seed },
     )
     const seconds = (performance.now() - startedAt) / 1000
+    const cases = byFamily.total
     console.info(
       `[api fuzz] ${cases} cases in ${seconds.toFixed(1)} s (${Math.round(cases / seconds)}/s)\n` +
-        `  by family: ${JSON.stringify(Object.fromEntries(byFamily))}\n` +
-        `  by status: ${JSON.stringify(Object.fromEntries(byStatus))}\n` +
-        `  by route: ${JSON.stringify(Object.fromEntries(byRoute))}`,
+        `  by family: ${byFamily}\n  by status: ${byStatus}\n  by route: ${byRoute}`,
     )
 
     expect(cases).toBeGreaterThanOrEqual(minimumCases)
     for (const route of world.routes) {
       for (const method of route.methods)
-        expect(byRoute.get(`${route.path} ${method}`) ?? 0, `${method} ${route.path}`).toBeGreaterThan(10)
+        expect(byRoute.get(`${route.path} ${method}`), `${method} ${route.path}`).toBeGreaterThan(10)
     }
     for (const family of [
       'near-valid body',
@@ -229,7 +225,7 @@ describe.skipIf(!available)('Task API process under fuzzed client input', () => 
       'oversized chunked body',
       'oversized headers',
     ])
-      expect(byFamily.get(family) ?? 0, family).toBeGreaterThan(10)
+      expect(byFamily.get(family), family).toBeGreaterThan(10)
   })
 
   it('is still alive and ready afterwards, and logged no error caused by client input', async () => {

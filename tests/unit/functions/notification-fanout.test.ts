@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes, httpCodec, type TaskSnapshot } from '../../../events/src/index.ts'
 import { readNotificationFanoutConfig } from '../../../functions/notification-fanout/src/config.ts'
@@ -353,6 +353,16 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
       undefined,
     )
     expect(notYours.statusCode).toBe(404)
+  })
+
+  it('an event the database cannot store (a recipient too long to index) is 422, dead-lettered, not retried', async () => {
+    const { alice } = people()
+    // Incompressible: PostgreSQL compresses a large index entry before it checks the ~2.7 KB limit.
+    const assignee = randomBytes(4000).toString('base64')
+    const event = taskCreated(taskSnapshot({ createdBy: alice, assignee, watchers: [] }), alice)
+    const response = await fanout.handle(eventContext, event)
+    expect(response.statusCode).toBe(422)
+    expect(JSON.stringify(response.body)).toContain('the database cannot store this event')
   })
 
   it('reads need a bearer token and valid parameters', async () => {
