@@ -18,8 +18,7 @@ export class ProcessOutput {
    * summarised (message and error) so a failure lists them readably.
    */
   faults(allowed: readonly RegExp[] = []): string[] {
-    return this.lines
-      .map((line) => line.text)
+    return entries(this.lines.map((line) => line.text))
       .filter((text) => isFault(text) && !allowed.some((pattern) => pattern.test(text)))
       .map(summary)
   }
@@ -30,6 +29,27 @@ export class ProcessOutput {
       .slice(-count)
       .map((line) => line.text)
       .join('\n')
+  }
+}
+
+/** Lines as entries: an indented line after text that is not JSON (a stack frame) belongs to it. */
+function entries(lines: readonly string[]): string[] {
+  const grouped: string[] = []
+  for (const line of lines) {
+    const previous = grouped.at(-1)
+    if (previous !== undefined && /^\s/.test(line) && !isJson(previous))
+      grouped[grouped.length - 1] = `${previous}\n${line}`
+    else grouped.push(line)
+  }
+  return grouped
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -1307,8 +1307,15 @@ function answerInvalidCloudEventsWith400(logger) {
     try {
       const runtimeEntry = createRequire(import.meta.url).resolve("faas-js-runtime");
       const sdk = createRequire(runtimeEntry)("cloudevents");
-      if (sdk.ValidationError === void 0) return false;
-      sdk.ValidationError.prototype.statusCode = 400;
+      const { ValidationError, HTTP } = sdk;
+      const toEvent = HTTP?.toEvent;
+      if (ValidationError === void 0 || HTTP === void 0 || toEvent === void 0) return false;
+      ValidationError.prototype.statusCode = 400;
+      HTTP.toEvent = (message) => {
+        const event = toEvent(message);
+        if (Array.isArray(event)) throw new ValidationError("a batch of CloudEvents is not accepted here");
+        return event;
+      };
       return true;
     } catch {
       return false;

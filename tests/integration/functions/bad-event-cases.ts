@@ -203,12 +203,21 @@ const structuredOddities = fc
     fc.jsonValue({ maxDepth: 3 }),
     fc.constantFrom(null, [], {}, 'text', 0),
   )
-  .map((value) => ({
+  .map((value) => ({ contentType: 'application/cloudevents+json', value }))
+
+/** The batched format (an array of events), which Knative never delivers to a subscriber. */
+const batch = fc
+  .array(taskflowEventArb, { maxLength: 3 })
+  .map((events) => ({ contentType: 'application/cloudevents-batch+json', value: events as unknown }))
+
+const structuredBodies = fc.oneof({ weight: 4, arbitrary: structuredOddities }, batch).map(
+  ({ contentType, value }): EventCase => ({
     family: 'structured oddities',
-    headers: { 'content-type': 'application/cloudevents+json' },
+    headers: { 'content-type': contentType },
     body: Buffer.from(JSON.stringify(value) ?? 'null'),
     valid: false,
-  }))
+  }),
+)
 
 const contentTypes = fc.constantFrom(
   'application/json',
@@ -327,7 +336,7 @@ export const eventCase: fc.Arbitrary<EventCase> = fc
     { weight: 3, arbitrary: validEvent },
     { weight: 5, arbitrary: mutatedData },
     { weight: 5, arbitrary: mutatedAttributes },
-    { weight: 2, arbitrary: structuredOddities },
+    { weight: 2, arbitrary: structuredBodies },
     { weight: 3, arbitrary: replacedBodies },
     { weight: 2, arbitrary: oddHeaders },
     { weight: 2, arbitrary: pingEvent },

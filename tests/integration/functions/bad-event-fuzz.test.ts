@@ -71,10 +71,9 @@ function deliver(agent: Agent, url: URL, fuzz: EventCase, retry = true): Promise
     request.on('timeout', () => request.destroy(new Error('no answer within 30 s')))
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (answered) return
-      if (retry && request.reusedSocket && error.code === 'ECONNRESET')
-        resolve(deliver(agent, url, fuzz, false))
-      else if (oversized && (error.code === 'EPIPE' || error.code === 'ECONNRESET'))
-        resolve({ status: 0, contentType: '', text: '' })
+      const closed = error.code === 'ECONNRESET' || error.code === 'EPIPE'
+      if (retry && request.reusedSocket && closed) resolve(deliver(agent, url, fuzz, false))
+      else if (oversized && closed) resolve({ status: 0, contentType: '', text: '' })
       else reject(error)
     })
     request.end(fuzz.body)

@@ -92,7 +92,7 @@ describe("faas-js-runtime's own CloudEvent validation", () => {
     await runtime?.close()
   })
 
-  it('answers an event its SDK refuses with 400 and the reason, not 500 (which Knative retries)', async () => {
+  it('answers an event its SDK refuses, or a batch, with 400 and the reason, not 500 (which Knative retries)', async () => {
     const valid = { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't' }
     const refused = [
       { ...valid, 'ce-source': '' },
@@ -105,6 +105,16 @@ describe("faas-js-runtime's own CloudEvent validation", () => {
       const body = (await response.body.json()) as { message?: string }
       expect(response.statusCode, JSON.stringify(headers)).toBe(400)
       expect(body.message).toMatch(/invalid/)
+    }
+    // A batch: the runtime would call validate() on the array it reads and fail with a TypeError.
+    for (const body of ['[]', JSON.stringify([{ specversion: '1.0', id: '1', source: '/s', type: 't' }])]) {
+      const response = await request(runtime.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+        body,
+      })
+      expect(response.statusCode, body).toBe(400)
+      expect(((await response.body.json()) as { message?: string }).message).toMatch(/batch/)
     }
     const accepted = await request(runtime.url, { method: 'POST', headers: valid, body: '' })
     await accepted.body.dump()
