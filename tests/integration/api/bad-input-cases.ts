@@ -381,7 +381,7 @@ const queryKeysByRoute: Record<string, readonly string[]> = {
 
 function queryValue(world: FuzzWorld): fc.Arbitrary<string> {
   const cursorOf = (after: unknown) => Buffer.from(JSON.stringify({ after })).toString('base64url')
-  // The functions' cursors are `seq:<n>` in base64url: forged ones too large for a bigint, or signed.
+  // The functions' cursors are `seq:<n>` in base64url: forged ones, some past the bigint range.
   const seqCursor = fc
     .oneof(
       fc.bigInt({ min: 0n, max: 10n ** 19n }),

@@ -23,7 +23,7 @@ import { type FuzzCase, type FuzzWorld, fuzzCase, users } from './bad-input-case
 // behind the routes it forwards. Client input must never get a 5xx nor crash the process; every 4xx
 // is RFC 9457 problem+json naming the field; every 2xx body is what the OpenAPI schemas say.
 //
-// The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS raises the number of cases.
+// The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS sets the number of cases (never below the minimum).
 
 const minimumCases = 5_000
 const runs = fuzzRuns(minimumCases)

@@ -20,7 +20,7 @@ import { type EventCase, eventCase, maxBodyBytes } from './bad-event-cases.ts'
 // 409, 429) for the whole retry budget, holding up an ordered partition behind a poison event: so a
 // bad event must get a non-retried 4xx with a reason, a valid one a 2xx, and the process must live.
 //
-// The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS raises the number of cases.
+// The seed is printed; FUZZ_SEED=<seed> replays a run, FUZZ_RUNS sets the number of cases (never below the minimum).
 
 const minimumCasesPerFunction = 1_000
 // Twice the minimum: ~5 s a function on a quiet two-core machine.
