@@ -9,6 +9,7 @@ import { docsPage } from './docs-page.ts'
 import { type FunctionReadTargets, functionReadRoutes } from './function-reads.ts'
 import { healthRoutes } from './health-routes.ts'
 import { authenticate } from './http/authenticate.ts'
+import { methodNotAllowed } from './http/method-not-allowed.ts'
 import { problemResponder } from './http/problem-response.ts'
 import { requestContext } from './http/request-context.ts'
 import type { ApiMetrics } from './metrics.ts'
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage)
   })
+  app.all(['/openapi.json', '/docs'], methodNotAllowed(['GET']))
   app.use(
     healthRoutes({
       pingDatabase: deps.pingDatabase,
@@ -57,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(['/tasks', '/audit', '/notifications'], authenticate(deps.verifier))
   // Before the task routes: `/tasks/:id/audit` belongs to the audit-log function.
-  app.use(functionReadRoutes(deps.functionReads ?? {}, deps.logger))
+  app.use(functionReadRoutes(deps.functionReads ?? {}, deps.logger, deps.bodyLimit))
   app.use(
     taskRoutes({
       db: deps.db,

@@ -3,6 +3,7 @@
 // is reported as "degraded" and the replica stays in the Service's endpoints.
 import { Router } from 'express'
 import type { Registry } from 'prom-client'
+import { methodNotAllowed } from './http/method-not-allowed.ts'
 import type { OutboxBacklog } from './metrics.ts'
 import type { OutboxRelayStatus } from './outbox/outbox-relay.ts'
 
@@ -54,6 +55,8 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
     res.type(options.registry.contentType).send(await options.registry.metrics())
   })
 
+  // After the GET handlers: any other method on these paths is a 405 problem, not a 404.
+  router.all(['/healthz', '/readyz', '/metrics'], methodNotAllowed(['GET']))
   return router
 }
 

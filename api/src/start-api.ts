@@ -9,6 +9,7 @@ import { createApp } from './app.ts'
 import { createBearerVerifier } from './auth/index.ts'
 import type { ApiConfig } from './config.ts'
 import type { TasksDatabase } from './database.ts'
+import { answerUnparsableRequests } from './http/unparsable-requests.ts'
 import { createLogger } from './logger.ts'
 import { createApiMetrics } from './metrics.ts'
 import { createKafkaPublisher } from './outbox/kafka-publisher.ts'
@@ -111,6 +112,7 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
       bodyLimit: config.bodyLimit,
     })
     const server = app.listen(config.port, config.host)
+    answerUnparsableRequests(server)
     await once(server, 'listening')
     const { port } = server.address() as AddressInfo
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host

@@ -19,3 +19,4 @@ export {
 } from './open-database.ts'
 export { redactUrl } from './redact-url.ts'
 export { isTransientDatabaseError } from './transient-errors.ts'
+export { isUnstorableDataError } from './unstorable-data.ts'

@@ -42,7 +42,7 @@ export {
   knativeKafkaEventType,
   wrapUndecodableRecord,
 } from './kafka/knative-wrap.ts'
-export { parseEvent } from './parse-event.ts'
+export { maxAttributeBytes, parseEvent } from './parse-event.ts'
 export { err, ok, type Result } from './result.ts'
 export {
   isTaskChangeEvent,

@@ -17,6 +17,14 @@ const optionalStringAttributes = [
 ] as const
 
 /**
+ * The most an attribute of ours may hold, in UTF-8 bytes. Consumers key on `source` + `id` (a
+ * PostgreSQL btree entry holds at most ~2.7 KB) and carry ids and extensions on into the events they
+ * emit (as HTTP headers, whose total a server bounds, 16 KiB in Node); our producers write far less
+ * (UUIDs, Knative's `partition:P/offset:O`, source paths).
+ */
+export const maxAttributeBytes = 1024
+
+/**
  * A decoded CloudEvent checked against our contract: a known type, our attributes, and data that passes
  * the type's zod schema. Unknown data fields are dropped rather than refused (a tolerant reader), so a
  * producer may add optional fields before every consumer knows them.
@@ -30,7 +38,7 @@ export function parseEvent(input: EncodableEvent): Result<TaskflowEvent, CodecEr
   const time =
     (record.time as unknown) instanceof Date ? (record.time as unknown as Date).toISOString() : record.time
   const attributes = time === record.time ? record : { ...record, time }
-  const invalid = validateAttributes(attributes)
+  const invalid = validateAttributes(attributes) ?? oversizedAttribute(record)
   if (invalid) return err(invalid)
   if (time === undefined)
     return err(new CodecError('missing-attribute', 'the CloudEvent has no time', 'time'))
@@ -76,4 +84,18 @@ export function parseEvent(input: EncodableEvent): Result<TaskflowEvent, CodecEr
     event[name] = value
   }
   return ok(event)
+}
+
+function oversizedAttribute(record: CloudEventRecord): CodecError | undefined {
+  for (const name of ['id', 'source', ...optionalStringAttributes]) {
+    const value = record[name]
+    if (typeof value === 'string' && Buffer.byteLength(value) > maxAttributeBytes) {
+      return new CodecError(
+        'invalid-attribute',
+        `attribute ${name} is longer than ${maxAttributeBytes} bytes`,
+        name,
+      )
+    }
+  }
+  return undefined
 }

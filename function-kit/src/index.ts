@@ -67,4 +67,6 @@ export {
   unprocessable,
 } from './outcome.ts'
 export { type FieldError, json, problem } from './problem.ts'
+export { answerInvalidCloudEventsWith400 } from './runtime-event-validation.ts'
+export { decodeSeqCursor, encodeSeqCursor, parseSeq } from './seq-cursor.ts'
 export { createSinkEmitter, parseSinkOverrides, type SinkEmitter, type SinkOptions } from './sink.ts'

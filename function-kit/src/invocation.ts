@@ -1,4 +1,12 @@
-import { type FunctionResponse, failed, type Outcome, toResponse, unavailable } from './outcome.ts'
+import { isUnstorableDataError } from '../../db/src/index.ts'
+import {
+  type FunctionResponse,
+  failed,
+  type Outcome,
+  toResponse,
+  unavailable,
+  unprocessable,
+} from './outcome.ts'
 
 // The part of faas-js-runtime's Context a function uses. Declared here (not imported) so the kit
 // stays free of the runtime's types and a test can build one by hand.
@@ -21,9 +29,10 @@ export type TransientErrorTest = (error: unknown) => boolean
 
 /**
  * Runs one unit of work and turns whatever happens into a response: an Outcome as it maps, a thrown
- * error into 503 when `isTransient` says a retry can succeed, else 500. faas-js-runtime would also
- * map a thrown error, but it uses `error.code` as the status, and pg's codes are strings such as
- * 'ECONNREFUSED': every error is caught here so the status is always one we chose.
+ * error into 503 when `isTransient` says a retry can succeed, 422 when the database cannot store what
+ * the input holds (a retry never could: the event is dead-lettered, not redelivered forever), else
+ * 500. faas-js-runtime would also map a thrown error, but it uses `error.code` as the status, and pg's
+ * codes are strings such as 'ECONNREFUSED': every error is caught here so the status is one we chose.
  */
 export async function respond(
   context: FunctionContext,
@@ -35,8 +44,13 @@ export async function respond(
     outcome = await work()
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    outcome = isTransient(error) ? unavailable(reason) : failed(reason)
-    context.log?.error({ err: error, status: outcome.status }, 'invocation failed')
+    if (isUnstorableDataError(error)) {
+      // Logged below as a rejected event: the input's fault, not the function's.
+      outcome = unprocessable(`the database cannot store this event: ${reason}`)
+    } else {
+      outcome = isTransient(error) ? unavailable(reason) : failed(reason)
+      context.log?.error({ err: error, status: outcome.status }, 'invocation failed')
+    }
   }
   if (outcome.kind === 'permanent')
     context.log?.warn({ status: outcome.status, reason: outcome.reason }, 'event rejected')

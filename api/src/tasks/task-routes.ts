@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { TasksDatabase } from '../database.ts'
 import { jsonBody } from '../http/json-body.ts'
+import { methodNotAllowed } from '../http/method-not-allowed.ts'
 import { etagOf, parseIfMatch } from '../http/preconditions.ts'
 import { parseInput } from '../http/validate.ts'
 import { fail, problems } from '../problem.ts'
@@ -116,8 +117,4 @@ function taskId(req: Request): { id: string } {
   const parsed = taskIdParamsSchema.safeParse(req.params)
   if (!parsed.success) fail(problems.notFound(`No task ${String(req.params.id)}`))
   return parsed.data
-}
-
-function methodNotAllowed(allowed: string[]) {
-  return (_req: Request, _res: Response) => fail(problems.methodNotAllowed(allowed))
 }

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import {
   authenticate,
   authProblem,
+  decodeSeqCursor,
   type FunctionContext,
   type FunctionResponse,
   json,
@@ -10,7 +11,7 @@ import {
   queryParameter,
   type TokenVerifier,
 } from '#kit'
-import { decodeCursor, readTaskTrail, searchEntries } from './audit-queries.ts'
+import { readTaskTrail, searchEntries } from './audit-queries.ts'
 import type { AuditTables } from './audit-tables.ts'
 
 // The audit reads over plain HTTP on the function itself. faas-js-runtime 4 routes only `/` (plus
@@ -18,11 +19,17 @@ import type { AuditTables } from './audit-tables.ts'
 // apart by query: `GET /?task=<id>` is a task's trail (oldest first), any other `GET /` a search.
 
 const isoDateTime = z.iso.datetime({ offset: true })
+// A filter compared with text columns: PostgreSQL text cannot hold NUL (the query would fail, a 500).
+const textFilter = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => !value.includes('\u0000'), 'must not contain NUL')
 
 const readQuerySchema = z.object({
   task: z.uuid().optional(),
-  actor: z.string().min(1).max(200).optional(),
-  type: z.string().min(1).max(200).optional(),
+  actor: textFilter.optional(),
+  type: textFilter.optional(),
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
   cursor: z.string().min(1).max(200).optional(),
@@ -63,7 +70,7 @@ export async function answerAuditRead(
     )
   }
   const query = parsed.data
-  const cursorSeq = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+  const cursorSeq = query.cursor === undefined ? undefined : decodeSeqCursor(query.cursor)
   if (query.cursor !== undefined && cursorSeq === undefined) {
     return problem(400, 'Invalid query', 'cursor is not one this service returned', [
       { field: 'cursor', message: 'unknown cursor' },

@@ -1,4 +1,5 @@
 import {
+  answerInvalidCloudEventsWith400,
   createTokenVerifier,
   decodeTaskflowEvent,
   done,
@@ -85,6 +86,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
 
   return {
     async init() {
+      answerInvalidCloudEventsWith400(options.logger)
       await database.open()
     },
     async shutdown() {

@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { encodeSeqCursor } from '#kit'
 import type { AuditTables, EntriesTable } from './audit-tables.ts'
 
 // The reads: a task's trail (oldest first) and a search across the tasks a user may see (newest
@@ -27,16 +28,6 @@ export type SearchFilters = {
   readonly type?: string | undefined
   readonly from?: Date | undefined
   readonly to?: Date | undefined
-}
-
-export function encodeCursor(seq: string): string {
-  return Buffer.from(`seq:${seq}`).toString('base64url')
-}
-
-/** The seq a cursor points after, or undefined when the text is not one of our cursors. */
-export function decodeCursor(cursor: string): string | undefined {
-  const match = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-  return match?.[1]
 }
 
 function canRead(userId: string) {
@@ -105,7 +96,7 @@ function page(rows: readonly (Omit<EntriesTable, 'seq'> & { seq: string })[], li
   const last = shown.at(-1)
   return {
     entries: shown.map(toView),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
+    nextCursor: rows.length > limit && last ? encodeSeqCursor(last.seq) : null,
   }
 }
 

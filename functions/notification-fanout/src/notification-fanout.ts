@@ -1,4 +1,5 @@
 import {
+  answerInvalidCloudEventsWith400,
   createSinkEmitter,
   createTokenVerifier,
   decodeTaskflowEvent,
@@ -84,6 +85,7 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
       return streams.size
     },
     async init() {
+      answerInvalidCloudEventsWith400(options.logger)
       webhook = createWebhookSender({
         policy: addressPolicy(config.WEBHOOK_ALLOWED_NETWORKS),
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,

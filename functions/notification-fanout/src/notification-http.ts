@@ -3,6 +3,7 @@ import { z } from 'zod'
 import {
   authenticate,
   authProblem,
+  decodeSeqCursor,
   type FieldError,
   type FunctionContext,
   type FunctionResponse,
@@ -11,7 +12,7 @@ import {
   queryParameter,
   type TokenVerifier,
 } from '#kit'
-import { decodeCursor, listNotifications, markRead } from './notification-store.ts'
+import { listNotifications, markRead } from './notification-store.ts'
 import type { NotificationStreamHub } from './notification-stream.ts'
 import type { NotificationTables } from './notification-tables.ts'
 import { readPreferences, writePreferences } from './preference-store.ts'
@@ -32,6 +33,9 @@ const listQuerySchema = z.object({
 })
 
 const readActionSchema = z.object({ id: z.string().min(1).max(200) })
+// Notification ids are UUIDs (v5 of the cause event and recipient): anything else names none, and is
+// not sent to the database (a NUL in it would fail the query, a 500).
+const notificationIdSchema = z.uuid()
 
 export type NotificationReadsOptions = {
   readonly db: Kysely<NotificationTables>
@@ -64,7 +68,9 @@ export async function answerUserRequest(
   if (action === 'read' && method === 'POST') {
     const parsed = readActionSchema.safeParse({ id: queryParameter(context, 'id') })
     if (!parsed.success) return invalid(parsed.error)
-    const { found } = await markRead(options.db, userId, parsed.data.id)
+    const { found } = notificationIdSchema.safeParse(parsed.data.id).success
+      ? await markRead(options.db, userId, parsed.data.id)
+      : { found: false }
     return found
       ? { statusCode: 204, headers: {}, body: '' }
       : problem(404, 'Not found', `no notification ${parsed.data.id} for you`)
@@ -114,7 +120,7 @@ async function list(
     limit: queryParameter(context, 'limit'),
   })
   if (!parsed.success) return invalid(parsed.error)
-  const beforeSeq = parsed.data.cursor === undefined ? undefined : decodeCursor(parsed.data.cursor)
+  const beforeSeq = parsed.data.cursor === undefined ? undefined : decodeSeqCursor(parsed.data.cursor)
   if (parsed.data.cursor !== undefined && beforeSeq === undefined) {
     return problem(400, 'Invalid query', 'cursor is not one this service returned', [
       { field: 'cursor', message: 'unknown cursor' },

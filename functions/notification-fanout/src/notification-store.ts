@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { encodeSeqCursor } from '#kit'
 import type { NotificationsTable, NotificationTables } from './notification-tables.ts'
 
 // The in-app notifications: stored once per (cause event, recipient), listed newest first, marked read.
@@ -62,15 +63,6 @@ export async function storeNotification(
   return inserted !== undefined
 }
 
-export function encodeCursor(seq: string): string {
-  return Buffer.from(`seq:${seq}`).toString('base64url')
-}
-
-/** The seq a cursor points before, or undefined when the text is not one of our cursors. */
-export function decodeCursor(cursor: string): string | undefined {
-  return /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))?.[1]
-}
-
 export async function listNotifications(
   db: Kysely<NotificationTables>,
   query: { recipient: string; beforeSeq?: string | undefined; unreadOnly: boolean; limit: number },
@@ -92,7 +84,7 @@ export async function listNotifications(
   const last = shown.at(-1)
   return {
     notifications: shown.map(notificationView),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null,
+    nextCursor: rows.length > query.limit && last ? encodeSeqCursor(last.seq) : null,
     unread: unread.n,
   }
 }

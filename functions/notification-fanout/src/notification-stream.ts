@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
+import { parseSeq } from '#kit'
 import { newestSeq, notificationsSince, type RecipientNotification } from './notification-store.ts'
 import type { NotificationTables } from './notification-tables.ts'
 
@@ -112,7 +113,7 @@ export function createNotificationStreamHub(options: {
       return subscribers.size
     },
     async open(userId, lastEventId) {
-      const resumeFrom = lastEventId !== undefined && /^\d{1,19}$/.test(lastEventId) ? lastEventId : undefined
+      const resumeFrom = lastEventId === undefined ? undefined : parseSeq(lastEventId)
       const newest = await newestSeq(options.db())
       cursor ??= newest
       // A resuming client gets what it missed from its own query; the shared cursor never moves

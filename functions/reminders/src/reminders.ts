@@ -1,4 +1,5 @@
 import {
+  answerInvalidCloudEventsWith400,
   createSinkEmitter,
   createTokenVerifier,
   decodeTaskflowEvent,
@@ -112,6 +113,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
 
   return {
     async init() {
+      answerInvalidCloudEventsWith400(options.logger)
       if (!sink) {
         options.logger?.error(
           'K_SINK is not set: task events are scheduled, but every tick is refused with 503 until it is',

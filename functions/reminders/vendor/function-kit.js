@@ -429,7 +429,7 @@ function encode(encodable, opts) {
 function headerOf(value) {
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
-function decode(msg) {
+function decode(msg, opts) {
   let contentType;
   let event;
   for (const name in msg.headers) {
@@ -456,7 +456,9 @@ function decode(msg) {
   if (contentType !== void 0) binary.datacontenttype = contentType;
   const invalid = validateAttributes(binary);
   if (invalid) return err(invalid);
-  if (msg.body !== void 0) {
+  if (opts?.opaqueData && msg.body !== void 0 && msg.body.length > 0) {
+    binary.data = typeof msg.body === "string" ? Buffer.from(msg.body, "utf8") : msg.body;
+  } else if (msg.body !== void 0) {
     const data = typeof msg.body === "string" ? dataFromText(msg.body, contentType) : dataFromBytes(msg.body, contentType);
     if (data && !data.ok) return data;
     if (data) binary.data = data.value;
@@ -496,6 +498,7 @@ var optionalStringAttributes = [
   "traceparent",
   "tracestate"
 ];
+var maxAttributeBytes = 1024;
 function parseEvent(input) {
   const record = input;
   const { type } = record;
@@ -503,7 +506,7 @@ function parseEvent(input) {
     return err(new CodecError("unknown-type", `${String(type)} is not a taskflow event type`, "type"));
   const time = record.time instanceof Date ? record.time.toISOString() : record.time;
   const attributes = time === record.time ? record : { ...record, time };
-  const invalid = validateAttributes(attributes);
+  const invalid = validateAttributes(attributes) ?? oversizedAttribute(record);
   if (invalid) return err(invalid);
   if (time === void 0)
     return err(new CodecError("missing-attribute", "the CloudEvent has no time", "time"));
@@ -548,6 +551,19 @@ function parseEvent(input) {
     event[name] = value;
   }
   return ok(event);
+}
+function oversizedAttribute(record) {
+  for (const name of ["id", "source", ...optionalStringAttributes]) {
+    const value = record[name];
+    if (typeof value === "string" && Buffer.byteLength(value) > maxAttributeBytes) {
+      return new CodecError(
+        "invalid-attribute",
+        `attribute ${name} is longer than ${maxAttributeBytes} bytes`,
+        name
+      );
+    }
+  }
+  return void 0;
 }
 
 // events/src/task-change-events.ts
@@ -1151,6 +1167,12 @@ function isTransient(error, depth) {
   return isTransient(error.cause, depth + 1);
 }
 
+// db/src/unstorable-data.ts
+function isUnstorableDataError(error) {
+  const code = error?.code;
+  return typeof code === "string" && /^(22[0-9A-Z]{3}|54000)$/.test(code);
+}
+
 // function-kit/src/database.ts
 async function openFunctionDatabase(options) {
   const handle = await openDatabase({
@@ -1266,8 +1288,12 @@ async function respond(context2, work, isTransient2) {
     outcome = await work();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
-    context2.log?.error({ err: error, status: outcome.status }, "invocation failed");
+    if (isUnstorableDataError(error)) {
+      outcome = unprocessable(`the database cannot store this event: ${reason}`);
+    } else {
+      outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
+      context2.log?.error({ err: error, status: outcome.status }, "invocation failed");
+    }
   }
   if (outcome.kind === "permanent")
     context2.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
@@ -1290,6 +1316,46 @@ function queryParameter(context2, name) {
 import { pino } from "pino";
 function createFunctionLogger(name, level, destination) {
   return pino({ name, level, redact: logRedaction }, destination);
+}
+
+// function-kit/src/runtime-event-validation.ts
+import { createRequire } from "node:module";
+var guarded;
+function answerInvalidCloudEventsWith400(logger) {
+  guarded ??= (() => {
+    try {
+      const runtimeEntry = createRequire(import.meta.url).resolve("faas-js-runtime");
+      const sdk = createRequire(runtimeEntry)("cloudevents");
+      const { ValidationError, HTTP } = sdk;
+      const toEvent = HTTP?.toEvent;
+      if (ValidationError === void 0 || HTTP === void 0 || toEvent === void 0) return false;
+      ValidationError.prototype.statusCode = 400;
+      HTTP.toEvent = (message) => {
+        const event = toEvent(message);
+        if (Array.isArray(event)) throw new ValidationError("a batch of CloudEvents is not accepted here");
+        return event;
+      };
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!guarded)
+    logger?.warn("faas-js-runtime's cloudevents SDK not found: invalid CloudEvents will be answered 500");
+  return guarded;
+}
+
+// function-kit/src/seq-cursor.ts
+var maxSeq = 9223372036854775807n;
+function encodeSeqCursor(seq) {
+  return Buffer.from(`seq:${seq}`).toString("base64url");
+}
+function decodeSeqCursor(cursor) {
+  const seq = /^seq:(\d{1,19})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"))?.[1];
+  return seq === void 0 ? void 0 : parseSeq(seq);
+}
+function parseSeq(text) {
+  return /^\d{1,19}$/.test(text) && BigInt(text) <= maxSeq ? text : void 0;
 }
 
 // function-kit/src/sink.ts
@@ -1341,6 +1407,7 @@ function createSinkEmitter(options) {
 export {
   ConfigError,
   EventTypes,
+  answerInvalidCloudEventsWith400,
   authProblem,
   authVariables,
   authenticate,
@@ -1348,8 +1415,10 @@ export {
   createFunctionLogger,
   createSinkEmitter,
   createTokenVerifier,
+  decodeSeqCursor,
   decodeTaskflowEvent,
   done,
+  encodeSeqCursor,
   failed,
   functionDatabase,
   isTaskChangeEvent,
@@ -1359,6 +1428,7 @@ export {
   openFunctionDatabase,
   optionalUrl,
   outcomeOfCodecError,
+  parseSeq,
   parseSinkOverrides,
   positiveInt,
   problem,

@@ -29,6 +29,13 @@ describe('audit-log folder copied alone', () => {
     })
     expect(trail.statusCode).toBe(200)
     expect(((await trail.body.json()) as { entries: unknown[] }).entries).toHaveLength(1)
+
+    // The kit finds the runtime's own cloudevents SDK in this layout too: an envelope the SDK refuses
+    // (no source) is a 400, dead-lettered at once, not the runtime's 500.
+    const { source: _none, ...withoutSource } = taskCreated(taskSnapshot())
+    const refused = await postBinary(`${url}/`, withoutSource)
+    await refused.body.dump()
+    expect(refused.statusCode, folder.output()).toBe(400)
     // Figures for the report, not assertions (no timed assertions: bench/ holds performance goals).
     console.info(`[audit-log alone] cold start to readiness ${coldStartMs} ms (npm start, embedded PGlite)`)
   })

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { Express } from 'express'
 import { pino } from 'pino'
 import { request } from 'undici'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createApp } from '../../../api/src/app.ts'
 import { type AuthSettings, createBearerVerifier } from '../../../api/src/auth/index.ts'
 import { loadConfig } from '../../../api/src/config.ts'
@@ -177,6 +177,16 @@ export async function call(
     parsed = undefined
   }
   return { status: response.statusCode, headers: flat, body: parsed, text }
+}
+
+/** A 4xx/5xx answered as RFC 9457 problem+json with `status`, naming `field` among its errors if given. */
+export function expectProblem(response: ApiResponse, status: number, field?: string): void {
+  expect(response.status).toBe(status)
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+  expect(response.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) })
+  if (field !== undefined) {
+    expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(field)
+  }
 }
 
 /** A publisher that keeps what it was given, in order; `down` makes every publish fail like a dead broker. */

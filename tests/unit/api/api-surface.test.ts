@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
+import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RunningApi } from '../../../api/src/start-api.ts'
 import { call, eventually, recordingPublisher, startEmbeddedApi } from './api-harness.ts'
@@ -64,6 +65,23 @@ describe('startApi on embedded PGlite', () => {
     expect(metrics.text).toContain('outbox_oldest_unpublished_age_seconds 0')
     expect(metrics.text).toContain('outbox_backlog_query_up 1')
     expect(metrics.text).toContain('outbox_commit_to_ack_seconds_bucket')
+  })
+
+  it('answers a request Node cannot parse (unknown method, headers too large) as problem+json', async () => {
+    const pool = new Pool(api.url)
+    try {
+      for (const [options, status] of [
+        [{ path: '/tasks', method: 'BREW' }, 400],
+        [{ path: '/tasks', method: 'GET', headers: { 'x-padding': 'a'.repeat(20_000) } }, 431],
+      ] as const) {
+        const response = await pool.request(options)
+        expect(response.statusCode).toBe(status)
+        expect(response.headers['content-type']).toBe('application/problem+json')
+        expect(await response.body.json()).toMatchObject({ status, title: expect.any(String) })
+      }
+    } finally {
+      await pool.destroy()
+    }
   })
 
   it('echoes X-Request-Id and makes one up when absent', async () => {

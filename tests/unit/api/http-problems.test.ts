@@ -1,16 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { type ApiResponse, type Harness, startHarness } from './api-harness.ts'
-
-function expectProblem(response: ApiResponse, status: number, field?: string): void {
-  expect(response.status).toBe(status)
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
-  expect(response.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) })
-  if (field !== undefined) {
-    expect(response.body.errors.map((error: { field: string }) => error.field)).toContain(field)
-  }
-}
+import { expectProblem, type Harness, startHarness } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })

@@ -9,6 +9,7 @@ import {
   EventDataError,
   EventTypes,
   httpCodec,
+  maxAttributeBytes,
   parseEvent,
   traceContextOf,
 } from '../../../events/src/index.ts'
@@ -156,6 +157,17 @@ describe('parseEvent', () => {
     expect(!v2.ok && v2.error).toMatchObject({ code: 'schema-mismatch', field: 'dataschema' })
     const xml = parseEvent({ ...event, datacontenttype: 'application/xml' } as never)
     expect(!xml.ok && xml.error).toMatchObject({ code: 'invalid-attribute', field: 'datacontenttype' })
+  })
+
+  it('refuses an attribute longer than maxAttributeBytes of UTF-8, naming it (consumers index and re-emit them)', () => {
+    const event = createEvent({ type: EventTypes.TaskCreated, source: 's', data: { task } })
+    for (const name of ['id', 'source', 'correlationid', 'actor']) {
+      expect(parseEvent({ ...event, [name]: 'x'.repeat(maxAttributeBytes) }).ok, name).toBe(true)
+      const tooLong = parseEvent({ ...event, [name]: 'x'.repeat(maxAttributeBytes + 1) })
+      expect(!tooLong.ok && tooLong.error, name).toMatchObject({ code: 'invalid-attribute', field: name })
+    }
+    // Bytes, not characters: 513 two-byte characters are 1026 bytes.
+    expect(parseEvent({ ...event, id: 'é'.repeat(maxAttributeBytes / 2 + 1) }).ok).toBe(false)
   })
 
   it('drops unknown data fields, so producers may add optional fields first (tolerant reader)', () => {

@@ -198,6 +198,24 @@ await describeEachDatabase('audit-log handle()', (backend) => {
       const badCursor = await auditLog.handle(readContext(carol, { cursor: 'nope' }), undefined)
       expect(badCursor.statusCode).toBe(400)
     })
+
+    it('a forged cursor past the bigint range or a NUL in a filter is a 400, not a failed query', async () => {
+      const pastBigint = Buffer.from('seq:9223372036854775808').toString('base64url')
+      const queries: Record<string, string>[] = [
+        { cursor: pastBigint },
+        { task: task.id, cursor: pastBigint },
+      ]
+      for (const query of queries) {
+        const response = await auditLog.handle(readContext(carol, query), undefined)
+        expect(response.statusCode).toBe(400)
+        expect(JSON.stringify(response.body)).toContain('"field":"cursor"')
+      }
+      for (const field of ['actor', 'type']) {
+        const response = await auditLog.handle(readContext(carol, { [field]: 'a\u0000b' }), undefined)
+        expect(response.statusCode).toBe(400)
+        expect(JSON.stringify(response.body)).toContain(`"field":"${field}"`)
+      }
+    })
   })
 
   it('a PingSource purge tick removes rows past retention and the rest of the chain still verifies', async () => {

@@ -1,6 +1,8 @@
+import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
+  answerInvalidCloudEventsWith400,
   authenticate,
   ConfigError,
   createSinkEmitter,
@@ -17,6 +19,7 @@ import {
   unavailable,
   unprocessable,
 } from '../../../function-kit/src/index.ts'
+import { type RuntimeServer, serveWithRuntime } from '../../support/function-runtime.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { taskCreated, taskSnapshot } from './task-events.ts'
 
@@ -58,6 +61,64 @@ describe('outcome -> status', () => {
         )
       ).statusCode,
     ).toBe(500)
+  })
+
+  it('respond() answers 422 when the database cannot store the input, so it is dead-lettered, not retried', async () => {
+    // What pg throws for a NUL in text (22021) and for a btree entry over its size limit (54000).
+    for (const code of ['22021', '22003', '54000']) {
+      const refused = Object.assign(new Error(`refused (${code})`), { code })
+      const response = await respond(
+        { headers: {} },
+        () => Promise.reject(refused),
+        () => false,
+      )
+      expect(response.statusCode, code).toBe(422)
+      expect(response.body).toMatchObject({ detail: expect.stringContaining(`refused (${code})`) })
+    }
+  })
+})
+
+describe("faas-js-runtime's own CloudEvent validation", () => {
+  let runtime: RuntimeServer
+  beforeAll(async () => {
+    runtime = await serveWithRuntime({
+      init: () => {
+        expect(answerInvalidCloudEventsWith400()).toBe(true)
+      },
+      handle: async () => ({ statusCode: 204, headers: {}, body: '' }),
+    })
+  })
+  afterAll(async () => {
+    await runtime?.close()
+  })
+
+  it('answers an event its SDK refuses, or a batch, with 400 and the reason, not 500 (which Knative retries)', async () => {
+    const valid = { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't' }
+    const refused = [
+      { ...valid, 'ce-source': '' },
+      { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s' },
+      { ...valid, 'ce-dataschema': '::' },
+      { ...valid, 'ce-Foo_Bar': 'x' },
+    ]
+    for (const headers of refused) {
+      const response = await request(runtime.url, { method: 'POST', headers, body: '' })
+      const body = (await response.body.json()) as { message?: string }
+      expect(response.statusCode, JSON.stringify(headers)).toBe(400)
+      expect(body.message).toMatch(/invalid/)
+    }
+    // A batch: the runtime would call validate() on the array it reads and fail with a TypeError.
+    for (const body of ['[]', JSON.stringify([{ specversion: '1.0', id: '1', source: '/s', type: 't' }])]) {
+      const response = await request(runtime.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+        body,
+      })
+      expect(response.statusCode, body).toBe(400)
+      expect(((await response.body.json()) as { message?: string }).message).toMatch(/batch/)
+    }
+    const accepted = await request(runtime.url, { method: 'POST', headers: valid, body: '' })
+    await accepted.body.dump()
+    expect(accepted.statusCode).toBe(204)
   })
 })
 

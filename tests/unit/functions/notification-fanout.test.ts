@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes, httpCodec, type TaskSnapshot } from '../../../events/src/index.ts'
 import { readNotificationFanoutConfig } from '../../../functions/notification-fanout/src/config.ts'
@@ -355,6 +355,16 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     expect(notYours.statusCode).toBe(404)
   })
 
+  it('an event the database cannot store (a recipient too long to index) is 422, dead-lettered, not retried', async () => {
+    const { alice } = people()
+    // Incompressible: PostgreSQL compresses a large index entry before it checks the ~2.7 KB limit.
+    const assignee = randomBytes(4000).toString('base64')
+    const event = taskCreated(taskSnapshot({ createdBy: alice, assignee, watchers: [] }), alice)
+    const response = await fanout.handle(eventContext, event)
+    expect(response.statusCode).toBe(422)
+    expect(JSON.stringify(response.body)).toContain('the database cannot store this event')
+  })
+
   it('reads need a bearer token and valid parameters', async () => {
     expect((await fanout.handle(readContext(undefined, { view: 'list' }), undefined)).statusCode).toBe(401)
     const badLimit = await fanout.handle(readContext('bob', { view: 'list', limit: 'many' }), undefined)
@@ -364,6 +374,32 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
       (await fanout.handle(readContext('bob', { view: 'list', cursor: 'nope' }), undefined)).statusCode,
     ).toBe(400)
     expect((await fanout.handle(readContext('bob', { view: 'everything' }), undefined)).statusCode).toBe(400)
+  })
+
+  it('forged ids and sequence numbers are answered without a failed query', async () => {
+    const pastBigint = '9223372036854775808'
+    const cursor = Buffer.from(`seq:${pastBigint}`).toString('base64url')
+    const list = await fanout.handle(readContext('bob', { view: 'list', cursor }), undefined)
+    expect(list.statusCode).toBe(400)
+    expect(JSON.stringify(list.body)).toContain('"field":"cursor"')
+    // Notification ids are UUIDs: anything else (a NUL included) names none.
+    for (const id of ['a\u0000b', 'not-a-uuid']) {
+      const read = await fanout.handle(
+        { ...readContext('bob', { action: 'read', id }), method: 'POST' },
+        undefined,
+      )
+      expect(read.statusCode).toBe(404)
+    }
+    // A Last-Event-ID past the bigint range resumes nothing: the stream starts from now.
+    const stream = await fanout.handle(
+      {
+        ...readContext('bob', { view: 'stream' }),
+        headers: { authorization: 'Bearer dev.bob', 'last-event-id': pastBigint },
+      },
+      undefined,
+    )
+    expect(stream.statusCode).toBe(200)
+    ;(stream.body as { destroy(): void }).destroy()
   })
 
   it('preferences: defaults, a 400 naming the bad field, and the secret never read back', async () => {
