@@ -42,7 +42,9 @@ export {
 } from './consumer.ts'
 export { murmur2, partitionForKey, toPositive } from './partitioner.ts'
 export {
+  batchCompression,
   createProducer,
+  defaultGzipFromBytes,
   type OutgoingRecord,
   ProduceError,
   type ProducerOptions,

@@ -23,8 +23,35 @@ export type RecordProducer = {
 export type ProducerOptions = {
   /** Bounds how long one send retries (see below); default 10 attempts, about a minute. */
   retry?: RetryOptions
-  /** GZIP is the only codec kafkajs ships without a plugin. */
-  compression?: 'gzip' | 'none'
+  /**
+   * GZIP is the only codec kafkajs ships without a plugin. `adaptive` (the default) sends a batch under
+   * `gzipFromBytes` uncompressed and gzips larger ones: kafkajs gzips on libuv's thread pool, a hop that
+   * costs a small batch more than the bytes it saves (measured on 2 cores against a local broker: one
+   * 730-byte record 5.1 ms gzipped vs 1.3 ms plain, 20 records 15 vs 3.4 ms), while a backlog draining
+   * in 500-record batches still goes compressed.
+   */
+  compression?: 'gzip' | 'none' | 'adaptive'
+  /** With `adaptive`: the uncompressed batch size (values, keys and headers) from which to gzip. */
+  gzipFromBytes?: number
+}
+
+/** 64 KiB: about 90 task events, far above what one relay round carries at 1,000 writes/s. */
+export const defaultGzipFromBytes = 64 * 1024
+
+/** The codec a batch goes with (see `ProducerOptions.compression`). */
+export function batchCompression(
+  records: readonly OutgoingRecord[],
+  mode: ProducerOptions['compression'] = 'adaptive',
+  gzipFromBytes = defaultGzipFromBytes,
+): 'gzip' | 'none' {
+  if (mode !== 'adaptive') return mode
+  let bytes = 0
+  for (const record of records) {
+    bytes += record.value.length + (record.key === null ? 0 : Buffer.byteLength(record.key))
+    for (const name in record.headers) bytes += name.length + Buffer.byteLength(record.headers[name]!)
+    if (bytes >= gzipFromBytes) return 'gzip'
+  }
+  return 'none'
 }
 
 export class ProduceError extends Error {
@@ -80,7 +107,8 @@ export function createProducer(kafka: Kafka, options: ProducerOptions = {}): Rec
     createPartitioner: recordingPartitioner,
     retry: { retries: 10, initialRetryTime: 250, maxRetryTime: 10_000, ...options.retry },
   })
-  const compression = compressionCodecs[options.compression ?? 'gzip']
+  const compressionOf = (records: readonly OutgoingRecord[]) =>
+    compressionCodecs[batchCompression(records, options.compression, options.gzipFromBytes)]
 
   return {
     raw: producer,
@@ -95,7 +123,7 @@ export function createProducer(kafka: Kafka, options: ProducerOptions = {}): Rec
       }))
       let metadata: Awaited<ReturnType<Producer['send']>>
       try {
-        metadata = await producer.send({ topic, messages, acks: -1, compression })
+        metadata = await producer.send({ topic, messages, acks: -1, compression: compressionOf(records) })
       } catch (error) {
         throw new ProduceError(topic, error instanceof Error ? error.message : String(error), {
           cause: error,

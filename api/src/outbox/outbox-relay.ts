@@ -99,6 +99,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let consecutiveFailures = 0
   let lastPruneAt = 0
   let claimedAt = 0
+  // Acknowledged by the log, not yet marked published (see markPublished).
+  const unmarked = new Set<string>()
+  let marking: Promise<void> = Promise.resolve()
   const pruneIntervalMs = 60_000
 
   async function pruneWhenDue(): Promise<void> {
@@ -162,14 +165,44 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function nextBatch(lanes: number[]): Promise<ClaimedRow[]> {
+    const acknowledged = [...unmarked]
     return db
       .selectFrom('tasks.outbox')
       .select(['id', 'topic', 'key', 'headers', 'value', 'created_at'])
       .where('published_at', 'is', null)
       .where('lane', 'in', lanes)
+      .$if(acknowledged.length > 0, (query) => query.where('id', 'not in', acknowledged))
       .orderBy('id')
       .limit(batchSize)
       .execute()
+  }
+
+  /**
+   * Marks acknowledged rows published, behind the next round rather than inside it: the next batch is
+   * read and sent while this update runs (`unmarked` keeps those rows out of it). One update at a time,
+   * in order. A failed update leaves the rows unpublished: they are sent again later, with the same
+   * CloudEvent ids, which consumers' inboxes drop (at least once, never lost).
+   */
+  function markPublished(ids: readonly string[]): void {
+    for (const id of ids) unmarked.add(id)
+    marking = marking.then(async () => {
+      const started = performance.now()
+      try {
+        await db
+          .updateTable('tasks.outbox')
+          .set({ published_at: sql<Date>`now()` })
+          .where('id', 'in', ids)
+          .execute()
+        observer?.queried?.('mark', (performance.now() - started) / 1000)
+      } catch (error) {
+        logger.warn(
+          { err: error, count: ids.length },
+          'could not mark published rows; they will be sent again',
+        )
+      } finally {
+        for (const id of ids) unmarked.delete(id)
+      }
+    })
   }
 
   async function publishInOrder(rows: readonly ClaimedRow[]): Promise<void> {
@@ -198,6 +231,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       claimedAt = startedClaim
     }
     if (ownedLanes.length === 0) return false
+    // Updates slower than sends would let acknowledged rows pile up: wait for them to catch up.
+    if (unmarked.size >= batchSize * 2) await marking
     const selectStarted = performance.now()
     const rows = await nextBatch(ownedLanes)
     observer?.queried?.('select', (performance.now() - selectStarted) / 1000)
@@ -219,13 +254,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     const seconds = (performance.now() - startedAt) / 1000
     kafka = 'up'
-    const markStarted = performance.now()
-    await db
-      .updateTable('tasks.outbox')
-      .set({ published_at: sql<Date>`now()` })
-      .where('id', 'in', ids)
-      .execute()
-    observer?.queried?.('mark', (performance.now() - markStarted) / 1000)
+    markPublished(ids)
     observer?.published?.(
       rows.map((row) => ({ createdAt: row.created_at })),
       seconds,
@@ -275,6 +304,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       running = false
       wakeSleeper?.()
       await loop
+      await marking
       await releaseLanes().catch((error: unknown) =>
         logger.warn({ err: error }, 'could not release outbox lanes'),
       )

@@ -7,6 +7,7 @@ import type { TasksDatabase } from '../database.ts'
 import { type IfMatch, ifMatchAllows } from '../http/preconditions.ts'
 import { enqueueEvent, outboxRow } from '../outbox/outbox-writer.ts'
 import { fail, problems } from '../problem.ts'
+import type { CreateGroupCommit } from './create-group-commit.ts'
 import { claimIdempotencyKey, type IdempotencyRequest } from './idempotency.ts'
 import { completeTask, createTask, diffTasks, updateTask } from './task-changes.ts'
 import { rowFromTask, taskFromRow } from './task-rows.ts'
@@ -22,6 +23,8 @@ export type CommandContext = {
   requestId: string
   /** Told after a commit that wrote outbox rows (the relay publishes at once). */
   eventsCommitted: () => void
+  /** Where creations without an Idempotency-Key are committed, several in one statement under load. */
+  creations: CreateGroupCommit
   now?: () => Date
 }
 
@@ -36,17 +39,10 @@ export async function createTaskCommand(
   if (!built.ok) fail(problems.validation(built.errors))
   const task = built.task
   if (idempotency === undefined) {
-    // One statement, so one round trip: the task insert rides in a data-modifying CTE of the outbox
-    // insert. A single statement is atomic on its own, so the event still exists exactly when the task
-    // does, without BEGIN/COMMIT (four round trips) around two inserts.
+    // One statement, shared with concurrent creations (create-group-commit.ts): the task insert rides
+    // in a data-modifying CTE of the outbox insert, atomic without BEGIN/COMMIT around two inserts.
     const event = taskEvent(ctx, EventTypes.TaskCreated, { task })
-    await ctx.db
-      .with('created_task', (db) =>
-        db.insertInto('tasks.tasks').values(rowFromTask(task, null)).returning('id'),
-      )
-      .insertInto('tasks.outbox')
-      .values(outboxRow(ctx.topic, event))
-      .execute()
+    await ctx.creations.create({ task: rowFromTask(task, null), event: outboxRow(ctx.topic, event) })
     ctx.eventsCommitted()
     return { status: 201, body: task, replayed: false }
   }

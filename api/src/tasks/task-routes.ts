@@ -8,6 +8,7 @@ import { methodNotAllowed } from '../http/method-not-allowed.ts'
 import { etagOf, parseIfMatch } from '../http/preconditions.ts'
 import { parseInput } from '../http/validate.ts'
 import { fail, problems } from '../problem.ts'
+import { createGroupCommit } from './create-group-commit.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { idempotencyRequestOf } from './idempotency.ts'
 import {
@@ -40,6 +41,7 @@ const completeBodySchema = z.strictObject({})
 export function taskRoutes(options: TaskRoutesOptions): Router {
   const router = Router()
   const json = jsonBody(options.bodyLimit)
+  const creations = createGroupCommit({ db: options.db })
 
   const contextOf = (req: Request): CommandContext => ({
     db: options.db,
@@ -48,6 +50,7 @@ export function taskRoutes(options: TaskRoutesOptions): Router {
     userId: req.principal.userId,
     requestId: req.requestId,
     eventsCommitted: options.eventsCommitted,
+    creations,
   })
 
   router

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto'
+import type { KyselyPlugin, PluginTransformQueryArgs, RootOperationNode } from 'kysely'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import type { TasksDatabase } from '../../../api/src/database.ts'
+import { outboxRow } from '../../../api/src/outbox/outbox-writer.ts'
+import { createGroupCommit, type TaskCreation } from '../../../api/src/tasks/create-group-commit.ts'
+import { rowFromTask } from '../../../api/src/tasks/task-rows.ts'
+import type { DatabaseHandle } from '../../../db/src/index.ts'
+import { createEvent, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
+import { describeEachDatabase } from '../../support/postgres.ts'
+import { taskSnapshot } from '../../support/task-event-records.ts'
+import { openMigratedDatabase } from './api-harness.ts'
+
+vi.setConfig({ hookTimeout: 60_000 })
+
+/** Counts the statements that insert into the outbox: one per group commit. */
+class OutboxInsertCounter implements KyselyPlugin {
+  statements = 0
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    const node = args.node
+    if (node.kind === 'InsertQueryNode' && JSON.stringify(node.into).includes('outbox')) this.statements++
+    return node
+  }
+  async transformResult<T>(args: { result: T }): Promise<T> {
+    return args.result
+  }
+}
+
+function creation(overrides: Parameters<typeof taskSnapshot>[0] = {}): TaskCreation {
+  const task = taskSnapshot(overrides)
+  const event = createEvent({ type: EventTypes.TaskCreated, source: '/taskflow/api', data: { task } })
+  return { task: rowFromTask(task, null), event: outboxRow('task-events', event as TaskflowEvent) }
+}
+
+await describeEachDatabase('create group commit', (backend) => {
+  let database: DatabaseHandle<TasksDatabase>
+  beforeAll(async () => {
+    database = await openMigratedDatabase(backend.url)
+  })
+  afterAll(async () => {
+    await database?.close()
+  })
+
+  const counted = () => {
+    const counter = new OutboxInsertCounter()
+    return { counter, db: database.db.withPlugin(counter) }
+  }
+  const stored = async (ids: string[]) => {
+    const tasks = await backend.query(
+      'select count(*)::int as n from tasks.tasks where id = any($1::uuid[])',
+      [ids],
+    )
+    const events = await backend.query(
+      `select count(*)::int as n from tasks.outbox where key = any($1::text[])`,
+      [ids],
+    )
+    return { tasks: tasks.rows[0].n as number, events: events.rows[0].n as number }
+  }
+
+  it('commits concurrent creations together, each with its event, in fewer statements than creations', async () => {
+    const { counter, db } = counted()
+    const commits = createGroupCommit({ db, maxInFlight: 1 })
+    const creations = Array.from({ length: 40 }, () => creation())
+    await Promise.all(creations.map((c) => commits.create(c)))
+    expect(await stored(creations.map((c) => String(c.task.id)))).toEqual({ tasks: 40, events: 40 })
+    // The first goes alone at once; the 39 that came while it ran share the next statement.
+    expect(counter.statements).toBe(2)
+  })
+
+  it('a lone creation is committed at once, in a statement of its own', async () => {
+    const { counter, db } = counted()
+    const commits = createGroupCommit({ db })
+    const one = creation()
+    await commits.create(one)
+    expect(await stored([String(one.task.id)])).toEqual({ tasks: 1, events: 1 })
+    expect(counter.statements).toBe(1)
+  })
+
+  it('a creation the database refuses fails alone; the others of its statement are committed', async () => {
+    const commits = createGroupCommit({ db: database.db, maxInFlight: 1 })
+    const blocker = commits.create(creation())
+    const good = Array.from({ length: 5 }, () => creation())
+    // A task id already taken: refused by the primary key, whichever statement carries it.
+    const taken = creation()
+    await commits.create(taken)
+    const duplicate = { ...creation(), task: { ...creation().task, id: taken.task.id } }
+    const outcomes = await Promise.allSettled([
+      blocker,
+      ...good.map((c) => commits.create(c)),
+      commits.create(duplicate),
+    ])
+    expect(outcomes.slice(0, 6).every((o) => o.status === 'fulfilled')).toBe(true)
+    expect(outcomes[6]!.status).toBe('rejected')
+    expect(await stored(good.map((c) => String(c.task.id)))).toEqual({ tasks: 5, events: 5 })
+  })
+
+  it('never holds more than maxInFlight statements, and keeps no creation waiting once one ends', async () => {
+    const { counter, db } = counted()
+    const commits = createGroupCommit({ db, maxInFlight: 2, maxBatch: 3 })
+    const creations = Array.from({ length: 20 }, () => creation({ id: randomUUID() }))
+    await Promise.all(creations.map((c) => commits.create(c)))
+    expect(await stored(creations.map((c) => String(c.task.id)))).toEqual({ tasks: 20, events: 20 })
+    // 2 alone, then 18 in batches of at most 3.
+    expect(counter.statements).toBe(2 + 6)
+  })
+})
