@@ -49,7 +49,9 @@ export type FanoutDependencies = {
 const idNamespace = '5b0c7a52-3f0e-4c47-9b8e-6f4f1d2f6a11'
 
 export function notificationIdOf(event: { source: string; id: string }, recipient: string): string {
-  return uuidv5(`${event.source}\n${event.id}\n${recipient}`, idNamespace)
+  // Hashed as UTF-8 bytes: uuid's own string path (encodeURIComponent) throws on a lone surrogate,
+  // which a JSON "\ud800" escape in an event can carry; Buffer.from writes U+FFFD for it instead.
+  return uuidv5(Buffer.from(`${event.source}\n${event.id}\n${recipient}`, 'utf8'), idNamespace)
 }
 
 export function sentEventIdOf(notificationId: string, channel: Channel): string {

@@ -122,7 +122,8 @@ export async function settledEffects(
   const n = taskIds.length
   let last: TaskEffects | undefined
   const waitFor = (probe: () => Promise<boolean>, what: string) =>
-    eventually(probe, what, { timeoutMs, intervalMs: 1_000 }).catch(async (error: unknown) => {
+    // Errors are retried: a function creates its tables on its first start, which may come later.
+    eventually(probe, what, { timeoutMs, intervalMs: 1_000, retryErrors: true }).catch(async (error: unknown) => {
       // Say how far it got: a slow system and a stuck one look different here.
       const { sources } = await system.sut.system.status()
       const progress = sources.map(

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { v5 as uuidv5 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes } from '../../../events/src/index.ts'
 import { type DatabaseHandle, openFunctionDatabase } from '../../../function-kit/src/index.ts'
@@ -8,6 +9,7 @@ import {
   finishDelivery,
   recordFinalDelivery,
 } from '../../../functions/notification-fanout/src/delivery-records.ts'
+import { notificationIdOf } from '../../../functions/notification-fanout/src/fanout.ts'
 import { migrationsFolder } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import type { NotificationTables } from '../../../functions/notification-fanout/src/notification-tables.ts'
 import { recipientsOf, triggerOf } from '../../../functions/notification-fanout/src/notification-trigger.ts'
@@ -341,5 +343,21 @@ await describeEachDatabase('delivery records', (backend) => {
       .where('event_id', '=', delivery.eventId)
       .executeTakeFirstOrThrow()
     expect(row.status).toBe('delivered')
+  })
+})
+
+describe('notification ids', () => {
+  const event = { source: '/taskflow/api', id: '0193a4f0-0000-7000-8000-000000000000' }
+
+  it('are the UUIDv5 of source, id and recipient in a fixed namespace (stored ids never change)', () => {
+    const namespace = '5b0c7a52-3f0e-4c47-9b8e-6f4f1d2f6a11'
+    expect(notificationIdOf(event, 'bob')).toBe(uuidv5(`${event.source}\n${event.id}\nbob`, namespace))
+  })
+
+  it('are derived even from a lone surrogate (a JSON "\\ud800" escape), as from its U+FFFD', () => {
+    expect(() => notificationIdOf(event, 'bob\ud800')).not.toThrow()
+    expect(notificationIdOf({ ...event, id: 'x\udfff' }, 'bob')).toBe(
+      notificationIdOf({ ...event, id: 'x\ufffd' }, 'bob'),
+    )
   })
 })

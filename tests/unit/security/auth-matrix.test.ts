@@ -11,6 +11,7 @@ import { readNotificationFanoutConfig } from '../../../functions/notification-fa
 import { createNotificationFanout } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { createReminders } from '../../../functions/reminders/src/reminders.ts'
+import { routesOf as appRoutes } from '../../support/api-routes.ts'
 import { apiEntry, functionEntries, runEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
 import { type RuntimeServer, serveWithRuntime } from '../../support/function-runtime.ts'
@@ -65,27 +66,9 @@ const mediaType = (headers: Headers) => String(headers['content-type'] ?? '').sp
 /** The auth scheme of the WWW-Authenticate challenge (RFC 6750: `Bearer`, maybe with parameters). */
 const challenge = (headers: Headers) => String(headers['www-authenticate'] ?? 'none').split(' ')[0]
 
-type RouteLayer = {
-  route?: { path: string | string[]; methods: Record<string, boolean> }
-  handle?: { stack?: RouteLayer[] }
-  slash?: boolean
-}
-
 /** `METHOD /path` of every route the express app serves, read from its router (not from a list). */
 function routesOf(app: Express): string[] {
-  const walk = (stack: readonly RouteLayer[]): string[] =>
-    stack.flatMap((layer) => {
-      if (layer.route !== undefined) {
-        const paths = [layer.route.path].flat()
-        const methods = Object.keys(layer.route.methods).filter((method) => method !== '_all')
-        return paths.flatMap((path) => methods.map((method) => `${method.toUpperCase()} ${path}`))
-      }
-      if (layer.handle?.stack === undefined) return []
-      // Routers are mounted at /; one mounted elsewhere would need its prefix here.
-      if (layer.slash !== true) throw new Error('a router mounted below /: teach routesOf its mount path')
-      return walk(layer.handle.stack)
-    })
-  return [...new Set(walk((app as unknown as { router: { stack: RouteLayer[] } }).router.stack))]
+  return appRoutes(app).flatMap((route) => route.methods.map((method) => `${method} ${route.path}`))
 }
 
 type Deployed = {
