@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
-import { migrate, openDatabase } from '../../db/src/index.ts'
+import { listenForNotifications, migrate, openDatabase } from '../../db/src/index.ts'
 import { createApp } from './app.ts'
 import { createBearerVerifier } from './auth/index.ts'
 import type { ApiConfig } from './config.ts'
@@ -15,6 +15,7 @@ import { createApiMetrics } from './metrics.ts'
 import { createKafkaPublisher } from './outbox/kafka-publisher.ts'
 import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
 import { createOutboxRelay, type OutboxRelay } from './outbox/outbox-relay.ts'
+import { outboxChannel } from './outbox/outbox-writer.ts'
 import type { Publisher } from './outbox/publisher.ts'
 
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
@@ -93,6 +94,17 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
       const started = relay
       cleanups.unshift(() => started.stop())
       relay.start()
+      if (config.databaseUrl !== undefined) {
+        // Rows another replica wrote wake this relay at their commit, not at its next poll.
+        const listener = listenForNotifications({
+          url: config.databaseUrl,
+          channel: outboxChannel,
+          applicationName: 'taskflow-api-outbox-listener',
+          onNotification: () => started.wake(),
+          logger,
+        })
+        cleanups.unshift(() => listener.close())
+      }
     } else {
       logger.warn(
         'no outbox relay in this replica (no KAFKA_BROKERS or OUTBOX_RELAY_ENABLED=false): events wait in the outbox',

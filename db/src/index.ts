@@ -12,6 +12,11 @@ export {
 export { type MigrateOptions, migrate } from './migrate.ts'
 export { type MigrationFile, orderMigrationFileNames, readMigrationFiles } from './migration-files.ts'
 export {
+  type ListenOptions,
+  listenForNotifications,
+  type NotificationListener,
+} from './notifications.ts'
+export {
   type DatabaseHandle,
   defaultPgliteDataDir,
   type OpenDatabaseOptions,

@@ -1,17 +1,40 @@
 // Writes a CloudEvent into the outbox inside the caller's transaction: the event exists exactly when
 // the task change it describes committed (the transactional outbox pattern).
-import type { Insertable, Transaction } from 'kysely'
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely'
 import { type CloudEventRecord, kafkaCodec, type TaskflowEvent } from '../../../events/src/index.ts'
 import type { OutboxTable, TasksDatabase } from '../database.ts'
 import { laneOf } from './lanes.ts'
+
+/**
+ * The channel a commit that wrote outbox rows notifies (delivered at commit, never for a rollback): the
+ * relay that owns the rows' lanes may run in another replica, and it LISTENs here instead of waiting for
+ * its next poll.
+ */
+export const outboxChannel = 'taskflow_outbox'
 
 export async function enqueueEvent(
   trx: Transaction<TasksDatabase>,
   topic: string,
   event: TaskflowEvent,
 ): Promise<void> {
-  await trx.insertInto('tasks.outbox').values(outboxRow(topic, event)).execute()
+  await insertOutboxRows(trx, [outboxRow(topic, event)])
 }
+
+/** Inserts outbox rows and notifies `outboxChannel`, in one statement (no extra round trip). */
+async function insertOutboxRows(
+  db: Kysely<TasksDatabase> | Transaction<TasksDatabase>,
+  rows: readonly Insertable<OutboxTable>[],
+): Promise<void> {
+  await db
+    .with('written_events', (cte) => cte.insertInto('tasks.outbox').values(rows).returning('id'))
+    .selectFrom('written_events')
+    .select(notifyOutboxChannel.as('notified'))
+    .limit(1)
+    .execute()
+}
+
+/** The select-list item that notifies the relay's channel (see `outboxChannel`). */
+export const notifyOutboxChannel = sql<string>`pg_notify(${outboxChannel}, '')`
 
 /**
  * The outbox row of an event. Binary mode: attributes as ce_* headers, the JSON data as the value (what

@@ -1,7 +1,8 @@
 // Group commit of task creations. Every commit waits for PostgreSQL to flush its WAL, and on a small
 // machine that flush and the round trip cost more than the insert itself. So concurrent POST /tasks
 // share one statement: the tasks and their outbox rows in one multi-row insert (the task insert in a
-// data-modifying CTE of the outbox insert), one round trip and one WAL flush for all of them.
+// data-modifying CTEs, with the notification that wakes the relay), one round trip and one WAL flush
+// for all of them.
 //
 // No request waits for a batch to fill: a creation starts a statement at once when fewer than
 // `maxInFlight` are running, and only the ones that arrive while all are busy are batched together for
@@ -10,6 +11,7 @@
 import type { Insertable, Kysely } from 'kysely'
 import { isTransientDatabaseError } from '../../../db/src/index.ts'
 import type { OutboxTable, TasksDatabase, TaskTable } from '../database.ts'
+import { notifyOutboxChannel } from '../outbox/outbox-writer.ts'
 
 export type TaskCreation = { task: Insertable<TaskTable>; event: Insertable<OutboxTable> }
 
@@ -39,8 +41,15 @@ export function createGroupCommit(options: {
           .values(creations.map((creation) => creation.task))
           .returning('id'),
       )
-      .insertInto('tasks.outbox')
-      .values(creations.map((creation) => creation.event))
+      .with('written_events', (cte) =>
+        cte
+          .insertInto('tasks.outbox')
+          .values(creations.map((creation) => creation.event))
+          .returning('id'),
+      )
+      .selectFrom('written_events')
+      .select(notifyOutboxChannel.as('notified'))
+      .limit(1)
       .execute()
 
   async function commit(batch: Pending[]): Promise<void> {

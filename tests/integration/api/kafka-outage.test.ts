@@ -1,14 +1,13 @@
 // Needs: Java (a Kafka broker of this suite's own, so it can be stopped) and PostgreSQL.
 // The broker really goes away (controlled shutdown of the only node) and comes back on the same port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../../api/src/config.ts'
-import { type RunningApi, startApi } from '../../../api/src/start-api.ts'
+import type { RunningApi } from '../../../api/src/start-api.ts'
 import { type LocalKafka, startLocalKafka } from '../../../brokers/local/src/broker.ts'
 import { kafkaCodec } from '../../../events/src/index.ts'
 import { createKafkaClient, createTopics, type Kafka, withAdmin } from '../../../kafka/src/index.ts'
 import { consumeRecords, kafkaAvailable } from '../../support/kafka.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
-import { call, eventually, silentLogger } from '../../unit/api/api-harness.ts'
+import { call, eventually, startTestApi } from '../../unit/api/api-harness.ts'
 
 const ready = (await postgresAvailable()) && (await kafkaAvailable())
 
@@ -25,17 +24,7 @@ describe.runIf(ready)('task API while its Kafka broker is down', () => {
       createTopics(admin, [{ name: 'task-events', partitions: 12, replicas: 1, config: {} }]),
     )
     database = await createTestDatabase()
-    api = await startApi(
-      loadConfig({
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: broker.brokers.join(','),
-      }),
-      { logger: silentLogger },
-    )
+    api = await startTestApi({ DATABASE_URL: database.url, KAFKA_BROKERS: broker.brokers.join(',') })
   })
   afterAll(async () => {
     await api?.close()

@@ -4,8 +4,7 @@
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll } from 'vitest'
-import { loadConfig } from '../../../api/src/config.ts'
-import { type RunningApi, startApi } from '../../../api/src/start-api.ts'
+import type { RunningApi } from '../../../api/src/start-api.ts'
 import { type LocalKafka, startLocalKafka } from '../../../brokers/local/src/broker.ts'
 import { loadTopicManifests, reconcileTopics } from '../../../brokers/local/src/topics.ts'
 import { kafkaCodec } from '../../../events/src/index.ts'
@@ -13,7 +12,7 @@ import { type ConsumedRecord, createKafkaClient, type Kafka, withAdmin } from '.
 import { eventually } from '../../support/eventually.ts'
 import { readTopicToEnd } from '../../support/kafka.ts'
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.ts'
-import { call } from '../../unit/api/api-harness.ts'
+import { call, startTestApi } from '../../unit/api/api-harness.ts'
 
 export interface ApiOnKafka {
   readonly kafka: LocalKafka
@@ -43,17 +42,7 @@ export async function startApiOnKafka(options: { nodes: 1 | 3 }): Promise<ApiOnK
     )
     const database = await createTestDatabase()
     cleanup.push(() => database.drop())
-    const api = await startApi(
-      loadConfig({
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: database.url,
-        KAFKA_BROKERS: kafka.brokers.join(','),
-      }),
-      { logger: pino({ level: 'silent' }) },
-    )
+    const api = await startTestApi({ DATABASE_URL: database.url, KAFKA_BROKERS: kafka.brokers.join(',') })
     cleanup.push(() => api.close())
     return { kafka, client, database, api, stop }
   } catch (error) {

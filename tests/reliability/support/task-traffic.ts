@@ -123,14 +123,16 @@ export async function settledEffects(
   let last: TaskEffects | undefined
   const waitFor = (probe: () => Promise<boolean>, what: string) =>
     // Errors are retried: a function creates its tables on its first start, which may come later.
-    eventually(probe, what, { timeoutMs, intervalMs: 1_000, retryErrors: true }).catch(async (error: unknown) => {
-      // Say how far it got: a slow system and a stuck one look different here.
-      const { sources } = await system.sut.system.status()
-      const progress = sources.map(
-        (s) => `${s.name}: lag ${s.lag}, in flight ${s.inFlight}, delivered ${s.delivered}`,
-      )
-      throw new Error(`${String(error)}; counted ${JSON.stringify(last)}; ${progress.join('; ')}`)
-    })
+    eventually(probe, what, { timeoutMs, intervalMs: 1_000, retryErrors: true }).catch(
+      async (error: unknown) => {
+        // Say how far it got: a slow system and a stuck one look different here.
+        const { sources } = await system.sut.system.status()
+        const progress = sources.map(
+          (s) => `${s.name}: lag ${s.lag}, in flight ${s.inFlight}, delivered ${s.delivered}`,
+        )
+        throw new Error(`${String(error)}; counted ${JSON.stringify(last)}; ${progress.join('; ')}`)
+      },
+    )
   await waitFor(async () => {
     last = await effectsOf(system.sql, system.webhooks, taskIds)
     return (

@@ -139,6 +139,15 @@ export function useHarness(backend: TestBackend, options: { publisher?: Publishe
   }
 }
 
+/**
+ * The Task API, started as production starts it (startApi from a config) on loopback, quiet, with
+ * `env` on top: DATABASE_URL, KAFKA_BROKERS, OUTBOX_* ... `publisher` replaces Kafka.
+ */
+export function startTestApi(env: Record<string, string>, publisher?: Publisher): Promise<RunningApi> {
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', ...env })
+  return startApi(config, { logger: silentLogger, ...(publisher === undefined ? {} : { publisher }) })
+}
+
 /** The Task API as `npm start` runs it with no DATABASE_URL: startApi on an in-memory PGlite. */
 export function startEmbeddedApi(publisher: Publisher): Promise<RunningApi> {
   const config = loadConfig({
