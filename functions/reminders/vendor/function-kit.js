@@ -1036,9 +1036,12 @@ function sqlFileProvider(files, schema) {
   return { getMigrations: async () => migrations };
 }
 
+// db/src/notifications.ts
+import pg from "pg";
+
 // db/src/open-database.ts
 import { Kysely, PostgresDialect } from "kysely";
-import pg from "pg";
+import pg2 from "pg";
 var defaultPgliteDataDir = ".data/pglite";
 async function openDatabase(options) {
   const { url, pglite, poolMax = 10, applicationName, connectTimeoutMs = 1e4, logger } = options;
@@ -1059,7 +1062,7 @@ async function openDatabase(options) {
   }
   const connectionString = url ?? embeddedServer.url;
   const redacted = redactUrl(connectionString);
-  const pool = new pg.Pool({
+  const pool = new pg2.Pool({
     connectionString,
     max: poolMax,
     application_name: applicationName,

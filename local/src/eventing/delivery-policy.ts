@@ -30,6 +30,17 @@ export function backoffDelayMs(policy: DeliveryPolicy, attempt: number): number 
     : policy.backoffDelayMs * 2 ** attempt
 }
 
+/**
+ * How long a source waits between attempts, in total, before an event that keeps failing goes to the
+ * dead-letter sink (request time not counted): how long a sink may be down without events being
+ * dead-lettered. PT0.5S exponential with 5 retries: 1+2+4+8+16 = 31 s.
+ */
+export function totalBackoffMs(policy: DeliveryPolicy): number {
+  let total = 0
+  for (let attempt = 1; attempt <= policy.retry; attempt++) total += backoffDelayMs(policy, attempt)
+  return total
+}
+
 /** What a single HTTP attempt means for the event. */
 export type AttemptVerdict = 'delivered' | 'retry' | 'dead-letter'
 

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelayMs, verdictForStatus } from '../../../local/src/eventing/delivery-policy.ts'
+import {
+  backoffDelayMs,
+  totalBackoffMs,
+  verdictForStatus,
+} from '../../../local/src/eventing/delivery-policy.ts'
 
 describe('delivery policy (Knative KafkaSource dispatcher semantics)', () => {
   it('exponential backoff doubles from delay*2 (PT0.3S waits 0.6 s, 1.2 s, 2.4 s)', () => {
     const policy = { retry: 3, backoffPolicy: 'exponential', backoffDelayMs: 300, timeoutMs: 1000 } as const
     expect([1, 2, 3].map((attempt) => backoffDelayMs(policy, attempt))).toEqual([600, 1200, 2400])
+  })
+
+  it('the whole backoff of an event that keeps failing: 31 s for 5 retries from PT0.5S, none without retries', () => {
+    const policy = { retry: 5, backoffPolicy: 'exponential', backoffDelayMs: 500, timeoutMs: 30_000 } as const
+    expect(totalBackoffMs(policy)).toBe(31_000)
+    expect(totalBackoffMs({ ...policy, retry: 6, backoffDelayMs: 1000 })).toBe(126_000)
+    expect(totalBackoffMs({ ...policy, retry: 0 })).toBe(0)
   })
 
   it('linear backoff grows by the delay each retry', () => {
