@@ -84,7 +84,7 @@ export function createApiMetrics(options: { outboxBacklog: () => Promise<OutboxB
   })
   const relayQueryDuration = new Histogram({
     name: 'outbox_relay_query_seconds',
-    help: 'Database statements of the outbox relay: select (next batch) and mark (batch published)',
+    help: 'Database statements of the outbox relay: select (a round: marks the batch sent before, reads the next) and mark (sent rows marked on their own before the relay idles)',
     labelNames: ['query'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],

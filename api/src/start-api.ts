@@ -3,20 +3,23 @@
 import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import { listenForNotifications, migrate, openDatabase } from '../../db/src/index.ts'
+import type { Registry } from 'prom-client'
+import { migrate, openDatabase } from '../../db/src/index.ts'
 import { createApp } from './app.ts'
 import { createBearerVerifier } from './auth/index.ts'
 import type { ApiConfig } from './config.ts'
 import type { TasksDatabase } from './database.ts'
 import { answerUnparsableRequests } from './http/unparsable-requests.ts'
 import { createLogger } from './logger.ts'
-import { createApiMetrics } from './metrics.ts'
+import { type ApiMetrics, createApiMetrics } from './metrics.ts'
 import { createKafkaPublisher } from './outbox/kafka-publisher.ts'
 import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
 import { createOutboxRelay, type OutboxRelay } from './outbox/outbox-relay.ts'
-import { outboxChannel } from './outbox/outbox-writer.ts'
+import { wakeOnOutboxCommits } from './outbox/outbox-writer.ts'
 import type { Publisher } from './outbox/publisher.ts'
+import { createRelayThread } from './outbox/relay-thread.ts'
 
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
 
@@ -31,6 +34,8 @@ export type RunningApi = {
   port: number
   server: Server
   relay: OutboxRelay | undefined
+  /** This process's Prometheus registry (what `/metrics` serves), for embedders and benchmarks. */
+  metrics: Registry
   close(): Promise<void>
 }
 
@@ -56,56 +61,8 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
     await migrate(database.db, { schema: 'tasks', folder: migrationsFolder, logger })
 
     const metrics = createApiMetrics({ outboxBacklog: () => readOutboxBacklog(database.db) })
-    let publisher = overrides.publisher
-    if (publisher === undefined && config.kafkaBrokers.length > 0) {
-      const kafkaPublisher = createKafkaPublisher({
-        brokers: config.kafkaBrokers,
-        clientId: config.kafkaClientId,
-        sasl: config.kafkaSasl,
-        ssl: config.kafkaTls,
-        logger,
-      })
-      // How the relay connects, without the password: the first thing to check when it cannot.
-      logger.info(
-        {
-          brokers: config.kafkaBrokers,
-          tls: config.kafkaTls !== undefined,
-          sasl: config.kafkaSasl && {
-            mechanism: config.kafkaSasl.mechanism,
-            username: config.kafkaSasl.username,
-          },
-        },
-        'outbox relay publishes to Kafka',
-      )
-      cleanups.unshift(() => kafkaPublisher.close())
-      publisher = kafkaPublisher
-    }
-    let relay: OutboxRelay | undefined
-    if (publisher !== undefined && config.outbox.enabled) {
-      relay = createOutboxRelay({
-        db: database.db,
-        publisher,
-        logger,
-        batchSize: config.outbox.batchSize,
-        pollIntervalMs: config.outbox.pollIntervalMs,
-        maxLanes: config.outbox.lanesPerRelay,
-        observer: metrics.relayObserver,
-      })
-      const started = relay
-      cleanups.unshift(() => started.stop())
-      relay.start()
-      if (config.databaseUrl !== undefined) {
-        // Rows another replica wrote wake this relay at their commit, not at its next poll.
-        const listener = listenForNotifications({
-          url: config.databaseUrl,
-          channel: outboxChannel,
-          applicationName: 'taskflow-api-outbox-listener',
-          onNotification: () => started.wake(),
-          logger,
-        })
-        cleanups.unshift(() => listener.close())
-      }
-    } else {
+    const relay = startRelay(config, database.db, overrides.publisher, metrics, logger, cleanups)
+    if (relay === undefined) {
       logger.warn(
         'no outbox relay in this replica (no KAFKA_BROKERS or OUTBOX_RELAY_ENABLED=false): events wait in the outbox',
       )
@@ -148,9 +105,89 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
       })()
       return closing
     }
-    return { url, port, server, relay, close }
+    return { url, port, server, relay, metrics: metrics.registry, close }
   } catch (error) {
     for (const cleanup of cleanups) await cleanup().catch(() => {})
     throw error
   }
+}
+
+/**
+ * The outbox relay of this replica, if it runs one: on a worker thread of its own when it publishes to
+ * Kafka from PostgreSQL (relay-thread.ts), else inline (embedded PGlite serves every connection from
+ * this thread anyway; a publisher given by the caller lives here). Its stop goes first in `cleanups`.
+ */
+function startRelay(
+  config: ApiConfig,
+  db: Kysely<TasksDatabase>,
+  publisherOverride: Publisher | undefined,
+  metrics: ApiMetrics,
+  logger: Logger,
+  cleanups: Array<() => Promise<void>>,
+): OutboxRelay | undefined {
+  if (!config.outbox.enabled || (publisherOverride === undefined && config.kafkaBrokers.length === 0)) {
+    return undefined
+  }
+  const relaySettings = {
+    batchSize: config.outbox.batchSize,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+    maxLanes: config.outbox.lanesPerRelay,
+  }
+  const kafka = {
+    brokers: config.kafkaBrokers,
+    clientId: config.kafkaClientId,
+    ...(config.kafkaSasl === undefined ? {} : { sasl: config.kafkaSasl }),
+    ...(config.kafkaTls === undefined ? {} : { ssl: config.kafkaTls }),
+  }
+  const onThread =
+    publisherOverride === undefined && config.databaseUrl !== undefined && config.outbox.thread === 'worker'
+  if (publisherOverride === undefined) {
+    // How the relay connects, without the password: the first thing to check when it cannot.
+    logger.info(
+      {
+        brokers: config.kafkaBrokers,
+        tls: config.kafkaTls !== undefined,
+        sasl: config.kafkaSasl && {
+          mechanism: config.kafkaSasl.mechanism,
+          username: config.kafkaSasl.username,
+        },
+        thread: onThread ? 'worker' : 'inline',
+      },
+      'outbox relay publishes to Kafka',
+    )
+  }
+  if (onThread && config.databaseUrl !== undefined) {
+    const relay = createRelayThread({
+      databaseUrl: config.databaseUrl,
+      kafka,
+      relay: relaySettings,
+      logLevel: logger.level,
+      logger,
+      observer: metrics.relayObserver,
+    })
+    cleanups.unshift(() => relay.stop())
+    relay.start()
+    return relay
+  }
+
+  let publisher = publisherOverride
+  if (publisher === undefined) {
+    const kafkaPublisher = createKafkaPublisher({ ...kafka, logger })
+    cleanups.unshift(() => kafkaPublisher.close())
+    publisher = kafkaPublisher
+  }
+  const relay = createOutboxRelay({
+    db,
+    publisher,
+    logger,
+    ...relaySettings,
+    observer: metrics.relayObserver,
+  })
+  cleanups.unshift(() => relay.stop())
+  relay.start()
+  if (config.databaseUrl !== undefined) {
+    const listener = wakeOnOutboxCommits(config.databaseUrl, relay, logger)
+    cleanups.unshift(() => listener.close())
+  }
+  return relay
 }

@@ -4,7 +4,11 @@
 import type { RunningApi } from '../../api/src/index.ts'
 import { loadConfig, startApi } from '../../api/src/index.ts'
 
-type ParentMessage = { kind: 'start'; env: Record<string, string> } | { kind: 'cpu' } | { kind: 'elu' }
+type ParentMessage =
+  | { kind: 'start'; env: Record<string, string> }
+  | { kind: 'cpu' }
+  | { kind: 'elu' }
+  | { kind: 'metrics' }
 
 let api: RunningApi | undefined
 let eluBefore = performance.eventLoopUtilization()
@@ -20,6 +24,11 @@ process.on('message', (message: ParentMessage) => {
         process.send?.({ kind: 'failed', message: error instanceof Error ? error.message : String(error) })
         process.exit(1)
       },
+    )
+  } else if (message.kind === 'metrics') {
+    // The relay's own histograms (select, send, commit -> ack): where the 201 -> Kafka time goes.
+    void (api?.metrics.getMetricsAsJSON() ?? Promise.resolve([])).then((metrics) =>
+      process.send?.({ kind: 'metrics', metrics }),
     )
   } else if (message.kind === 'cpu') {
     const usage = process.cpuUsage()

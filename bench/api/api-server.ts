@@ -2,6 +2,10 @@
 // the measuring client never shares its event loop; CPU time and event-loop utilization on request.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
+import type { Registry } from 'prom-client'
+
+/** prom-client's getMetricsAsJSON(), as it crosses the IPC channel (histogram values carry metricName). */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>
 
 export interface ApiProcess {
   readonly url: URL
@@ -10,6 +14,8 @@ export interface ApiProcess {
   cpuMs(): Promise<number>
   /** Event-loop utilization (0..1) since the previous call (or the start). */
   eventLoopUtilization(): Promise<number>
+  /** The API's Prometheus registry as JSON (prom-client's getMetricsAsJSON). */
+  metrics(): Promise<MetricsSnapshot>
   close(): Promise<void>
 }
 
@@ -18,6 +24,7 @@ type ChildMessage =
   | { kind: 'failed'; message: string }
   | { kind: 'cpu'; ms: number }
   | { kind: 'elu'; utilization: number }
+  | { kind: 'metrics'; metrics: MetricsSnapshot }
 
 export class ApiProcessError extends Error {
   override readonly name = 'ApiProcessError'
@@ -43,7 +50,7 @@ export async function startApiProcess(
     })
     child.send({ kind: 'start', env })
   })
-  const ask = <K extends 'cpu' | 'elu'>(kind: K) =>
+  const ask = <K extends 'cpu' | 'elu' | 'metrics'>(kind: K) =>
     new Promise<Extract<ChildMessage, { kind: K }>>((resolve) => {
       const onMessage = (message: ChildMessage) => {
         if (message.kind !== kind) return
@@ -58,6 +65,7 @@ export async function startApiProcess(
     pid: child.pid!,
     cpuMs: async () => (await ask('cpu')).ms,
     eventLoopUtilization: async () => (await ask('elu')).utilization,
+    metrics: async () => (await ask('metrics')).metrics,
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')

@@ -21,8 +21,12 @@ export const apiGoals = {
   endToEndP99Ms: 100,
 } as const
 
-const backends: readonly ApiBackend[] = ['pglite', 'postgres']
-const label = { pglite: 'PGlite (on disk)', postgres: 'PostgreSQL' } as const
+const backends: readonly ApiBackend[] = ['pglite', 'postgresInline', 'postgres']
+const label = {
+  pglite: 'PGlite (on disk)',
+  postgresInline: 'PostgreSQL, relay inline',
+  postgres: 'PostgreSQL, relay thread',
+} as const
 
 const latencyCells = (summary: LatencySummary) => [
   summary.p50,
@@ -70,9 +74,15 @@ const benchmark: Benchmark = {
       figures[`${backend}.closed.p99Ms`] = closed.latency.p99
       figures[`${backend}.closed.apiCpuPercent`] = closed.apiCpuPercent
       figures[`${backend}.closed.apiEventLoopUtilization`] = closed.apiEventLoopUtilization
+      figures[`${backend}.closed.publishedPerSecond`] = Math.round(closed.publishedPerSecond)
+      figures[`${backend}.closed.backlogAtEnd`] = closed.backlogAtEnd
       figures[`${backend}.closed.ratioToGoal`] = ratio(closed.requestsPerSecond, apiGoals.requestsPerSecond)
       figures[`${backend}.open.requestP99Ms`] = open.request.p99
+      figures[`${backend}.open.toAppendP99Ms`] = open.toAppend.p99
       figures[`${backend}.open.toKafkaP99Ms`] = open.toKafka.p99
+      figures[`${backend}.open.relaySelectMeanMs`] = open.relay.selectMeanMs
+      figures[`${backend}.open.relaySendMeanMs`] = open.relay.sendMeanMs
+      figures[`${backend}.open.relayEventsPerSend`] = open.relay.eventsPerSend
       figures[`${backend}.open.endToEndP99Ms`] = open.endToEnd.p99
       figures[`${backend}.open.missingOnKafka`] = open.missingOnKafka
       figures[`${backend}.open.missingAtSink`] = open.missingAtSink
@@ -90,6 +100,8 @@ const benchmark: Benchmark = {
       closed.apiCpuPercent,
       closed.apiEventLoopUtilization,
       closed.machineCpuPercent,
+      Math.round(closed.publishedPerSecond),
+      closed.backlogAtEnd,
     ])
     const openRows = measured.flatMap(({ backend, open }) => [
       [
@@ -103,11 +115,20 @@ const benchmark: Benchmark = {
       ],
       [
         label[backend],
-        '201 read -> record seen on Kafka',
+        '201 read -> record appended on Kafka (broker time)',
+        open.measured - open.missingOnKafka,
+        ...latencyCells(open.toAppend),
+        apiGoals.toKafkaP99Ms,
+        ratio(open.toAppend.p99, apiGoals.toKafkaP99Ms),
+        open.missingOnKafka,
+      ],
+      [
+        label[backend],
+        '201 read -> record seen by a consumer',
         open.measured - open.missingOnKafka,
         ...latencyCells(open.toKafka),
-        apiGoals.toKafkaP99Ms,
-        ratio(open.toKafka.p99, apiGoals.toKafkaP99Ms),
+        '',
+        '',
         open.missingOnKafka,
       ],
       [
@@ -125,7 +146,7 @@ const benchmark: Benchmark = {
       ({ backend, closed, open }) =>
         `${label[backend]}: closed loop ${verdict(Math.round(closed.requestsPerSecond), apiGoals.requestsPerSecond, 'above')} req/s; ` +
         `at ${openLoopRate}/s request p99 ${verdict(open.request.p99, apiGoals.requestP99Ms, 'below')} ms, ` +
-        `201 -> Kafka p99 ${verdict(open.toKafka.p99, apiGoals.toKafkaP99Ms, 'below')} ms, ` +
+        `201 -> Kafka p99 ${verdict(open.toAppend.p99, apiGoals.toKafkaP99Ms, 'below')} ms, ` +
         `POST -> function p99 ${verdict(open.endToEnd.p99, apiGoals.endToEndP99Ms, 'below')} ms.`,
     )
 
@@ -145,6 +166,8 @@ const benchmark: Benchmark = {
             'API CPU % of one core',
             'API event loop busy',
             'machine CPU %',
+            'published to Kafka /s',
+            'outbox backlog at the end',
           ],
           rows: closedRows,
         },
@@ -165,11 +188,38 @@ const benchmark: Benchmark = {
           ],
           rows: openRows,
         },
+        {
+          title: `The outbox relay during the open loop (the API's outbox_* histograms)`,
+          columns: [
+            'database',
+            'selects',
+            'select mean ms',
+            'sends',
+            'send mean ms',
+            'events per send',
+            'marks',
+            'mark mean ms',
+            'commit -> ack p50 ms (bucket)',
+            'commit -> ack p99 ms (bucket)',
+          ],
+          rows: measured.map(({ backend, open: { relay } }) => [
+            label[backend],
+            relay.selects,
+            relay.selectMeanMs,
+            relay.sends,
+            relay.sendMeanMs,
+            relay.eventsPerSend,
+            relay.marks,
+            relay.markMeanMs,
+            relay.commitToAckP50Ms,
+            relay.commitToAckP99Ms,
+          ]),
+        },
       ],
       figures,
       headline: measured.map(
         ({ backend, closed, open }) =>
-          `${backend} ${Math.round(closed.requestsPerSecond)} req/s; @${openLoopRate}/s p99 req ${open.request.p99} / ->Kafka ${open.toKafka.p99} / ->fn ${open.endToEnd.p99} ms`,
+          `${backend} ${Math.round(closed.requestsPerSecond)} req/s; @${openLoopRate}/s p99 req ${open.request.p99} / ->Kafka ${open.toAppend.p99} / ->fn ${open.endToEnd.p99} ms`,
       ),
       charts: [
         {
@@ -191,23 +241,38 @@ const benchmark: Benchmark = {
           xLabel: 'percentile in nines (0.3 = p50, 1 = p90, 2 = p99, 3 = p99.9)',
           series: measured.flatMap(({ backend, open }) => [
             percentileSeries(`${backend} request`, open.request),
-            percentileSeries(`${backend} 201->Kafka`, open.toKafka),
+            percentileSeries(`${backend} 201->Kafka`, open.toAppend),
             percentileSeries(`${backend} POST->sink`, open.endToEnd),
           ]),
         },
       ],
       notes: [
         `Goals: ${verdicts.join(' ')}`,
+        ...threadVersusInline(measured),
         "The API runs `startApi` in a process of its own (development auth, LOG_LEVEL=error, outbox relay on, publishing to a 12-partition bench topic of the run's broker); " +
           'the client is an undici Pool in the bench process. Body: `{"title", "assignee":"bob", "tags":["bench"]}`. ' +
           'Open loop: request i is due at start + i ms and sent at the first 1 ms timer tick after that; every latency counts from the due time, so a stall is charged to every request it delayed; ' +
-          'the first 2 s are sent but not counted. 201 -> Kafka: from the client reading the 201 to a kafkajs consumer of the topic (own group, 100 ms fetch wait) seeing the record, matched by `ce_subject` (the task id); ' +
-          'it can be negative when the relay published before the client read the response. POST -> sink: a local KafkaSource (`startKafkaSource`, ordered, Knative default delivery) delivering to a no-op sink in its own process that notes when each request arrived. ' +
+          "the first 2 s are sent but not counted. 201 -> Kafka: from the client reading the 201 to the broker appending the record (the topic has message.timestamp.type=LogAppendTime, so a record carries the broker's append time, in whole ms), matched by `ce_subject` (the task id); " +
+          'seen by a consumer: to a kafkajs consumer of the topic in the bench process (own group, 100 ms fetch wait) handling the record, which adds its fetch and the busy bench event loop. Both can be negative when the relay published before the client read the response. POST -> sink: a local KafkaSource (`startKafkaSource`, ordered, Knative default delivery) delivering to a no-op sink in its own process that notes when each request arrived. ' +
           'All processes share the machine with the broker and PostgreSQL (one clock: epoch time with sub-millisecond resolution). ' +
           `1-minute load average when the run started: ${loadAverage}.`,
       ],
     }
   },
+}
+
+/** The relay's thread judged against the inline relay of the same run (same machine, same minute). */
+function threadVersusInline(measured: readonly BackendFigures[]): string[] {
+  const inline = measured.find((figures) => figures.backend === 'postgresInline')
+  const thread = measured.find((figures) => figures.backend === 'postgres')
+  if (inline === undefined || thread === undefined) return []
+  return [
+    'Relay thread against relay inline (PostgreSQL, this run): closed loop ' +
+      `x${ratio(thread.closed.requestsPerSecond, inline.closed.requestsPerSecond)} req/s; at ${openLoopRate}/s ` +
+      `request p99 x${ratio(thread.open.request.p99, inline.open.request.p99)}, ` +
+      `201 -> Kafka p50 x${ratio(thread.open.toAppend.p50, inline.open.toAppend.p50)} and p99 x${ratio(thread.open.toAppend.p99, inline.open.toAppend.p99)}, ` +
+      `POST -> function p99 x${ratio(thread.open.endToEnd.p99, inline.open.endToEnd.p99)} (below 1: the thread is faster).`,
+  ]
 }
 
 export default benchmark

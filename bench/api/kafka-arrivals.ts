@@ -1,6 +1,8 @@
-// Watches a topic from its end with a group of its own and notes when each record became visible to a
-// consumer, by its `ce_subject` header (the task id): the 201 -> on Kafka part of the latency. Visible
-// to a consumer is what matters downstream, and it bounds the broker's append from above.
+// Watches a topic from its end with a group of its own and notes, by each record's `ce_subject` header
+// (the task id), when the broker appended it and when it became visible to a consumer. The append time
+// is the record's timestamp on a topic with message.timestamp.type=LogAppendTime (the broker stamps it
+// as it writes the record to its log): the 201 -> on Kafka latency, free of this consumer's own fetch
+// and event-loop delays. Visible to a consumer is what matters downstream and bounds it from above.
 import { randomUUID } from 'node:crypto'
 import { createConsumer, createKafkaClient } from '../../kafka/src/index.ts'
 import { epochMs } from './clock.ts'
@@ -8,6 +10,8 @@ import { epochMs } from './clock.ts'
 export interface KafkaArrivals {
   /** First arrival time (epoch ms) by subject. */
   readonly arrivals: ReadonlyMap<string, number>
+  /** The record's timestamp (epoch ms) by subject: the broker's append time on a LogAppendTime topic. */
+  readonly appended: ReadonlyMap<string, number>
   stop(): Promise<void>
 }
 
@@ -16,6 +20,7 @@ export async function watchKafkaArrivals(brokers: string[], topic: string): Prom
   // A short fetch wait: an empty fetch must not hold the next record back (records end it anyway).
   const consumer = createConsumer(kafka, { groupId: `bench-watch-${randomUUID()}`, maxWaitTimeMs: 100 })
   const arrivals = new Map<string, number>()
+  const appended = new Map<string, number>()
   await consumer.connect()
   try {
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()))
@@ -26,7 +31,9 @@ export async function watchKafkaArrivals(brokers: string[], topic: string): Prom
         const at = epochMs()
         for (const message of batch.messages) {
           const subject = message.headers?.ce_subject?.toString()
-          if (subject !== undefined && !arrivals.has(subject)) arrivals.set(subject, at)
+          if (subject === undefined || arrivals.has(subject)) continue
+          arrivals.set(subject, at)
+          appended.set(subject, Number(message.timestamp))
         }
       },
     })
@@ -35,5 +42,5 @@ export async function watchKafkaArrivals(brokers: string[], topic: string): Prom
     await consumer.disconnect().catch(() => {})
     throw error
   }
-  return { arrivals, stop: () => consumer.disconnect() }
+  return { arrivals, appended, stop: () => consumer.disconnect() }
 }

@@ -1,4 +1,4 @@
-// One backend (PGlite or PostgreSQL) of the API benchmark: the Task API in its own process with the
+// One backend (PGlite, or PostgreSQL with the relay on its worker thread or inline) of the API benchmark: the Task API in its own process with the
 // outbox relay publishing to a bench topic on the run's Kafka; a closed loop for the most it serves,
 // then an open loop at a fixed rate with the record watched on Kafka and delivered by a local
 // KafkaSource to a sink that notes arrivals.
@@ -14,13 +14,18 @@ import { busyPercent, readCpuTimes } from '../scaling/machine-cpu.ts'
 import type { BenchContext } from '../src/harness/benchmark.ts'
 import { createBenchTopic } from '../src/harness/services.ts'
 import { perSecond } from '../src/harness/stats.ts'
-import { startApiProcess } from './api-server.ts'
+import { type ApiProcess, startApiProcess } from './api-server.ts'
 import { startArrivalSink } from './arrival-sink.ts'
 import { watchKafkaArrivals } from './kafka-arrivals.ts'
 import { type LatencySummary, summarize } from './latency.ts'
+import { publishedEvents, type RelayBreakdown, relayBreakdown } from './relay-breakdown.ts'
 import { closedLoop, openLoop, type TaskLoadTarget } from './task-load.ts'
 
-export type ApiBackend = 'pglite' | 'postgres'
+/**
+ * `postgres`: as deployed, the relay on a worker thread of its own; `postgresInline`: the same with
+ * OUTBOX_RELAY_THREAD=inline, the relay on the API's event loop (the baseline the thread is judged by).
+ */
+export type ApiBackend = 'pglite' | 'postgres' | 'postgresInline'
 
 export interface ClosedLoopFigures {
   readonly concurrency: number
@@ -31,6 +36,10 @@ export interface ClosedLoopFigures {
   readonly apiCpuPercent: number
   readonly apiEventLoopUtilization: number
   readonly machineCpuPercent: number
+  /** Events the relay got acknowledged per second during the loop: whether it kept up with the 201s. */
+  readonly publishedPerSecond: number
+  /** Rows still unpublished when the loop ended (a relay that fell behind defers work past the loop). */
+  readonly backlogAtEnd: number
 }
 
 export interface OpenLoopFigures {
@@ -40,6 +49,8 @@ export interface OpenLoopFigures {
   readonly achievedPerSecond: number
   /** Scheduled send -> response read. */
   readonly request: LatencySummary
+  /** Response read -> the broker appended the record (its LogAppendTime timestamp). */
+  readonly toAppend: LatencySummary
   /** Response read -> record visible to a consumer of the topic. */
   readonly toKafka: LatencySummary
   /** Scheduled send -> the KafkaSource's request arrived at the sink. */
@@ -47,6 +58,8 @@ export interface OpenLoopFigures {
   readonly missingOnKafka: number
   readonly missingAtSink: number
   readonly machineCpuPercent: number
+  /** The relay's rounds during the open loop, from the API's outbox_* histograms. */
+  readonly relay: RelayBreakdown
 }
 
 export interface BackendFigures {
@@ -74,7 +87,10 @@ export async function measureBackend(
   options: { apiExecArgv?: readonly string[] } = {},
 ): Promise<BackendFigures> {
   const brokers = await context.kafkaBrokers()
-  const topic = await createBenchTopic(brokers, `api-${backend}`, partitions, context)
+  // The broker stamps each record as it appends it: the "on Kafka" instant of the 201 -> Kafka span.
+  const topic = await createBenchTopic(brokers, `api-${backend}`, partitions, context, {
+    'message.timestamp.type': 'LogAppendTime',
+  })
   const env: Record<string, string> = {
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
@@ -83,8 +99,9 @@ export async function measureBackend(
     KAFKA_BROKERS: brokers.join(','),
     TASK_EVENTS_TOPIC: topic,
   }
-  if (backend === 'postgres') {
-    env.DATABASE_URL = (await context.database(`api_${backend}`)).url
+  if (backend === 'postgres' || backend === 'postgresInline') {
+    env.DATABASE_URL = (await context.database(`api_${backend.toLowerCase()}`)).url
+    env.OUTBOX_RELAY_THREAD = backend === 'postgres' ? 'worker' : 'inline'
   } else {
     // On disk, as `npm run api:start` runs it (in-memory PGlite would flatter it).
     const dataDir = await mkdtemp(join(tmpdir(), 'taskflow-bench-api-'))
@@ -104,6 +121,7 @@ export async function measureBackend(
   const cpuBefore = await api.cpuMs()
   const machineBefore = readCpuTimes()
   await api.eventLoopUtilization()
+  const publishedBefore = publishedEvents(await api.metrics())
   const closed = await closedLoop(target, {
     concurrency: closedLoopConcurrency,
     durationMs: closedMs,
@@ -111,6 +129,10 @@ export async function measureBackend(
   }).finally(() => clearInterval(ticker))
   closedBar.finish()
   const closedElapsed = closed.endedAt - closed.startedAt
+  const published = publishedEvents(await api.metrics()) - publishedBefore
+  const readiness = (await (await fetch(new URL('/readyz', api.url))).json()) as {
+    outbox?: { backlog?: number }
+  }
   const apiElu = await api.eventLoopUtilization()
   const apiCpu = (await api.cpuMs()) - cpuBefore
   const machineClosed = busyPercent(machineBefore, readCpuTimes())
@@ -124,11 +146,13 @@ export async function measureBackend(
     apiCpuPercent: Math.round((apiCpu / closedElapsed) * 100),
     apiEventLoopUtilization: Math.round(apiElu * 100) / 100,
     machineCpuPercent: machineClosed,
+    publishedPerSecond: perSecond(published, closedElapsed),
+    backlogAtEnd: readiness.outbox?.backlog ?? Number.NaN,
   }
 
   // Let the relay drain what the closed loop left in the outbox before the open loop starts.
   await sleep(2_000)
-  const open = await measureOpenLoop(context, backend, target, brokers, topic)
+  const open = await measureOpenLoop(context, backend, api, target, brokers, topic)
   await api.close()
   return { backend, closed: closedFigures, open }
 }
@@ -136,6 +160,7 @@ export async function measureBackend(
 async function measureOpenLoop(
   context: BenchContext,
   backend: ApiBackend,
+  api: ApiProcess,
   target: TaskLoadTarget,
   brokers: string[],
   topic: string,
@@ -177,6 +202,7 @@ async function measureOpenLoop(
   const total = Math.round((openLoopRate * durationMs) / 1000)
   const bar = context.progress(`${backend} open loop ${openLoopRate}/s`, total)
   const machineBefore = readCpuTimes()
+  const metricsBefore = await api.metrics()
   const run = await openLoop(target, {
     ratePerSecond: openLoopRate,
     durationMs,
@@ -200,14 +226,18 @@ async function measureOpenLoop(
     if (done || Date.now() > waitUntil) break
     await sleep(200)
   }
+  const relay = relayBreakdown(metricsBefore, await api.metrics())
   await dispatcher.stop()
   await watcher.stop()
 
+  const toAppend: number[] = []
   const toKafka: number[] = []
   const endToEnd: number[] = []
   for (const result of ok) {
     const onKafka = watcher.arrivals.get(result.taskId!)
     if (onKafka !== undefined) toKafka.push(onKafka - result.answeredAt)
+    const appendedAt = watcher.appended.get(result.taskId!)
+    if (appendedAt !== undefined) toAppend.push(appendedAt - result.answeredAt)
     const atSink = arrivalsAtSink.get(result.taskId!)
     if (atSink !== undefined) endToEnd.push(atSink - result.scheduledAt)
   }
@@ -217,10 +247,12 @@ async function measureOpenLoop(
     failed: counted.length - ok.length,
     achievedPerSecond: perSecond(run.results.length, run.endedAt - run.startedAt),
     request: summarize(ok.map((result) => result.answeredAt - result.scheduledAt)),
+    toAppend: summarize(toAppend),
     toKafka: summarize(toKafka),
     endToEnd: summarize(endToEnd),
     missingOnKafka: ok.length - toKafka.length,
     missingAtSink: ok.length - endToEnd.length,
     machineCpuPercent,
+    relay,
   }
 }

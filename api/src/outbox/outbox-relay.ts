@@ -99,9 +99,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let consecutiveFailures = 0
   let lastPruneAt = 0
   let claimedAt = 0
-  // Acknowledged by the log, not yet marked published (see markPublished).
-  const unmarked = new Set<string>()
-  let marking: Promise<void> = Promise.resolve()
+  // Acknowledged by the log, not yet marked published: marked by the next round's statement, or on
+  // their own when no round follows at once (see nextBatch and flushMarks).
+  let unmarked: string[] = []
   const pruneIntervalMs = 60_000
 
   async function pruneWhenDue(): Promise<void> {
@@ -164,45 +164,48 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       .execute()
   }
 
+  /**
+   * One statement per round: marks the rows the previous round got acknowledged and reads the next
+   * batch. The select sees the table as it was before the update (a data-modifying CTE), so it leaves
+   * those rows out by id. If the statement fails, neither happened: the rows stay in `unmarked`, are
+   * not sent again by this relay, and are marked by the next statement that succeeds.
+   */
   async function nextBatch(lanes: number[]): Promise<ClaimedRow[]> {
-    const acknowledged = [...unmarked]
-    return db
-      .selectFrom('tasks.outbox')
-      .select(['id', 'topic', 'key', 'headers', 'value', 'created_at'])
-      .where('published_at', 'is', null)
-      .where('lane', 'in', lanes)
-      .$if(acknowledged.length > 0, (query) => query.where('id', 'not in', acknowledged))
-      .orderBy('id')
-      .limit(batchSize)
-      .execute()
+    const marking = unmarked
+    const { rows } = await sql<ClaimedRow>`
+      with marked as (
+        update tasks.outbox set published_at = now()
+         where id = any(${marking}::bigint[]) and published_at is null)
+      select id, topic, key, headers, value, created_at
+        from tasks.outbox
+       where published_at is null
+         and lane = any(${lanes}::int[])
+         and not (id = any(${marking}::bigint[]))
+       order by id
+       limit ${batchSize}`.execute(db)
+    // Rows acknowledged while the statement ran were not part of it: only what it marked goes.
+    unmarked = unmarked.slice(marking.length)
+    return rows
   }
 
   /**
-   * Marks acknowledged rows published, behind the next round rather than inside it: the next batch is
-   * read and sent while this update runs (`unmarked` keeps those rows out of it). One update at a time,
-   * in order. A failed update leaves the rows unpublished: they are sent again later, with the same
-   * CloudEvent ids, which consumers' inboxes drop (at least once, never lost).
+   * Marks acknowledged rows on their own when no round follows at once (the relay is about to sleep or
+   * stop), so the backlog readiness and metrics show drains to zero. A failure leaves them for the next
+   * round's statement; a relay that dies first leaves them to be sent again, with the same CloudEvent
+   * ids, which consumers' inboxes drop (at least once, never lost).
    */
-  function markPublished(ids: readonly string[]): void {
-    for (const id of ids) unmarked.add(id)
-    marking = marking.then(async () => {
-      const started = performance.now()
-      try {
-        await db
-          .updateTable('tasks.outbox')
-          .set({ published_at: sql<Date>`now()` })
-          .where('id', 'in', ids)
-          .execute()
-        observer?.queried?.('mark', (performance.now() - started) / 1000)
-      } catch (error) {
-        logger.warn(
-          { err: error, count: ids.length },
-          'could not mark published rows; they will be sent again',
-        )
-      } finally {
-        for (const id of ids) unmarked.delete(id)
-      }
-    })
+  async function flushMarks(): Promise<void> {
+    if (unmarked.length === 0) return
+    const marking = unmarked
+    const started = performance.now()
+    try {
+      await sql`update tasks.outbox set published_at = now()
+                 where id = any(${marking}::bigint[]) and published_at is null`.execute(db)
+      observer?.queried?.('mark', (performance.now() - started) / 1000)
+      unmarked = unmarked.slice(marking.length)
+    } catch (error) {
+      logger.warn({ err: error, count: marking.length }, 'could not mark published rows; retried next round')
+    }
   }
 
   async function publishInOrder(rows: readonly ClaimedRow[]): Promise<void> {
@@ -231,8 +234,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       claimedAt = startedClaim
     }
     if (ownedLanes.length === 0) return false
-    // Updates slower than sends would let acknowledged rows pile up: wait for them to catch up.
-    if (unmarked.size >= batchSize * 2) await marking
     const selectStarted = performance.now()
     const rows = await nextBatch(ownedLanes)
     observer?.queried?.('select', (performance.now() - selectStarted) / 1000)
@@ -254,7 +255,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     const seconds = (performance.now() - startedAt) / 1000
     kafka = 'up'
-    markPublished(ids)
+    unmarked.push(...ids)
     observer?.published?.(
       rows.map((row) => ({ createdAt: row.created_at })),
       seconds,
@@ -285,6 +286,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(consecutiveFailures - 1, 16))
         await sleep(jitter(delay), true)
       } else if (!more) {
+        // Nothing committed meanwhile: mark now rather than with a round that may be a poll away.
+        if (!woken) await flushMarks()
         await pruneWhenDue()
         await sleep(pollIntervalMs, false)
       }
@@ -304,7 +307,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       running = false
       wakeSleeper?.()
       await loop
-      await marking
+      await flushMarks()
       await releaseLanes().catch((error: unknown) =>
         logger.warn({ err: error }, 'could not release outbox lanes'),
       )

@@ -1,6 +1,8 @@
 // Writes a CloudEvent into the outbox inside the caller's transaction: the event exists exactly when
 // the task change it describes committed (the transactional outbox pattern).
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely'
+import type { Logger } from 'pino'
+import { listenForNotifications, type NotificationListener } from '../../../db/src/index.ts'
 import { type CloudEventRecord, kafkaCodec, type TaskflowEvent } from '../../../events/src/index.ts'
 import type { OutboxTable, TasksDatabase } from '../database.ts'
 import { laneOf } from './lanes.ts'
@@ -11,6 +13,21 @@ import { laneOf } from './lanes.ts'
  * its next poll.
  */
 export const outboxChannel = 'taskflow_outbox'
+
+/** LISTENs on outboxChannel for a relay: any replica's commit wakes it at once, not at its next poll. */
+export function wakeOnOutboxCommits(
+  url: string,
+  relay: { wake(): void },
+  logger: Logger,
+): NotificationListener {
+  return listenForNotifications({
+    url,
+    channel: outboxChannel,
+    applicationName: 'taskflow-api-outbox-listener',
+    onNotification: () => relay.wake(),
+    logger,
+  })
+}
 
 export async function enqueueEvent(
   trx: Transaction<TasksDatabase>,

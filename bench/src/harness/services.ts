@@ -95,10 +95,11 @@ export async function createBenchTopic(
   label: string,
   partitions: number,
   cleanup: { afterRun(run: () => Promise<void>): void },
+  config: Record<string, string> = {},
 ): Promise<string> {
   const name = `bench-${label}-${randomBytes(4).toString('hex')}`
   const kafka = createKafkaClient({ brokers, clientId: 'taskflow-bench-admin' })
-  await withAdmin(kafka, (admin) => createTopics(admin, [{ name, partitions, replicas: 1, config: {} }]))
+  await withAdmin(kafka, (admin) => createTopics(admin, [{ name, partitions, replicas: 1, config }]))
   cleanup.afterRun(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [name] })))
   return name
 }

@@ -1,5 +1,6 @@
 // Needs: Kafka (the integration global setup's broker) and PostgreSQL (TEST_DATABASE_URL).
 // The API runs as in production: startApi() with a config, migrations, the Kafka publisher and relay.
+import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type ApiConfig, loadConfig } from '../../../api/src/config.ts'
 import { createKafkaPublisher } from '../../../api/src/outbox/kafka-publisher.ts'
@@ -133,6 +134,35 @@ describe.runIf(ready)('task API on Kafka and PostgreSQL', () => {
     await backlogEmpty(api)
     expect(await recordCount(kafka, topic.name)).toBe(1)
   })
+
+  for (const thread of ['worker', 'inline'] as const) {
+    it(`the relay on ${thread === 'worker' ? 'a worker thread' : 'the API thread'} publishes, counts what it published in /metrics and reports Kafka up`, async () => {
+      await fresh()
+      const lines: string[] = []
+      const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
+      const api = await startApi(apiConfig(database.url, topic.name, { OUTBOX_RELAY_THREAD: thread }), {
+        logger,
+      })
+      running.push(api)
+      for (const title of ['one', 'two', 'three']) {
+        expect((await call(api.url, 'POST', '/tasks', { user: 'alice', body: { title } })).status).toBe(201)
+      }
+      await consumeRecords(kafka, topic.name, 3)
+      await backlogEmpty(api)
+      const readiness = await eventually(
+        () => call(api.url, 'GET', '/readyz'),
+        (response) => response.body?.kafka === 'up',
+      )
+      expect(readiness.body.relay.ownedLanes).toBe(16)
+      const metrics = (await call(api.url, 'GET', '/metrics')).text
+      expect(metrics).toMatch(/^outbox_published_events_total 3$/m)
+      expect(metrics).toMatch(/^outbox_relay_query_seconds_count\{query="select"\} [1-9]/m)
+      const said = lines.map((line) => JSON.parse(line) as { msg: string; thread?: string })
+      expect(said.find((line) => line.msg === 'outbox relay publishes to Kafka')?.thread).toBe(thread)
+      // The relay's own lines reach the API's logger from either thread.
+      expect(said.some((line) => line.msg === 'outbox relay started')).toBe(true)
+    })
+  }
 
   it('with Kafka unreachable POSTs return 201, and once it is back every event arrives once, in order per task', async () => {
     await fresh()

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts'
 
 // api/Dockerfile cannot be built here (no Docker engine), so this builds what it builds: its own
 // esbuild command, run on the repository, and starts the bundle laid out as the image lays it out.
@@ -25,13 +26,15 @@ const esbuildArgs = (() => {
   const args = [...line.slice('RUN npx esbuild '.length).matchAll(/"([^"]*)"|(\S+)/g)]
   return args.map((match) => match[1] ?? match[2] ?? '')
 })()
-const outfile = esbuildArgs.find((arg) => arg.startsWith('--outfile='))?.slice('--outfile='.length)
-const entry = esbuildArgs.find((arg) => !arg.startsWith('--'))
+const outdir = esbuildArgs.find((arg) => arg.startsWith('--outdir='))?.slice('--outdir='.length)
+const entries = esbuildArgs.filter((arg) => !arg.startsWith('--'))
+const outfile = `${outdir}/main.js`
 const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)?.[1] ?? '[]') as string[]
 const copiedPackages = [...runtimeStage.matchAll(/^COPY --from=build \/src\/node_modules\/(\S+) /gm)].map(
   (match) => match[1],
 )
 
+const postgresReady = await postgresAvailable()
 let scratch: string | undefined
 let api: ChildProcess | undefined
 afterAll(async () => {
@@ -45,9 +48,14 @@ afterAll(async () => {
 describe('api/Dockerfile', () => {
   it('runs node on the bundle its build stage writes, as a non-root user on port 8080', () => {
     expect(stages.map((stage) => stage.split('\n')[0])).toEqual(['node:24-slim AS build', 'node:24-slim'])
-    expect(entry).toBe('api/src/main.ts')
-    expect(existsSync(join(repoRoot, entry ?? ''))).toBe(true)
+    // The API, and the outbox relay's worker thread beside it (relay-thread.ts loads ./relay-worker.js).
+    expect(entries).toEqual(['api/src/main.ts', 'api/src/outbox/relay-worker.ts'])
+    for (const entry of entries) expect(existsSync(join(repoRoot, entry))).toBe(true)
+    expect(esbuildArgs).toContain('--entry-names=[name]')
     expect(cmd).toEqual(['node', outfile])
+    expect(runtimeStage).toContain(
+      `COPY --from=build /src/${outdir}/main.js /src/${outdir}/relay-worker.js ${outdir}/`,
+    )
     expect(runtimeStage).toMatch(/^USER node$/m)
     expect(runtimeStage).toMatch(/^EXPOSE 8080$/m)
   })
@@ -76,7 +84,7 @@ describe('api/Dockerfile', () => {
     await mkdir(join(repoRoot, '.data'), { recursive: true })
     scratch = await mkdtemp(join(repoRoot, '.data', 'api-image-'))
     const args = esbuildArgs.map((arg) =>
-      arg.startsWith('--outfile=') ? `--outfile=${join(scratch!, outfile ?? '')}` : arg,
+      arg.startsWith('--outdir=') ? `--outdir=${join(scratch!, outdir ?? '')}` : arg,
     )
     const metafile = join(scratch, 'meta.json')
     await promisify(execFile)(
@@ -111,7 +119,7 @@ describe('api/Dockerfile', () => {
     await mkdir(join(scratch, 'api'), { recursive: true })
     await cp(join(repoRoot, 'api', 'migrations'), join(scratch, 'api', 'migrations'), { recursive: true })
     // The bundle sits inside the repository, so PGlite resolves from its node_modules as from /app's.
-    api = spawn(process.execPath, [join(scratch, outfile ?? '')], {
+    api = spawn(process.execPath, [join(scratch, outfile)], {
       cwd: scratch,
       env: {
         PATH: process.env.PATH,
@@ -143,4 +151,44 @@ describe('api/Dockerfile', () => {
     const [code] = await once(api, 'exit')
     expect(code).toBe(0)
   }, 60_000)
+
+  it.runIf(postgresReady)(
+    'with OUTBOX_RELAY_THREAD=worker the bundle runs the outbox relay on its thread (dist/relay-worker.js beside it)',
+    async () => {
+      if (scratch === undefined) throw new Error('the bundle was not built')
+      const database = await createTestDatabase()
+      const relayApi = spawn(process.execPath, [join(scratch, outfile)], {
+        cwd: scratch,
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_URL: database.url,
+          // Nothing listens there: the relay starts and reports Kafka down; starting is what is checked.
+          KAFKA_BROKERS: '127.0.0.1:1',
+          OUTBOX_RELAY_THREAD: 'worker',
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      try {
+        let relayThread: { thread?: string; msg?: string } | undefined
+        for await (const line of createInterface({ input: relayApi.stdout! })) {
+          const record = JSON.parse(line) as { thread?: string; msg?: string }
+          if (record.msg === 'outbox relay started') {
+            relayThread = record
+            break
+          }
+        }
+        expect(relayThread?.thread).toBe('outbox-relay')
+        relayApi.kill('SIGTERM')
+        const [code] = await once(relayApi, 'exit')
+        expect(code).toBe(0)
+      } finally {
+        if (relayApi.exitCode === null) relayApi.kill('SIGKILL')
+        await database.drop()
+      }
+    },
+    60_000,
+  )
 })
