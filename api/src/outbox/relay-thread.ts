@@ -7,7 +7,7 @@
 //
 // Not the default (OUTBOX_RELAY_THREAD=worker turns it on): on 2 cores shared with PostgreSQL, Kafka and
 // the load generator, the thread cut 201 -> Kafka p50 to 0.1-0.5x and p99 to 0.25-0.6x of the inline
-// relay's, but the API served 0.62-0.67x the requests/s closed loop (`npm run bench -- api`): a thread
+// relay's, but the API served 0.62-0.74x the requests/s closed loop (`npm run bench -- api`): a thread
 // that publishes sooner runs more, smaller rounds, and takes a CPU the request path was using. It pays
 // where the replica has a CPU to spare for it.
 import { Worker } from 'node:worker_threads'
