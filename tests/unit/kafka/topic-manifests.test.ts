@@ -11,11 +11,12 @@ import {
   TopicManifestError,
   type TopicSpec,
 } from '../../../brokers/local/src/topics.ts'
+import { schemasDir } from '../../support/schemas.ts'
 
 const repo = join(import.meta.dirname, '..', '..', '..')
 const topicsDir = join(repo, 'brokers', 'topics')
-// The Strimzi CRDs live in the shared folder beside the repository (never copied into it).
-const kafkaTopicCrd = join(repo, '..', 'shared', 'schemas', 'strimzi', '043-Crd-kafkatopic.yaml')
+// The Strimzi CRDs live in the shared folder beside the repository, or SCHEMAS_DIR (never copied into it).
+const kafkaTopicCrd = join(schemasDir(), 'strimzi', '043-Crd-kafkatopic.yaml')
 
 describe('brokers/topics manifests', () => {
   it('declare the four topics with their partitions, replicas and retention', async () => {
