@@ -1,8 +1,9 @@
 // The outbox relay on a thread of its own. Inline, the relay shares the API's one event loop: under
 // load each of its selects and sends waits behind request handling (measured at 1,000 POST/s on 2
 // cores: ~22 ms a select, ~16 ms a send, most of it queueing), and that wait is the 201 -> Kafka
-// latency. In a worker thread it has its own loop, pool and producer, and the API thread only posts a
-// wake-up after each commit. The worker is the same relay (outbox-relay.ts) with the same lanes and
+// latency. In a worker thread it has its own loop, pool, producer and LISTEN connection: every commit
+// notifies taskflow_outbox in its own statement (outbox-writer.ts), so the worker hears each one from
+// PostgreSQL and the API thread does nothing per commit. The worker is the same relay (outbox-relay.ts) with the same lanes and
 // leases, so several replicas still share the work as before.
 //
 // Not the default (OUTBOX_RELAY_THREAD=worker turns it on): on 2 cores shared with PostgreSQL, Kafka and
@@ -37,7 +38,6 @@ export function createRelayThread(options: RelayThreadOptions): OutboxRelay {
   let running = false
   let restartTimer: NodeJS.Timeout | undefined
   let restarts = 0
-  let wakePending = false
   let status: OutboxRelayStatus = {
     relayId: 'starting',
     running: false,
@@ -113,25 +113,15 @@ export function createRelayThread(options: RelayThreadOptions): OutboxRelay {
     })
   }
 
-  function post(message: ToRelayWorker): void {
-    worker?.postMessage(message)
-  }
-
   return {
     start() {
       if (running) return
       running = true
       spawn()
     },
-    wake() {
-      // Coalesced: the commits of one turn of the event loop cost one message.
-      if (wakePending) return
-      wakePending = true
-      queueMicrotask(() => {
-        wakePending = false
-        post({ kind: 'wake' })
-      })
-    },
+    // The worker LISTENs on the channel every commit notifies: a wake from this thread would only
+    // repeat it.
+    wake() {},
     async stop() {
       if (!running) return
       running = false

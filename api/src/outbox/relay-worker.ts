@@ -19,7 +19,7 @@ export type RelayWorkerSettings = {
   logLevel: string
 }
 
-export type ToRelayWorker = { kind: 'wake' } | { kind: 'stop' }
+export type ToRelayWorker = { kind: 'stop' }
 
 export type FromRelayWorker =
   | { kind: 'started'; status: OutboxRelayStatus }
@@ -60,7 +60,7 @@ const relay = createOutboxRelay({
   },
 })
 relay.start()
-// Commits of other replicas (and of this one, already woken by a message) wake the relay at once.
+// Every commit that writes outbox rows, in this replica or another, wakes the relay at once.
 const listener = wakeOnOutboxCommits(settings.databaseUrl, relay, logger)
 
 // The status /readyz shows, sent when it changes (checked often: it is a few fields).
@@ -84,8 +84,7 @@ async function stop(): Promise<void> {
   post({ kind: 'stopped' })
 }
 port.on('message', (message: ToRelayWorker) => {
-  if (message.kind === 'wake') relay.wake()
-  else if (message.kind === 'stop' && !stopping) {
+  if (message.kind === 'stop' && !stopping) {
     stopping = true
     // process.exit ends this thread only, whatever a library left scheduled (kafkajs keeps timers).
     stop().then(
