@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApi } from '../../../api/src/start-api.ts'
 import { type LocalKafka, startLocalKafka } from '../../../brokers/local/src/broker.ts'
-import { kafkaCodec } from '../../../events/src/index.ts'
 import { createKafkaClient, createTopics, type Kafka, withAdmin } from '../../../kafka/src/index.ts'
 import { consumeRecords, kafkaAvailable } from '../../support/kafka.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
+import { versionsPerTask } from '../../support/task-event-records.ts'
 import { call, eventually, startTestApi } from '../../unit/api/api-harness.ts'
 
 const ready = (await postgresAvailable()) && (await kafkaAvailable())
@@ -77,13 +77,7 @@ describe.runIf(ready).each(['inline', 'worker'] as const)(
         (response) => response.body?.outbox?.backlog === 0,
       )
       expect(new Set(records.map((record) => record.headers.ce_id)).size).toBe(10)
-      const byTask = new Map<string, number[]>()
-      for (const record of records) {
-        const decoded = kafkaCodec.decode(record)
-        if (!decoded.ok) throw new Error(decoded.error.message)
-        const version = (decoded.value.data as { task: { version: number } }).task.version
-        byTask.set(record.key!, [...(byTask.get(record.key!) ?? []), version])
-      }
+      const byTask = versionsPerTask(records)
       expect(byTask.get(before.body.id)).toEqual([1])
       for (const id of ids) expect(byTask.get(id)).toEqual([1, 2, 3])
     })

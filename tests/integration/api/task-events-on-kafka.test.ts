@@ -17,6 +17,7 @@ import {
   testKafka,
 } from '../../support/kafka.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
+import { versionsPerTask } from '../../support/task-event-records.ts'
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts'
 import { call, eventually, silentLogger } from '../../unit/api/api-harness.ts'
 
@@ -61,19 +62,6 @@ function decode(record: ConsumedRecord) {
   const decoded = kafkaCodec.decode({ ...record, value: record.value })
   if (!decoded.ok) throw new Error(`record is not a CloudEvent: ${decoded.error.message}`)
   return decoded.value
-}
-
-/** Per task, the versions its events carried, in the order of their offsets. */
-function versionsPerTask(records: readonly ConsumedRecord[]): Map<string, number[]> {
-  const sorted = [...records].sort(
-    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  )
-  const byTask = new Map<string, number[]>()
-  for (const record of sorted) {
-    const version = (decode(record).data as { task: { version: number } }).task.version
-    byTask.set(record.key!, [...(byTask.get(record.key!) ?? []), version])
-  }
-  return byTask
 }
 
 describe.runIf(ready)('task API on Kafka and PostgreSQL', () => {
