@@ -15,6 +15,15 @@ interface Waiting {
 
 /** Records in one coalesced send at most (whole callers are never split). */
 const maxRecordsPerSend = 1_000
+/**
+ * Value bytes in one coalesced send at most. A topic's max.message.bytes bounds a whole record batch,
+ * not one record: two callers' large records (1 MB dead letters from two sources) joined in one send
+ * could exceed it and fail both, where each alone fits. A caller over this goes alone.
+ */
+const maxBytesPerSend = 256 * 1024
+
+const valueBytes = (records: readonly AppendRecord[]) =>
+  records.reduce((total, record) => total + record.value.length, 0)
 
 export function coalescingSend(send: Send): Send {
   const queues = new Map<string, { waiting: Waiting[]; sending: boolean }>()
@@ -24,13 +33,17 @@ export function coalescingSend(send: Send): Send {
     while (queue.waiting.length > 0) {
       const batch: Waiting[] = []
       let count = 0
+      let bytes = 0
       while (
         queue.waiting.length > 0 &&
-        (batch.length === 0 || count + queue.waiting[0]!.records.length <= maxRecordsPerSend)
+        (batch.length === 0 ||
+          (count + queue.waiting[0]!.records.length <= maxRecordsPerSend &&
+            bytes + valueBytes(queue.waiting[0]!.records) <= maxBytesPerSend))
       ) {
         const next = queue.waiting.shift()!
         batch.push(next)
         count += next.records.length
+        bytes += valueBytes(next.records)
       }
       try {
         // Callers' records in arrival order: records with one key keep their order in the partition.

@@ -69,4 +69,31 @@ describe('coalescingSend (group commit for a one-request-in-flight producer)', (
     expect((await one)[0]!.topic).toBe('x')
     expect((await two)[0]!.topic).toBe('y')
   })
+
+  it('never joins callers past 256 KiB of values: two large dead letters go in sends of their own', async () => {
+    const producer = gatedProducer()
+    const send = coalescingSend(producer.send)
+    const large = (letter: string) => record(letter.repeat(200 * 1024))
+    const first = send('t', [record('a')])
+    await tick()
+    const bigOne = send('t', [large('x')])
+    const bigTwo = send('t', [large('y')])
+    const small = send('t', [record('b')])
+    await tick()
+    producer.sends[0]!.release()
+    await first
+    await tick()
+    expect(producer.sends.map((s) => s.values.map((value) => value.slice(0, 1)))).toEqual([['a'], ['x']])
+    producer.sends[1]!.release()
+    await bigOne
+    await tick()
+    // The second large caller leaves alone too; the small one behind it joins it (well under the cap).
+    expect(producer.sends.map((s) => s.values.map((value) => value.slice(0, 1)))).toEqual([
+      ['a'],
+      ['x'],
+      ['y', 'b'],
+    ])
+    producer.sends[2]!.release()
+    expect((await bigTwo).length + (await small).length).toBe(2)
+  })
 })
