@@ -14,8 +14,10 @@ import { problemResponder } from './http/problem-response.ts'
 import { requestContext } from './http/request-context.ts'
 import type { ApiMetrics } from './metrics.ts'
 import { openApiDocument } from './openapi.ts'
+import { outboxCommitSignal } from './outbox/commit-signal.ts'
 import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
 import type { OutboxRelay } from './outbox/outbox-relay.ts'
+import { notifyOutboxRelays } from './outbox/outbox-writer.ts'
 import { fail, problems } from './problem.ts'
 import { taskRoutes } from './tasks/task-routes.ts'
 
@@ -66,7 +68,11 @@ export function createApp(deps: AppDeps): Express {
       topic: deps.taskEventsTopic,
       eventSource: deps.eventSource,
       bodyLimit: deps.bodyLimit,
-      eventsCommitted: () => deps.relay?.wake(),
+      outbox: outboxCommitSignal({
+        relay: deps.relay,
+        notify: () => notifyOutboxRelays(deps.db),
+        logger: deps.logger,
+      }),
     }),
   )
 

@@ -58,6 +58,8 @@ export type OutboxRelay = {
   start(): void
   /** Called after a commit that wrote outbox rows: publish now instead of at the next poll. */
   wake(): void
+  /** Whether this relay holds the lane's lease now (as of its last claim), so it publishes the lane's rows. */
+  ownsLane(lane: number): boolean
   /** Stops after the batch in flight and gives the lanes back so another replica takes over at once. */
   stop(): Promise<void>
   status(): OutboxRelayStatus
@@ -302,6 +304,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       logger.info({ batchSize, pollIntervalMs, leaseMs }, 'outbox relay started')
     },
     wake,
+    ownsLane: (lane) => ownedLanes.includes(lane),
     async stop() {
       if (!running) return
       running = false

@@ -8,9 +8,8 @@ import type { OutboxTable, TasksDatabase } from '../database.ts'
 import { laneOf } from './lanes.ts'
 
 /**
- * The channel a commit that wrote outbox rows notifies (delivered at commit, never for a rollback): the
- * relay that owns the rows' lanes may run in another replica, and it LISTENs here instead of waiting for
- * its next poll.
+ * The channel a replica notifies after committing outbox rows whose lanes a relay in another replica
+ * holds: that relay LISTENs here instead of waiting for its next poll (commit-signal.ts).
  */
 export const outboxChannel = 'taskflow_outbox'
 
@@ -29,29 +28,18 @@ export function wakeOnOutboxCommits(
   })
 }
 
+/** Writes the event's outbox row in the caller's transaction. */
 export async function enqueueEvent(
   trx: Transaction<TasksDatabase>,
-  topic: string,
-  event: TaskflowEvent,
+  row: Insertable<OutboxTable>,
 ): Promise<void> {
-  await insertOutboxRows(trx, [outboxRow(topic, event)])
+  await trx.insertInto('tasks.outbox').values(row).execute()
 }
 
-/** Inserts outbox rows and notifies `outboxChannel`, in one statement (no extra round trip). */
-async function insertOutboxRows(
-  db: Kysely<TasksDatabase> | Transaction<TasksDatabase>,
-  rows: readonly Insertable<OutboxTable>[],
-): Promise<void> {
-  await db
-    .with('written_events', (cte) => cte.insertInto('tasks.outbox').values(rows).returning('id'))
-    .selectFrom('written_events')
-    .select(notifyOutboxChannel.as('notified'))
-    .limit(1)
-    .execute()
+/** One NOTIFY on `outboxChannel`, in a statement of its own (commit-signal.ts says when and why). */
+export async function notifyOutboxRelays(db: Kysely<TasksDatabase>): Promise<void> {
+  await sql`select pg_notify(${outboxChannel}, '')`.execute(db)
 }
-
-/** The select-list item that notifies the relay's channel (see `outboxChannel`). */
-export const notifyOutboxChannel = sql<string>`pg_notify(${outboxChannel}, '')`
 
 /**
  * The outbox row of an event. Binary mode: attributes as ce_* headers, the JSON data as the value (what

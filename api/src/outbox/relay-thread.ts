@@ -1,10 +1,11 @@
 // The outbox relay on a thread of its own. Inline, the relay shares the API's one event loop: under
 // load each of its selects and sends waits behind request handling (measured at 1,000 POST/s on 2
 // cores: ~22 ms a select, ~16 ms a send, most of it queueing), and that wait is the 201 -> Kafka
-// latency. In a worker thread it has its own loop, pool, producer and LISTEN connection: every commit
-// notifies taskflow_outbox in its own statement (outbox-writer.ts), so the worker hears each one from
-// PostgreSQL and the API thread does nothing per commit. The worker is the same relay (outbox-relay.ts) with the same lanes and
-// leases, so several replicas still share the work as before.
+// latency. In a worker thread it has its own loop, pool, producer and LISTEN connection (for commits of
+// other replicas). A commit of this replica wakes it with a message, at most one per turn of the API's
+// event loop; the worker reports the lanes it holds with its status, which is how a commit knows it
+// need not NOTIFY (commit-signal.ts). The worker is the same relay (outbox-relay.ts) with the same lanes
+// and leases, so several replicas still share the work as before.
 //
 // Not the default (OUTBOX_RELAY_THREAD=worker turns it on): on 2 cores shared with PostgreSQL, Kafka and
 // the load generator, the thread cut 201 -> Kafka p50 to 0.1-0.5x and p99 to 0.25-0.6x of the inline
@@ -38,6 +39,7 @@ export function createRelayThread(options: RelayThreadOptions): OutboxRelay {
   let running = false
   let restartTimer: NodeJS.Timeout | undefined
   let restarts = 0
+  let wakePending = false
   let status: OutboxRelayStatus = {
     relayId: 'starting',
     running: false,
@@ -119,9 +121,18 @@ export function createRelayThread(options: RelayThreadOptions): OutboxRelay {
       running = true
       spawn()
     },
-    // The worker LISTENs on the channel every commit notifies: a wake from this thread would only
-    // repeat it.
-    wake() {},
+    // Commits finishing in one turn of this event loop share one message.
+    wake() {
+      if (wakePending || worker === undefined) return
+      wakePending = true
+      setImmediate(() => {
+        wakePending = false
+        worker?.postMessage({ kind: 'wake' } satisfies ToRelayWorker)
+      })
+    },
+    // As the worker last reported (every change, within 100 ms): a lane it lost meanwhile is found by
+    // its new owner's poll.
+    ownsLane: (lane) => status.running && status.ownedLanes.includes(lane),
     async stop() {
       if (!running) return
       running = false

@@ -19,7 +19,7 @@ export type RelayWorkerSettings = {
   logLevel: string
 }
 
-export type ToRelayWorker = { kind: 'stop' }
+export type ToRelayWorker = { kind: 'stop' } | { kind: 'wake' }
 
 export type FromRelayWorker =
   | { kind: 'started'; status: OutboxRelayStatus }
@@ -60,7 +60,8 @@ const relay = createOutboxRelay({
   },
 })
 relay.start()
-// Every commit that writes outbox rows, in this replica or another, wakes the relay at once.
+// A commit of another replica into lanes this relay holds wakes it through NOTIFY; this replica's own
+// commits send a 'wake' message instead (commit-signal.ts).
 const listener = wakeOnOutboxCommits(settings.databaseUrl, relay, logger)
 
 // The status /readyz shows, sent when it changes (checked often: it is a few fields).
@@ -84,7 +85,8 @@ async function stop(): Promise<void> {
   post({ kind: 'stopped' })
 }
 port.on('message', (message: ToRelayWorker) => {
-  if (message.kind === 'stop' && !stopping) {
+  if (message.kind === 'wake') relay.wake()
+  else if (message.kind === 'stop' && !stopping) {
     stopping = true
     // process.exit ends this thread only, whatever a library left scheduled (kafkajs keeps timers).
     stop().then(

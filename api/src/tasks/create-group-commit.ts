@@ -1,19 +1,17 @@
 // Group commit of task creations. Every commit waits for PostgreSQL to flush its WAL, and on a small
 // machine that flush and the round trip cost more than the insert itself. So concurrent POST /tasks
 // share one statement: the tasks and their outbox rows in one multi-row insert (the task insert in a
-// data-modifying CTEs, with the notification that wakes the relay), one round trip and one WAL flush
-// for all of them.
+// data-modifying CTE), one round trip and one WAL flush for all of them.
 //
 // No request waits for a batch to fill: a creation starts a statement at once when fewer than
 // `maxInFlight` are running, and only the ones that arrive while all are busy are batched together for
 // the next one. At low load each request is its own statement, as before; under load batches grow
 // with the load. A single statement is atomic, so each event still exists exactly when its task does.
-import type { Insertable, Kysely } from 'kysely'
+import { type Insertable, type Kysely, sql } from 'kysely'
 import { isTransientDatabaseError } from '../../../db/src/index.ts'
 import type { OutboxTable, TasksDatabase, TaskTable } from '../database.ts'
-import { notifyOutboxChannel } from '../outbox/outbox-writer.ts'
 
-export type TaskCreation = { task: Insertable<TaskTable>; event: Insertable<OutboxTable> }
+export type TaskCreation = { task: TaskTable; event: Insertable<OutboxTable> }
 
 export type CreateGroupCommit = {
   /** Resolves once the task and its outbox row are committed; rejects with the statement's error. */
@@ -22,35 +20,48 @@ export type CreateGroupCommit = {
 
 type Pending = { creation: TaskCreation; resolve: () => void; reject: (error: unknown) => void }
 
+/** The outbox columns a creation writes, as the JSON document of the statement carries them. */
+type EventDocument = {
+  event_id: string
+  lane: number
+  topic: string
+  key: string | null
+  headers: string
+  /** The record value, base64. */
+  value: string
+}
+
 export function createGroupCommit(options: {
   db: Kysely<TasksDatabase>
   /** Statements running at once (a share of the pool; the rest serves reads and other writes). */
   maxInFlight?: number
-  /** Creations per statement (PostgreSQL takes at most 65,535 parameters: 16 per task + 6 per event). */
+  /** Creations per statement. */
   maxBatch?: number
 }): CreateGroupCommit {
   const { db, maxInFlight = 4, maxBatch = 500 } = options
   const waiting: Pending[] = []
   let inFlight = 0
 
-  const insertAll = (creations: readonly TaskCreation[]) =>
-    db
-      .with('created_tasks', (cte) =>
-        cte
-          .insertInto('tasks.tasks')
-          .values(creations.map((creation) => creation.task))
-          .returning('id'),
-      )
-      .with('written_events', (cte) =>
-        cte
-          .insertInto('tasks.outbox')
-          .values(creations.map((creation) => creation.event))
-          .returning('id'),
-      )
-      .selectFrom('written_events')
-      .select(notifyOutboxChannel.as('notified'))
-      .limit(1)
-      .execute()
+  // The rows travel as two JSON documents (tasks, events) that PostgreSQL expands with
+  // json_populate_recordset / json_to_recordset: one short statement text whatever the batch size and
+  // two parameters, where a multi-row VALUES list took 22 parameters per creation, each converted by
+  // the driver, and a query builder assembling and compiling the list on every statement (measured:
+  // ~9 % of the API's CPU at 2,000+ POST/s). JSON.stringify writes the Dates as ISO-8601 with a zone.
+  const insertAll = (creations: readonly TaskCreation[]) => {
+    const tasks = JSON.stringify(creations.map((creation) => creation.task))
+    const events = JSON.stringify(creations.map((creation) => eventDocument(creation.event)))
+    return sql`
+      with created_tasks as (
+        insert into tasks.tasks (id, title, description, status, priority, due_at, remind_at, assignee,
+                                 watchers, tags, created_by, created_at, updated_at, completed_at, version)
+        select id, title, description, status, priority, due_at, remind_at, assignee,
+               watchers, tags, created_by, created_at, updated_at, completed_at, version
+          from json_populate_recordset(null::tasks.tasks, ${tasks}::json))
+      insert into tasks.outbox (event_id, lane, topic, key, headers, value)
+      select event_id, lane, topic, key, headers::jsonb, decode(value, 'base64')
+        from json_to_recordset(${events}::json)
+          as event(event_id text, lane smallint, topic text, key text, headers text, value text)`.execute(db)
+  }
 
   async function commit(batch: Pending[]): Promise<void> {
     try {
@@ -87,5 +98,16 @@ export function createGroupCommit(options: {
         drain()
       })
     },
+  }
+}
+
+function eventDocument(event: Insertable<OutboxTable>): EventDocument {
+  return {
+    event_id: event.event_id,
+    lane: event.lane,
+    topic: event.topic,
+    key: event.key ?? null,
+    headers: event.headers,
+    value: event.value.toString('base64'),
   }
 }

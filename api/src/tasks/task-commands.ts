@@ -5,6 +5,8 @@ import { v7 as uuidv7 } from 'uuid'
 import { createEvent, type EventType, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
 import { type IfMatch, ifMatchAllows } from '../http/preconditions.ts'
+import type { OutboxCommitSignal } from '../outbox/commit-signal.ts'
+import { laneOf } from '../outbox/lanes.ts'
 import { enqueueEvent, outboxRow } from '../outbox/outbox-writer.ts'
 import { fail, problems } from '../problem.ts'
 import type { CreateGroupCommit } from './create-group-commit.ts'
@@ -21,8 +23,8 @@ export type CommandContext = {
   userId: string
   /** X-Request-Id, or one we made: the events' correlationid and causationid. */
   requestId: string
-  /** Told after a commit that wrote outbox rows (the relay publishes at once). */
-  eventsCommitted: () => void
+  /** Told after a commit that wrote outbox rows: the relay publishing them does it at once. */
+  outbox: OutboxCommitSignal
   /** Where creations without an Idempotency-Key are committed, several in one statement under load. */
   creations: CreateGroupCommit
   now?: () => Date
@@ -41,9 +43,9 @@ export async function createTaskCommand(
   if (idempotency === undefined) {
     // One statement, shared with concurrent creations (create-group-commit.ts): the task insert rides
     // in a data-modifying CTE of the outbox insert, atomic without BEGIN/COMMIT around two inserts.
-    const event = taskEvent(ctx, EventTypes.TaskCreated, { task })
-    await ctx.creations.create({ task: rowFromTask(task, null), event: outboxRow(ctx.topic, event) })
-    ctx.eventsCommitted()
+    const event = outboxRow(ctx.topic, taskEvent(ctx, EventTypes.TaskCreated, { task }))
+    await ctx.creations.create({ task: rowFromTask(task, null), event })
+    ctx.outbox.committed([event.lane])
     return { status: 201, body: task, replayed: false }
   }
   const outcome = await ctx.db.transaction().execute(async (trx): Promise<CreateOutcome> => {
@@ -58,7 +60,7 @@ export async function createTaskCommand(
     await emit(trx, ctx, EventTypes.TaskCreated, { task })
     return { status: 201, body: task, replayed: false }
   })
-  if (!outcome.replayed) ctx.eventsCommitted()
+  if (!outcome.replayed) ctx.outbox.committed([laneOf(task.id)])
   return outcome
 }
 
@@ -79,7 +81,7 @@ export async function updateTaskCommand(
     await emit(trx, ctx, EventTypes.TaskUpdated, { task: next.task, changes })
     return { task: next.task, emitted: true }
   })
-  if (result.emitted) ctx.eventsCommitted()
+  if (result.emitted) ctx.outbox.committed([laneOf(id)])
   return result.task
 }
 
@@ -101,7 +103,7 @@ export async function completeTaskCommand(
     })
     return { task: done, emitted: true }
   })
-  if (result.emitted) ctx.eventsCommitted()
+  if (result.emitted) ctx.outbox.committed([laneOf(id)])
   return result.task
 }
 
@@ -115,7 +117,7 @@ export async function deleteTaskCommand(
     await deleteTask(trx, id)
     await emit(trx, ctx, EventTypes.TaskDeleted, { task: current })
   })
-  ctx.eventsCommitted()
+  ctx.outbox.committed([laneOf(id)])
 }
 
 async function lockedTask(
@@ -137,7 +139,7 @@ async function emit<T extends EventType>(
   type: T,
   data: Parameters<typeof createEvent<T>>[0]['data'],
 ): Promise<void> {
-  await enqueueEvent(trx, ctx.topic, taskEvent(ctx, type, data))
+  await enqueueEvent(trx, outboxRow(ctx.topic, taskEvent(ctx, type, data)))
 }
 
 function taskEvent<T extends EventType>(

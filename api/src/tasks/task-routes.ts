@@ -7,6 +7,7 @@ import { jsonBody } from '../http/json-body.ts'
 import { methodNotAllowed } from '../http/method-not-allowed.ts'
 import { etagOf, parseIfMatch } from '../http/preconditions.ts'
 import { parseInput } from '../http/validate.ts'
+import type { OutboxCommitSignal } from '../outbox/commit-signal.ts'
 import { fail, problems } from '../problem.ts'
 import { createGroupCommit } from './create-group-commit.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
@@ -33,7 +34,8 @@ export type TaskRoutesOptions = {
   topic: string
   eventSource: string
   bodyLimit: string
-  eventsCommitted: () => void
+  /** How commits reach the outbox relay (commit-signal.ts). */
+  outbox: OutboxCommitSignal
 }
 
 const completeBodySchema = z.strictObject({})
@@ -49,7 +51,7 @@ export function taskRoutes(options: TaskRoutesOptions): Router {
     source: options.eventSource,
     userId: req.principal.userId,
     requestId: req.requestId,
-    eventsCommitted: options.eventsCommitted,
+    outbox: options.outbox,
     creations,
   })
 

@@ -22,11 +22,15 @@ export function taskFromRow(row: TaskTable): Task {
   }
 }
 
+/**
+ * Free text is stored well-formed: a lone UTF-16 surrogate (valid in a JSON string, not in UTF-8) becomes
+ * U+FFFD, as the driver's UTF-8 encoding of a parameter always made it, whichever way the row travels.
+ */
 export function rowFromTask(task: Task, completedAt: Date | null): TaskTable {
   return {
     id: task.id,
-    title: task.title,
-    description: task.description,
+    title: task.title.toWellFormed(),
+    description: task.description?.toWellFormed() ?? null,
     status: task.status,
     priority: task.priority,
     due_at: task.dueAt === null ? null : new Date(task.dueAt),
