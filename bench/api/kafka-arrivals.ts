@@ -1,4 +1,5 @@
-// Watches a topic from its end with a group of its own and notes, by each record's `ce_subject` header
+// Watches a topic (from its end, or from its start to read what a run wrote) with a group of its own
+// and notes, by each record's `ce_subject` header
 // (the task id), when the broker appended it and when it became visible to a consumer. The append time
 // is the record's timestamp on a topic with message.timestamp.type=LogAppendTime (the broker stamps it
 // as it writes the record to its log): the 201 -> on Kafka latency, free of this consumer's own fetch
@@ -15,7 +16,11 @@ export interface KafkaArrivals {
   stop(): Promise<void>
 }
 
-export async function watchKafkaArrivals(brokers: string[], topic: string): Promise<KafkaArrivals> {
+export async function watchKafkaArrivals(
+  brokers: string[],
+  topic: string,
+  options: { fromBeginning?: boolean } = {},
+): Promise<KafkaArrivals> {
   const kafka = createKafkaClient({ brokers, clientId: 'taskflow-bench-api-watch' })
   // A short fetch wait: an empty fetch must not hold the next record back (records end it anyway).
   const consumer = createConsumer(kafka, { groupId: `bench-watch-${randomUUID()}`, maxWaitTimeMs: 100 })
@@ -24,7 +29,7 @@ export async function watchKafkaArrivals(brokers: string[], topic: string): Prom
   await consumer.connect()
   try {
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()))
-    await consumer.subscribe({ topics: [topic], fromBeginning: false })
+    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? false })
     await consumer.run({
       partitionsConsumedConcurrently: 12,
       eachBatch: async ({ batch }) => {

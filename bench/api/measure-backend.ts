@@ -1,7 +1,10 @@
-// One backend (PGlite, or PostgreSQL with the relay on its worker thread or inline) of the API benchmark: the Task API in its own process with the
-// outbox relay publishing to a bench topic on the run's Kafka; a closed loop for the most it serves,
-// then an open loop at a fixed rate with the record watched on Kafka and delivered by a local
-// KafkaSource to a sink that notes arrivals.
+// One backend (PGlite, or PostgreSQL with the relay on its worker thread or inline) of the API
+// benchmark: the Task API in its own process with the outbox relay publishing to a bench topic on the
+// run's Kafka, loaded by a client in a process of its own (load-process.ts). A closed loop for the most
+// it serves; then two open loops at a fixed rate. The first runs only what the goals name (the API,
+// PostgreSQL, the broker and the client): the records' append times are read from the topic after it.
+// The second adds the downstream: a consumer watching the topic and a local KafkaSource delivering to a
+// sink that notes arrivals, for POST -> function.
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -19,7 +22,8 @@ import { startArrivalSink } from './arrival-sink.ts'
 import { watchKafkaArrivals } from './kafka-arrivals.ts'
 import { type LatencySummary, summarize } from './latency.ts'
 import { publishedEvents, type RelayBreakdown, relayBreakdown } from './relay-breakdown.ts'
-import { closedLoop, openLoop, type TaskLoadTarget } from './task-load.ts'
+import type { TaskRequestResult } from './task-load.ts'
+import { type LoadBody, startTaskLoadProcess, type TaskLoadProcess } from './task-load-process.ts'
 
 /**
  * `postgres`: as deployed, the relay on a worker thread of its own; `postgresInline`: the same with
@@ -42,6 +46,7 @@ export interface ClosedLoopFigures {
   readonly backlogAtEnd: number
 }
 
+/** The open loop with only what the goals name running: the API, PostgreSQL, the broker, the client. */
 export interface OpenLoopFigures {
   readonly ratePerSecond: number
   readonly measured: number
@@ -51,21 +56,26 @@ export interface OpenLoopFigures {
   readonly request: LatencySummary
   /** Response read -> the broker appended the record (its LogAppendTime timestamp). */
   readonly toAppend: LatencySummary
+  readonly missingOnKafka: number
+  readonly machineCpuPercent: number
+  /** The relay's rounds during the open loop, from the API's outbox_* histograms. */
+  readonly relay: RelayBreakdown
+}
+
+/** The same open loop with the downstream running: a watching consumer and a KafkaSource with its sink. */
+export interface DeliveredLoopFigures extends Omit<OpenLoopFigures, 'relay'> {
   /** Response read -> record visible to a consumer of the topic. */
   readonly toKafka: LatencySummary
   /** Scheduled send -> the KafkaSource's request arrived at the sink. */
   readonly endToEnd: LatencySummary
-  readonly missingOnKafka: number
   readonly missingAtSink: number
-  readonly machineCpuPercent: number
-  /** The relay's rounds during the open loop, from the API's outbox_* histograms. */
-  readonly relay: RelayBreakdown
 }
 
 export interface BackendFigures {
   readonly backend: ApiBackend
   readonly closed: ClosedLoopFigures
   readonly open: OpenLoopFigures
+  readonly delivered: DeliveredLoopFigures
 }
 
 export const closedLoopConcurrency = 64
@@ -73,11 +83,10 @@ export const openLoopRate = 1000
 const partitions = 12
 const silent = pino({ level: 'silent' })
 
-const taskBody = (index: number) => ({
-  title: `bench task ${index}`,
-  assignee: 'bob',
-  tags: ['bench'],
-})
+const taskBody: LoadBody = { titlePrefix: 'bench task', fields: { assignee: 'bob', tags: ['bench'] } }
+const openLoopMs = (context: BenchContext) => context.size(20_000, 4_000)
+/** Requests due in the first this many ms of an open loop are sent but not counted. */
+const openWarmupMs = (context: BenchContext) => context.size(2_000, 500)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -110,10 +119,14 @@ export async function measureBackend(
   }
   const api = await startApiProcess(env, { execArgv: options.apiExecArgv ?? [] })
   context.defer(() => api.close())
-  const target: TaskLoadTarget = { url: api.url, body: taskBody, user: 'alice' }
+  const load = (loop: Omit<Parameters<typeof startTaskLoadProcess>[0], 'url' | 'body'>) => {
+    const started = startTaskLoadProcess({ url: api.url, body: taskBody, ...loop })
+    context.defer(() => started.close())
+    return started
+  }
 
   // Warm-up: JIT, pool connections, the relay's producer.
-  await closedLoop(target, { concurrency: 16, durationMs: context.size(3_000, 1_000) })
+  await load({ concurrency: 16, durationMs: context.size(3_000, 1_000) }).done
 
   const closedMs = context.size(15_000, 3_000)
   const closedBar = context.progress(`${backend} closed loop x${closedLoopConcurrency}`, closedMs / 1000)
@@ -122,13 +135,15 @@ export async function measureBackend(
   const machineBefore = readCpuTimes()
   await api.eventLoopUtilization()
   const publishedBefore = publishedEvents(await api.metrics())
-  const closed = await closedLoop(target, {
+  const closed = await load({
     concurrency: closedLoopConcurrency,
     durationMs: closedMs,
     firstIndex: 1_000_000,
-  }).finally(() => clearInterval(ticker))
+    withResults: true,
+  }).done.finally(() => clearInterval(ticker))
+  const closedRun = closed.run!
   closedBar.finish()
-  const closedElapsed = closed.endedAt - closed.startedAt
+  const closedElapsed = closedRun.endedAt - closedRun.startedAt
   const published = publishedEvents(await api.metrics()) - publishedBefore
   const readiness = (await (await fetch(new URL('/readyz', api.url))).json()) as {
     outbox?: { backlog?: number }
@@ -136,11 +151,11 @@ export async function measureBackend(
   const apiElu = await api.eventLoopUtilization()
   const apiCpu = (await api.cpuMs()) - cpuBefore
   const machineClosed = busyPercent(machineBefore, readCpuTimes())
-  const ok = closed.results.filter((result) => result.status === 201)
+  const ok = closedRun.results.filter((result) => result.status === 201)
   const closedFigures: ClosedLoopFigures = {
     concurrency: closedLoopConcurrency,
     requests: ok.length,
-    failed: closed.results.length - ok.length,
+    failed: closedRun.results.length - ok.length,
     requestsPerSecond: perSecond(ok.length, closedElapsed),
     latency: summarize(ok.map((result) => result.answeredAt - result.scheduledAt)),
     apiCpuPercent: Math.round((apiCpu / closedElapsed) * 100),
@@ -150,21 +165,93 @@ export async function measureBackend(
     backlogAtEnd: readiness.outbox?.backlog ?? Number.NaN,
   }
 
-  // Let the relay drain what the closed loop left in the outbox before the open loop starts.
+  // Let the relay drain what the closed loop left in the outbox before the open loops start.
   await sleep(2_000)
-  const open = await measureOpenLoop(context, backend, api, target, brokers, topic)
+  const open = await measureOpenLoop(context, backend, api, load, brokers, topic)
+  await sleep(1_000)
+  const delivered = await measureDeliveredLoop(context, backend, load, brokers, topic)
   await api.close()
-  return { backend, closed: closedFigures, open }
+  return { backend, closed: closedFigures, open, delivered }
+}
+
+type StartLoad = (loop: Omit<Parameters<typeof startTaskLoadProcess>[0], 'url' | 'body'>) => TaskLoadProcess
+
+/** An open loop at openLoopRate; its counted results (the first openWarmupMs left out) and machine CPU. */
+async function runOpenLoop(
+  context: BenchContext,
+  label: string,
+  load: StartLoad,
+  firstIndex: number,
+): Promise<{
+  counted: TaskRequestResult[]
+  ok: TaskRequestResult[]
+  achievedPerSecond: number
+  machineCpuPercent: number
+}> {
+  const durationMs = openLoopMs(context)
+  const bar = context.progress(label, durationMs / 1000)
+  const ticker = setInterval(() => bar.increment(), 1000)
+  const machineBefore = readCpuTimes()
+  const done = await load({
+    ratePerSecond: openLoopRate,
+    durationMs,
+    concurrency: 256,
+    firstIndex,
+    withResults: true,
+  }).done.finally(() => clearInterval(ticker))
+  const machineCpuPercent = busyPercent(machineBefore, readCpuTimes())
+  bar.finish()
+  const run = done.run!
+  const counted = run.results.filter((result) => result.scheduledAt >= run.startedAt + openWarmupMs(context))
+  return {
+    counted,
+    ok: counted.filter((result) => result.status === 201 && result.taskId !== undefined),
+    achievedPerSecond: perSecond(run.results.length, run.endedAt - run.startedAt),
+    machineCpuPercent,
+  }
+}
+
+/** Waits (up to `ms`) until `done()` holds, checking every 200 ms after `poll()`. */
+async function waitFor(ms: number, poll: () => Promise<void>, done: () => boolean): Promise<void> {
+  const until = Date.now() + ms
+  for (;;) {
+    await poll()
+    if (done() || Date.now() > until) return
+    await sleep(200)
+  }
 }
 
 async function measureOpenLoop(
   context: BenchContext,
   backend: ApiBackend,
   api: ApiProcess,
-  target: TaskLoadTarget,
+  load: StartLoad,
   brokers: string[],
   topic: string,
 ): Promise<OpenLoopFigures> {
+  const metricsBefore = await api.metrics()
+  const run = await runOpenLoop(context, `${backend} open loop ${openLoopRate}/s`, load, 2_000_000)
+  // Read after the loop, from the start of the topic: no consumer competed with the API meanwhile.
+  const reader = await watchKafkaArrivals(brokers, topic, { fromBeginning: true })
+  context.defer(() => reader.stop())
+  await waitFor(
+    30_000,
+    async () => {},
+    () => run.ok.every((result) => reader.appended.has(result.taskId!)),
+  )
+  const relay = relayBreakdown(metricsBefore, await api.metrics())
+  await reader.stop()
+  const toAppend = spans(run.ok, reader.appended, 'answeredAt')
+  return { ...loopFigures(run, toAppend), missingOnKafka: run.ok.length - toAppend.length, relay }
+}
+
+async function measureDeliveredLoop(
+  context: BenchContext,
+  backend: ApiBackend,
+  load: StartLoad,
+  brokers: string[],
+  topic: string,
+): Promise<DeliveredLoopFigures> {
   const watcher = await watchKafkaArrivals(brokers, topic)
   context.defer(() => watcher.stop())
   const sink = await startArrivalSink()
@@ -197,62 +284,60 @@ async function measureOpenLoop(
   await sleep(1_000)
   await sink.takeArrivals()
 
-  const durationMs = context.size(20_000, 4_000)
-  const warmupMs = context.size(2_000, 500)
-  const total = Math.round((openLoopRate * durationMs) / 1000)
-  const bar = context.progress(`${backend} open loop ${openLoopRate}/s`, total)
-  const machineBefore = readCpuTimes()
-  const metricsBefore = await api.metrics()
-  const run = await openLoop(target, {
-    ratePerSecond: openLoopRate,
-    durationMs,
-    connections: 256,
-    firstIndex: 2_000_000,
-    onResult: () => bar.increment(),
-  })
-  const machineCpuPercent = busyPercent(machineBefore, readCpuTimes())
-  bar.finish()
-
-  // Requests due in the first warmupMs are sent but not counted (the consumers' first fetches).
-  const counted = run.results.filter((result) => result.scheduledAt >= run.startedAt + warmupMs)
-  const ok = counted.filter((result) => result.status === 201 && result.taskId !== undefined)
+  const run = await runOpenLoop(
+    context,
+    `${backend} open loop ${openLoopRate}/s + KafkaSource`,
+    load,
+    3_000_000,
+  )
   const arrivalsAtSink = new Map<string, number>()
-  const waitUntil = Date.now() + 15_000
-  for (;;) {
-    for (const [subject, at] of await sink.takeArrivals()) arrivalsAtSink.set(subject, at)
-    const done = ok.every(
-      (result) => watcher.arrivals.has(result.taskId!) && arrivalsAtSink.has(result.taskId!),
-    )
-    if (done || Date.now() > waitUntil) break
-    await sleep(200)
-  }
-  const relay = relayBreakdown(metricsBefore, await api.metrics())
+  await waitFor(
+    15_000,
+    async () => {
+      for (const [subject, at] of await sink.takeArrivals()) arrivalsAtSink.set(subject, at)
+    },
+    () =>
+      run.ok.every((result) => watcher.arrivals.has(result.taskId!) && arrivalsAtSink.has(result.taskId!)),
+  )
   await dispatcher.stop()
   await watcher.stop()
 
-  const toAppend: number[] = []
-  const toKafka: number[] = []
-  const endToEnd: number[] = []
-  for (const result of ok) {
-    const onKafka = watcher.arrivals.get(result.taskId!)
-    if (onKafka !== undefined) toKafka.push(onKafka - result.answeredAt)
-    const appendedAt = watcher.appended.get(result.taskId!)
-    if (appendedAt !== undefined) toAppend.push(appendedAt - result.answeredAt)
-    const atSink = arrivalsAtSink.get(result.taskId!)
-    if (atSink !== undefined) endToEnd.push(atSink - result.scheduledAt)
-  }
+  const toKafka = spans(run.ok, watcher.arrivals, 'answeredAt')
+  const endToEnd = spans(run.ok, arrivalsAtSink, 'scheduledAt')
   return {
-    ratePerSecond: openLoopRate,
-    measured: ok.length,
-    failed: counted.length - ok.length,
-    achievedPerSecond: perSecond(run.results.length, run.endedAt - run.startedAt),
-    request: summarize(ok.map((result) => result.answeredAt - result.scheduledAt)),
-    toAppend: summarize(toAppend),
+    ...loopFigures(run, spans(run.ok, watcher.appended, 'answeredAt')),
     toKafka: summarize(toKafka),
     endToEnd: summarize(endToEnd),
-    missingOnKafka: ok.length - toKafka.length,
-    missingAtSink: ok.length - endToEnd.length,
-    machineCpuPercent,
-    relay,
+    missingOnKafka: run.ok.length - toKafka.length,
+    missingAtSink: run.ok.length - endToEnd.length,
   }
+}
+
+type OpenLoopRun = Awaited<ReturnType<typeof runOpenLoop>>
+
+/** What every open loop reports: its counts, request latency and 201 -> appended span. */
+function loopFigures(run: OpenLoopRun, toAppend: number[]) {
+  return {
+    ratePerSecond: openLoopRate,
+    measured: run.ok.length,
+    failed: run.counted.length - run.ok.length,
+    achievedPerSecond: run.achievedPerSecond,
+    request: summarize(run.ok.map((result) => result.answeredAt - result.scheduledAt)),
+    toAppend: summarize(toAppend),
+    machineCpuPercent: run.machineCpuPercent,
+  }
+}
+
+/** Per 201 whose task `at` has an instant for (by task id): that instant minus the request's `from`. */
+function spans(
+  results: readonly TaskRequestResult[],
+  at: ReadonlyMap<string, number>,
+  from: 'answeredAt' | 'scheduledAt',
+): number[] {
+  const samples: number[] = []
+  for (const result of results) {
+    const instant = at.get(result.taskId!)
+    if (instant !== undefined) samples.push(instant - result[from])
+  }
+  return samples
 }

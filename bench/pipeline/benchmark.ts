@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { readLocalConfig } from '../../local/src/config.ts'
 import { startLocalSystem } from '../../local/src/system.ts'
+import { type LoadBody, startTaskLoadProcess } from '../api/task-load-process.ts'
 import type { Benchmark, BenchReport } from '../src/harness/benchmark.ts'
 import { ratio } from '../src/harness/stats.ts'
 import { type PipelineSample, samplePipeline } from './sample-pipeline.ts'
-import { startTaskLoadProcess } from './task-load-process.ts'
 
 const seedsEventsPerMinute = 10_000
 const aimEventsPerMinute = 100 * seedsEventsPerMinute
@@ -51,7 +51,13 @@ const benchmark: Benchmark = {
     const sourceNames = system.sources.map((source) => source.spec.name)
 
     // Warm-up: every function started (cold start) and every source delivering before the clock runs.
-    const warmup = startTaskLoadProcess({ url: new URL(system.api.url), concurrency: 4, durationMs: 2_000 })
+    const body = pipelineTaskBody()
+    const warmup = startTaskLoadProcess({
+      url: new URL(system.api.url),
+      body,
+      concurrency: 4,
+      durationMs: 2_000,
+    })
     context.defer(() => warmup.close())
     const warmed = await warmup.done
     const warmDeadline = Date.now() + 60_000
@@ -66,6 +72,8 @@ const benchmark: Benchmark = {
     const drainCapMs = context.size(90_000, 20_000)
     const load = startTaskLoadProcess({
       url: new URL(system.api.url),
+      body,
+      firstIndex: 1_000_000,
       concurrency: loadConnections,
       durationMs: loadMs,
       ratePerSecond: pipelineRatePerSecond,
@@ -278,3 +286,12 @@ async function report(
 }
 
 export default benchmark
+
+/**
+ * Every function has work: audit-log records the task, notification-fanout notifies the assignee,
+ * reminders schedules the reminder an hour before the due date (two days ahead).
+ */
+function pipelineTaskBody(): LoadBody {
+  const dueAt = new Date(Date.now() + 2 * 24 * 3600_000).toISOString()
+  return { titlePrefix: 'pipeline task', fields: { assignee: 'bob', dueAt, remindMinutesBefore: 60 } }
+}

@@ -3,9 +3,9 @@
 import { availableParallelism } from 'node:os'
 import pg from 'pg'
 import type { LocalSystem } from '../../local/src/system.ts'
+import type { TaskLoadProcess } from '../api/task-load-process.ts'
 import { busyPercent, readCpuTimes } from '../scaling/machine-cpu.ts'
 import { childPidsNamed, createCpuMeter } from './process-cpu.ts'
-import type { TaskLoadProcess } from './task-load-process.ts'
 
 export interface PipelineSample {
   /** Seconds since the load started. */

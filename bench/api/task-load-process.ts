@@ -1,6 +1,7 @@
-// Parent side of load-process.ts: starts the closed-loop load in a child process and follows its counts.
+// Parent side of load-process.ts: starts the POST /tasks load in a child process and follows its counts.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
+import type { LoadRun } from './task-load.ts'
 
 export interface LoadCounts {
   readonly ok: number
@@ -10,6 +11,26 @@ export interface LoadCounts {
 export interface LoadDone extends LoadCounts {
   readonly statuses: Readonly<Record<string, number>>
   readonly elapsedMs: number
+  /** Every request's result, when `withResults` was asked for. */
+  readonly run?: LoadRun
+}
+
+/** Task i's body: `fields` with the title `${titlePrefix} ${i}`. */
+export interface LoadBody {
+  readonly titlePrefix: string
+  readonly fields: Readonly<Record<string, unknown>>
+}
+
+/** What load-process.ts is told to do (one message, plain data). */
+export interface LoadRequest {
+  readonly url: string
+  readonly user: string
+  readonly body: LoadBody
+  readonly concurrency: number
+  readonly durationMs: number
+  readonly ratePerSecond: number | undefined
+  readonly firstIndex: number
+  readonly withResults: boolean
 }
 
 export interface TaskLoadProcess {
@@ -27,11 +48,18 @@ type ChildMessage =
 
 export function startTaskLoadProcess(options: {
   url: URL
+  body: LoadBody
+  /** Development-mode bearer user (default alice). */
+  user?: string
   /** Closed loop: requests in flight; open loop: connections. */
   concurrency: number
   durationMs: number
   /** Open loop at this many POSTs per second (unset: closed loop). */
   ratePerSecond?: number
+  /** Index of the first task (titles stay unique across loops of one run). */
+  firstIndex?: number
+  /** Send back every request's result (scheduled, answered, status, task id) with the summary. */
+  withResults?: boolean
 }): TaskLoadProcess {
   const child = fork(new URL('./load-process.ts', import.meta.url), [], { stdio: 'inherit' })
   const exited = once(child, 'exit')
@@ -52,10 +80,14 @@ export function startTaskLoadProcess(options: {
   done.catch(() => {})
   child.send({
     url: options.url.href,
+    user: options.user ?? 'alice',
+    body: options.body,
     concurrency: options.concurrency,
     durationMs: options.durationMs,
     ratePerSecond: options.ratePerSecond,
-  })
+    firstIndex: options.firstIndex ?? 0,
+    withResults: options.withResults ?? false,
+  } satisfies LoadRequest)
   return {
     pid: child.pid!,
     counts: () => counts,
