@@ -169,7 +169,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /**
    * One statement per round: marks the rows the previous round got acknowledged and reads the next
    * batch. The select sees the table as it was before the update (a data-modifying CTE), so it leaves
-   * those rows out by id. If the statement fails, neither happened: the rows stay in `unmarked`, are
+   * those rows out by id. The read is tasks.unpublished_outbox_rows (api/migrations/0002): the rows in id
+   * order, by an index scan that skips the dead index entries earlier rounds' marks left. If the statement fails, neither happened: the rows stay in `unmarked`, are
    * not sent again by this relay, and are marked by the next statement that succeeds.
    */
   async function nextBatch(lanes: number[]): Promise<ClaimedRow[]> {
@@ -179,12 +180,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         update tasks.outbox set published_at = now()
          where id = any(${marking}::bigint[]) and published_at is null)
       select id, topic, key, headers, value, created_at
-        from tasks.outbox
-       where published_at is null
-         and lane = any(${lanes}::int[])
-         and not (id = any(${marking}::bigint[]))
-       order by id
-       limit ${batchSize}`.execute(db)
+        from tasks.unpublished_outbox_rows(${lanes}::int[], ${marking}::bigint[], ${batchSize}::int)`.execute(db)
     // Rows acknowledged while the statement ran were not part of it: only what it marked goes.
     unmarked = unmarked.slice(marking.length)
     return rows
