@@ -106,6 +106,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let unmarked: string[] = []
   const pruneIntervalMs = 60_000
 
+  /**
+   * One bounded batch per table, on a round that found nothing to publish. While a batch comes back
+   * full, more rows have expired than one batch holds (a replica writing 1,000 events/s expires 60,000 a
+   * minute): the next idle round deletes another batch instead of waiting a minute, so housekeeping
+   * keeps up with any write rate while never holding the relay for more than one batch at a time.
+   */
   async function pruneWhenDue(): Promise<void> {
     if (retention === false || Date.now() - lastPruneAt < pruneIntervalMs) return
     lastPruneAt = Date.now()
@@ -113,6 +119,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const pruned = await pruneExpiredRows(db, retention)
       if (pruned.outbox + pruned.idempotencyKeys > 0)
         logger.info(pruned, 'expired outbox rows and idempotency keys deleted')
+      if (pruned.outbox >= retention.batch || pruned.idempotencyKeys >= retention.batch) lastPruneAt = 0
     } catch (error) {
       logger.warn({ err: error }, 'outbox housekeeping failed; retried in a minute')
     }
@@ -180,7 +187,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         update tasks.outbox set published_at = now()
          where id = any(${marking}::bigint[]) and published_at is null)
       select id, topic, key, headers, value, created_at
-        from tasks.unpublished_outbox_rows(${lanes}::int[], ${marking}::bigint[], ${batchSize}::int)`.execute(db)
+        from tasks.unpublished_outbox_rows(${lanes}::int[], ${marking}::bigint[], ${batchSize}::int)`.execute(
+      db,
+    )
     // Rows acknowledged while the statement ran were not part of it: only what it marked goes.
     unmarked = unmarked.slice(marking.length)
     return rows

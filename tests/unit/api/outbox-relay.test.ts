@@ -165,6 +165,37 @@ await describeEachDatabase('outbox retention', (backend) => {
   })
 })
 
+await describeEachDatabase('outbox housekeeping by the relay', (backend) => {
+  const api = useHarness(backend)
+
+  it('deletes expired rows batch after batch on idle rounds until none is left, not one batch a minute', async () => {
+    const db = api.database.db
+    for (let i = 0; i < 7; i++) {
+      expect((await api.call('POST', '/tasks', { user: 'old', body: { title: `old ${i}` } })).status).toBe(
+        201,
+      )
+    }
+    await db.updateTable('tasks.outbox').set({ published_at: sql<Date>`now() - interval '7 days'` }).execute()
+    const relay = createOutboxRelay({
+      db,
+      logger: silentLogger,
+      pollIntervalMs: 20,
+      publisher: recordingPublisher(),
+      retention: { publishedOutboxMs: 24 * 3600_000, idempotencyKeyMs: 24 * 3600_000, batch: 2 },
+    })
+    relay.start()
+    try {
+      // Batches of 2: four idle rounds for 7 rows, well inside the minute between due prunes.
+      await eventually(
+        () => db.selectFrom('tasks.outbox').select('id').execute(),
+        (rows) => rows.length === 0,
+      )
+    } finally {
+      await relay.stop()
+    }
+  })
+})
+
 await describeEachDatabase('outbox relay crashes', (backend) => {
   const api = useHarness(backend)
 
