@@ -1,6 +1,7 @@
 // Child process of startApiProcess(): the Task API (`startApi`) in a process of its own, as it runs in
 // production, so the load generator of the benchmark does not share its event loop. The parent sends
 // the environment to read (`loadConfig(env)`: this process never reads its own environment for it).
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import type { RunningApi } from '../../api/src/index.ts'
 import { loadConfig, startApi } from '../../api/src/index.ts'
 
@@ -9,9 +10,19 @@ type ParentMessage =
   | { kind: 'cpu' }
   | { kind: 'elu' }
   | { kind: 'metrics' }
+  | { kind: 'stalls' }
 
 let api: RunningApi | undefined
 let eluBefore = performance.eventLoopUtilization()
+
+// Where a request's tail comes from: how late the event loop ran what was ready (1 ms resolution),
+// and the garbage collector's pauses of this thread, both since the previous 'stalls' reading.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 })
+loopDelay.enable()
+let gcPauses: number[] = []
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push(entry.duration)
+}).observe({ entryTypes: ['gc'] })
 
 process.on('message', (message: ParentMessage) => {
   if (message.kind === 'start') {
@@ -30,6 +41,20 @@ process.on('message', (message: ParentMessage) => {
     void (api?.metrics.getMetricsAsJSON() ?? Promise.resolve([])).then((metrics) =>
       process.send?.({ kind: 'metrics', metrics }),
     )
+  } else if (message.kind === 'stalls') {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100
+    const pauses = gcPauses
+    gcPauses = []
+    process.send?.({
+      kind: 'stalls',
+      loopDelayP50Ms: ms(loopDelay.percentile(50)),
+      loopDelayP99Ms: ms(loopDelay.percentile(99)),
+      loopDelayMaxMs: ms(loopDelay.max),
+      gcPauses: pauses.length,
+      gcPauseTotalMs: Math.round(pauses.reduce((sum, pause) => sum + pause, 0)),
+      gcPauseMaxMs: Math.round(Math.max(0, ...pauses) * 10) / 10,
+    })
+    loopDelay.reset()
   } else if (message.kind === 'cpu') {
     const usage = process.cpuUsage()
     process.send?.({ kind: 'cpu', ms: (usage.user + usage.system) / 1000 })

@@ -16,7 +16,18 @@ export interface ApiProcess {
   eventLoopUtilization(): Promise<number>
   /** The API's Prometheus registry as JSON (prom-client's getMetricsAsJSON). */
   metrics(): Promise<MetricsSnapshot>
+  /** Event-loop delay and GC pauses of the API's thread since the previous call. */
+  stalls(): Promise<ApiStalls>
   close(): Promise<void>
+}
+
+export interface ApiStalls {
+  readonly loopDelayP50Ms: number
+  readonly loopDelayP99Ms: number
+  readonly loopDelayMaxMs: number
+  readonly gcPauses: number
+  readonly gcPauseTotalMs: number
+  readonly gcPauseMaxMs: number
 }
 
 type ChildMessage =
@@ -25,6 +36,7 @@ type ChildMessage =
   | { kind: 'cpu'; ms: number }
   | { kind: 'elu'; utilization: number }
   | { kind: 'metrics'; metrics: MetricsSnapshot }
+  | ({ kind: 'stalls' } & ApiStalls)
 
 export class ApiProcessError extends Error {
   override readonly name = 'ApiProcessError'
@@ -50,7 +62,7 @@ export async function startApiProcess(
     })
     child.send({ kind: 'start', env })
   })
-  const ask = <K extends 'cpu' | 'elu' | 'metrics'>(kind: K) =>
+  const ask = <K extends 'cpu' | 'elu' | 'metrics' | 'stalls'>(kind: K) =>
     new Promise<Extract<ChildMessage, { kind: K }>>((resolve) => {
       const onMessage = (message: ChildMessage) => {
         if (message.kind !== kind) return
@@ -66,6 +78,10 @@ export async function startApiProcess(
     cpuMs: async () => (await ask('cpu')).ms,
     eventLoopUtilization: async () => (await ask('elu')).utilization,
     metrics: async () => (await ask('metrics')).metrics,
+    async stalls() {
+      const { kind: _, ...stalls } = await ask('stalls')
+      return stalls
+    },
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')

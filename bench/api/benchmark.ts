@@ -84,6 +84,9 @@ const benchmark: Benchmark = {
       figures[`${backend}.open.relaySendMeanMs`] = open.relay.sendMeanMs
       figures[`${backend}.open.relayEventsPerSend`] = open.relay.eventsPerSend
       figures[`${backend}.open.missingOnKafka`] = open.missingOnKafka
+      figures[`${backend}.open.loopDelayP99Ms`] = open.stalls.loopDelayP99Ms
+      figures[`${backend}.open.gcPauseMaxMs`] = open.stalls.gcPauseMaxMs
+      figures[`${backend}.open.serverRequestP99Ms`] = open.server.p99Ms
       figures[`${backend}.delivered.requestP99Ms`] = delivered.request.p99
       figures[`${backend}.delivered.toAppendP99Ms`] = delivered.toAppend.p99
       figures[`${backend}.delivered.toKafkaP99Ms`] = delivered.toKafka.p99
@@ -211,6 +214,31 @@ const benchmark: Benchmark = {
             'failed / missing',
           ],
           rows: openRows,
+        },
+        {
+          title: `The API during the first open loop: its own request duration, how late its event loop ran ready work, GC pauses`,
+          columns: [
+            'database',
+            'API-side request p50 ms (bucket)',
+            'API-side request p99 ms (bucket)',
+            'loop delay p50 ms',
+            'loop delay p99 ms',
+            'loop delay max ms',
+            'GC pauses',
+            'GC pause total ms',
+            'GC pause max ms',
+          ],
+          rows: measured.map(({ backend, open: { stalls, server } }) => [
+            label[backend],
+            server.p50Ms,
+            server.p99Ms,
+            stalls.loopDelayP50Ms,
+            stalls.loopDelayP99Ms,
+            stalls.loopDelayMaxMs,
+            stalls.gcPauses,
+            stalls.gcPauseTotalMs,
+            stalls.gcPauseMaxMs,
+          ]),
         },
         {
           title: `The outbox relay during the open loop (the API's outbox_* histograms)`,

@@ -17,11 +17,16 @@ import { busyPercent, readCpuTimes } from '../scaling/machine-cpu.ts'
 import type { BenchContext } from '../src/harness/benchmark.ts'
 import { createBenchTopic } from '../src/harness/services.ts'
 import { perSecond } from '../src/harness/stats.ts'
-import { type ApiProcess, startApiProcess } from './api-server.ts'
+import { type ApiProcess, type ApiStalls, startApiProcess } from './api-server.ts'
 import { startArrivalSink } from './arrival-sink.ts'
 import { watchKafkaArrivals } from './kafka-arrivals.ts'
 import { type LatencySummary, summarize } from './latency.ts'
-import { publishedEvents, type RelayBreakdown, relayBreakdown } from './relay-breakdown.ts'
+import {
+  publishedEvents,
+  type RelayBreakdown,
+  relayBreakdown,
+  serverRequestQuantiles,
+} from './relay-breakdown.ts'
 import type { TaskRequestResult } from './task-load.ts'
 import { type LoadBody, startTaskLoadProcess, type TaskLoadProcess } from './task-load-process.ts'
 
@@ -60,10 +65,14 @@ export interface OpenLoopFigures {
   readonly machineCpuPercent: number
   /** The relay's rounds during the open loop, from the API's outbox_* histograms. */
   readonly relay: RelayBreakdown
+  /** The API thread's event-loop delay and GC pauses during the open loop. */
+  readonly stalls: ApiStalls
+  /** The API's own request duration (its histogram's buckets) during the open loop. */
+  readonly server: { p50Ms: number; p99Ms: number }
 }
 
 /** The same open loop with the downstream running: a watching consumer and a KafkaSource with its sink. */
-export interface DeliveredLoopFigures extends Omit<OpenLoopFigures, 'relay'> {
+export interface DeliveredLoopFigures extends Omit<OpenLoopFigures, 'relay' | 'stalls' | 'server'> {
   /** Response read -> record visible to a consumer of the topic. */
   readonly toKafka: LatencySummary
   /** Scheduled send -> the KafkaSource's request arrived at the sink. */
@@ -230,7 +239,9 @@ async function measureOpenLoop(
   topic: string,
 ): Promise<OpenLoopFigures> {
   const metricsBefore = await api.metrics()
+  await api.stalls()
   const run = await runOpenLoop(context, `${backend} open loop ${openLoopRate}/s`, load, 2_000_000)
+  const stalls = await api.stalls()
   // Read after the loop, from the start of the topic: no consumer competed with the API meanwhile.
   const reader = await watchKafkaArrivals(brokers, topic, { fromBeginning: true })
   context.defer(() => reader.stop())
@@ -239,10 +250,18 @@ async function measureOpenLoop(
     async () => {},
     () => run.ok.every((result) => reader.appended.has(result.taskId!)),
   )
-  const relay = relayBreakdown(metricsBefore, await api.metrics())
+  const metricsAfter = await api.metrics()
+  const relay = relayBreakdown(metricsBefore, metricsAfter)
+  const server = serverRequestQuantiles(metricsBefore, metricsAfter)
   await reader.stop()
   const toAppend = spans(run.ok, reader.appended, 'answeredAt')
-  return { ...loopFigures(run, toAppend), missingOnKafka: run.ok.length - toAppend.length, relay }
+  return {
+    ...loopFigures(run, toAppend),
+    missingOnKafka: run.ok.length - toAppend.length,
+    relay,
+    stalls,
+    server,
+  }
 }
 
 async function measureDeliveredLoop(

@@ -92,3 +92,17 @@ export function relayBreakdown(before: MetricsSnapshot, after: MetricsSnapshot):
 export function publishedEvents(snapshot: MetricsSnapshot): number {
   return sumOf(snapshot, 'outbox_published_events_total', 'outbox_published_events_total')
 }
+
+/**
+ * The API's own view of its requests between two snapshots (http_request_duration_seconds, from the
+ * request's first middleware to the response's end): set beside the client's latency, it separates time
+ * spent in the API from time the request waited outside it (the client's own scheduling, the sockets).
+ * Bucket upper bounds, not exact values.
+ */
+export function serverRequestQuantiles(
+  before: MetricsSnapshot,
+  after: MetricsSnapshot,
+): { p50Ms: number; p99Ms: number } {
+  const buckets = bucketDelta(before, after, 'http_request_duration_seconds')
+  return { p50Ms: bucketQuantile(buckets, 0.5), p99Ms: bucketQuantile(buckets, 0.99) }
+}

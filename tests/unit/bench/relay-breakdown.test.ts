@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createApiMetrics } from '../../../api/src/metrics.ts'
-import { relayBreakdown } from '../../../bench/api/relay-breakdown.ts'
+import { relayBreakdown, serverRequestQuantiles } from '../../../bench/api/relay-breakdown.ts'
 
 const metricsOf = () => createApiMetrics({ outboxBacklog: async () => ({ count: 0, oldestAgeSeconds: 0 }) })
 
@@ -44,5 +44,20 @@ describe('relayBreakdown', () => {
     const breakdown = relayBreakdown(snapshot, snapshot)
     expect(breakdown).toMatchObject({ selects: 0, sends: 0, eventsPerSend: 0, selectMeanMs: 0 })
     expect(breakdown.commitToAckP50Ms).toBeNaN()
+  })
+})
+
+describe('serverRequestQuantiles', () => {
+  it('reads the p50 and p99 buckets of the requests between the two snapshots', async () => {
+    const { registry, httpRequestDuration } = metricsOf()
+    const labels = { method: 'POST', route: '/tasks', status: '201' }
+    httpRequestDuration.observe(labels, 3) // before: not counted
+    const before = structuredClone(await registry.getMetricsAsJSON())
+    for (let i = 0; i < 98; i++) httpRequestDuration.observe(labels, 0.002)
+    httpRequestDuration.observe({ ...labels, status: '400' }, 0.02)
+    httpRequestDuration.observe(labels, 0.2)
+    const quantiles = serverRequestQuantiles(before, await registry.getMetricsAsJSON())
+    // 98 of 100 in the 2.5 ms bucket; the 99th request is the one of 20 ms (25 ms bucket).
+    expect(quantiles).toEqual({ p50Ms: 2.5, p99Ms: 25 })
   })
 })
