@@ -176,9 +176,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   /**
    * One statement per round: marks the rows the previous round got acknowledged and reads the next
    * batch. The select sees the table as it was before the update (a data-modifying CTE), so it leaves
-   * those rows out by id. The read is tasks.unpublished_outbox_rows (api/migrations/0002): the rows in id
-   * order, by an index scan that skips the dead index entries earlier rounds' marks left. If the statement fails, neither happened: the rows stay in `unmarked`, are
-   * not sent again by this relay, and are marked by the next statement that succeeds.
+   * those rows out by id. The read is tasks.unpublished_outbox_rows (api/migrations/0002): the rows in
+   * id order, by an index scan that skips the dead index entries earlier rounds' marks left. If the
+   * statement fails, neither happened: the rows stay in `unmarked`, are not sent again by this relay, and
+   * are marked by the next statement that succeeds.
    */
   async function nextBatch(lanes: number[]): Promise<ClaimedRow[]> {
     const marking = unmarked

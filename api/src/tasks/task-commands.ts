@@ -6,7 +6,6 @@ import { createEvent, type EventType, EventTypes, type TaskflowEvent } from '../
 import type { TasksDatabase } from '../database.ts'
 import { type IfMatch, ifMatchAllows } from '../http/preconditions.ts'
 import type { OutboxCommitSignal } from '../outbox/commit-signal.ts'
-import { laneOf } from '../outbox/lanes.ts'
 import { enqueueEvent, outboxRow } from '../outbox/outbox-writer.ts'
 import { fail, problems } from '../problem.ts'
 import type { CreateGroupCommit } from './create-group-commit.ts'
@@ -48,20 +47,22 @@ export async function createTaskCommand(
     ctx.outbox.committed([event.lane])
     return { status: 201, body: task, replayed: false }
   }
-  const outcome = await ctx.db.transaction().execute(async (trx): Promise<CreateOutcome> => {
-    const claim = await claimIdempotencyKey(trx, ctx.userId, idempotency, {
-      status: 201,
-      body: task,
-      taskId: task.id,
+  const outcome = await ctx.db
+    .transaction()
+    .execute(async (trx): Promise<CreateOutcome & { lane?: number }> => {
+      const claim = await claimIdempotencyKey(trx, ctx.userId, idempotency, {
+        status: 201,
+        body: task,
+        taskId: task.id,
+      })
+      if (claim.kind === 'replay') return { status: claim.status, body: claim.body as Task, replayed: true }
+      if (claim.kind === 'conflict') fail(problems.idempotencyKeyReused())
+      await insertTask(trx, rowFromTask(task, null))
+      const lane = await emit(trx, ctx, EventTypes.TaskCreated, { task })
+      return { status: 201, body: task, replayed: false, lane }
     })
-    if (claim.kind === 'replay') return { status: claim.status, body: claim.body as Task, replayed: true }
-    if (claim.kind === 'conflict') fail(problems.idempotencyKeyReused())
-    await insertTask(trx, rowFromTask(task, null))
-    await emit(trx, ctx, EventTypes.TaskCreated, { task })
-    return { status: 201, body: task, replayed: false }
-  })
-  if (!outcome.replayed) ctx.outbox.committed([laneOf(task.id)])
-  return outcome
+  if (outcome.lane !== undefined) ctx.outbox.committed([outcome.lane])
+  return { status: outcome.status, body: outcome.body, replayed: outcome.replayed }
 }
 
 export async function updateTaskCommand(
@@ -76,12 +77,12 @@ export async function updateTaskCommand(
     if (!next.ok) fail(problems.validation(next.errors))
     const changes = diffTasks(current, next.task)
     // A PATCH that changes nothing is answered with the task as is: no new version, no event.
-    if (Object.keys(changes).length === 0) return { task: current, emitted: false }
+    if (Object.keys(changes).length === 0) return { task: current, lane: undefined }
     await saveTask(trx, rowFromTask(next.task, null))
-    await emit(trx, ctx, EventTypes.TaskUpdated, { task: next.task, changes })
-    return { task: next.task, emitted: true }
+    const lane = await emit(trx, ctx, EventTypes.TaskUpdated, { task: next.task, changes })
+    return { task: next.task, lane }
   })
-  if (result.emitted) ctx.outbox.committed([laneOf(id)])
+  if (result.lane !== undefined) ctx.outbox.committed([result.lane])
   return result.task
 }
 
@@ -93,17 +94,17 @@ export async function completeTaskCommand(
   const result = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockedTask(trx, ctx, id, ifMatch)
     // Completing twice is a retry, not a conflict: answer with the task, emit nothing new.
-    if (current.status === 'done') return { task: current, emitted: false }
+    if (current.status === 'done') return { task: current, lane: undefined }
     const now = clock(ctx)
     const done = completeTask(current, now)
     await saveTask(trx, rowFromTask(done, now))
-    await emit(trx, ctx, EventTypes.TaskCompleted, {
+    const lane = await emit(trx, ctx, EventTypes.TaskCompleted, {
       task: { ...done, status: 'done' as const },
       completedAt: now.toISOString(),
     })
-    return { task: done, emitted: true }
+    return { task: done, lane }
   })
-  if (result.emitted) ctx.outbox.committed([laneOf(id)])
+  if (result.lane !== undefined) ctx.outbox.committed([result.lane])
   return result.task
 }
 
@@ -112,12 +113,12 @@ export async function deleteTaskCommand(
   id: string,
   ifMatch: IfMatch | undefined,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  const lane = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockedTask(trx, ctx, id, ifMatch)
     await deleteTask(trx, id)
-    await emit(trx, ctx, EventTypes.TaskDeleted, { task: current })
+    return emit(trx, ctx, EventTypes.TaskDeleted, { task: current })
   })
-  ctx.outbox.committed([laneOf(id)])
+  ctx.outbox.committed([lane])
 }
 
 async function lockedTask(
@@ -133,13 +134,16 @@ async function lockedTask(
   return taskFromRow(row)
 }
 
+/** Writes the event's outbox row; returns its lane, for the commit signal once the transaction committed. */
 async function emit<T extends EventType>(
   trx: Transaction<TasksDatabase>,
   ctx: CommandContext,
   type: T,
   data: Parameters<typeof createEvent<T>>[0]['data'],
-): Promise<void> {
-  await enqueueEvent(trx, outboxRow(ctx.topic, taskEvent(ctx, type, data)))
+): Promise<number> {
+  const row = outboxRow(ctx.topic, taskEvent(ctx, type, data))
+  await enqueueEvent(trx, row)
+  return row.lane
 }
 
 function taskEvent<T extends EventType>(
