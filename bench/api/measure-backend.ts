@@ -128,7 +128,7 @@ export async function measureBackend(
   }
   const api = await startApiProcess(env, { execArgv: options.apiExecArgv ?? [] })
   context.defer(() => api.close())
-  const load = (loop: Omit<Parameters<typeof startTaskLoadProcess>[0], 'url' | 'body'>) => {
+  const load: StartLoad = (loop) => {
     const started = startTaskLoadProcess({ url: api.url, body: taskBody, ...loop })
     context.defer(() => started.close())
     return started
@@ -183,20 +183,23 @@ export async function measureBackend(
   return { backend, closed: closedFigures, open, delivered }
 }
 
+/** Starts a load process against this backend's API with the bench body (closed or open loop). */
 type StartLoad = (loop: Omit<Parameters<typeof startTaskLoadProcess>[0], 'url' | 'body'>) => TaskLoadProcess
 
-/** An open loop at openLoopRate; its counted results (the first openWarmupMs left out) and machine CPU. */
+/** An open loop's requests counted (the first openWarmupMs left out), its 201s, and the machine's CPU. */
+interface OpenLoopRun {
+  readonly counted: TaskRequestResult[]
+  readonly ok: TaskRequestResult[]
+  readonly achievedPerSecond: number
+  readonly machineCpuPercent: number
+}
+
 async function runOpenLoop(
   context: BenchContext,
   label: string,
   load: StartLoad,
   firstIndex: number,
-): Promise<{
-  counted: TaskRequestResult[]
-  ok: TaskRequestResult[]
-  achievedPerSecond: number
-  machineCpuPercent: number
-}> {
+): Promise<OpenLoopRun> {
   const durationMs = openLoopMs(context)
   const bar = context.progress(label, durationMs / 1000)
   const ticker = setInterval(() => bar.increment(), 1000)
@@ -220,11 +223,11 @@ async function runOpenLoop(
   }
 }
 
-/** Waits (up to `ms`) until `done()` holds, checking every 200 ms after `poll()`. */
-async function waitFor(ms: number, poll: () => Promise<void>, done: () => boolean): Promise<void> {
+/** Waits (up to `ms`) until `done()` holds, checking every 200 ms after `poll()` if given. */
+async function waitFor(ms: number, done: () => boolean, poll?: () => Promise<void>): Promise<void> {
   const until = Date.now() + ms
   for (;;) {
-    await poll()
+    await poll?.()
     if (done() || Date.now() > until) return
     await sleep(200)
   }
@@ -245,11 +248,7 @@ async function measureOpenLoop(
   // Read after the loop, from the start of the topic: no consumer competed with the API meanwhile.
   const reader = await watchKafkaArrivals(brokers, topic, { fromBeginning: true })
   context.defer(() => reader.stop())
-  await waitFor(
-    30_000,
-    async () => {},
-    () => run.ok.every((result) => reader.appended.has(result.taskId!)),
-  )
+  await waitFor(30_000, () => run.ok.every((result) => reader.appended.has(result.taskId!)))
   const metricsAfter = await api.metrics()
   const relay = relayBreakdown(metricsBefore, metricsAfter)
   const server = serverRequestQuantiles(metricsBefore, metricsAfter)
@@ -312,11 +311,11 @@ async function measureDeliveredLoop(
   const arrivalsAtSink = new Map<string, number>()
   await waitFor(
     15_000,
+    () =>
+      run.ok.every((result) => watcher.arrivals.has(result.taskId!) && arrivalsAtSink.has(result.taskId!)),
     async () => {
       for (const [subject, at] of await sink.takeArrivals()) arrivalsAtSink.set(subject, at)
     },
-    () =>
-      run.ok.every((result) => watcher.arrivals.has(result.taskId!) && arrivalsAtSink.has(result.taskId!)),
   )
   await dispatcher.stop()
   await watcher.stop()
@@ -331,8 +330,6 @@ async function measureDeliveredLoop(
     missingAtSink: run.ok.length - endToEnd.length,
   }
 }
-
-type OpenLoopRun = Awaited<ReturnType<typeof runOpenLoop>>
 
 /** What every open loop reports: its counts, request latency and 201 -> appended span. */
 function loopFigures(run: OpenLoopRun, toAppend: number[]) {

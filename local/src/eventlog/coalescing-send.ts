@@ -9,6 +9,8 @@ type Send = (topic: string, records: readonly AppendRecord[]) => Promise<Appende
 
 interface Waiting {
   readonly records: readonly AppendRecord[]
+  /** The records' value bytes, counted once when the caller arrives. */
+  readonly bytes: number
   resolve(positions: AppendedPosition[]): void
   reject(error: unknown): void
 }
@@ -38,12 +40,12 @@ export function coalescingSend(send: Send): Send {
         queue.waiting.length > 0 &&
         (batch.length === 0 ||
           (count + queue.waiting[0]!.records.length <= maxRecordsPerSend &&
-            bytes + valueBytes(queue.waiting[0]!.records) <= maxBytesPerSend))
+            bytes + queue.waiting[0]!.bytes <= maxBytesPerSend))
       ) {
         const next = queue.waiting.shift()!
         batch.push(next)
         count += next.records.length
-        bytes += valueBytes(next.records)
+        bytes += next.bytes
       }
       try {
         // Callers' records in arrival order: records with one key keep their order in the partition.
@@ -70,7 +72,7 @@ export function coalescingSend(send: Send): Send {
         queue = { waiting: [], sending: false }
         queues.set(topic, queue)
       }
-      queue.waiting.push({ records, resolve, reject })
+      queue.waiting.push({ records, bytes: valueBytes(records), resolve, reject })
       if (!queue.sending) void flush(topic, queue)
     })
 }
