@@ -3,10 +3,13 @@
 // share one statement: the tasks and their outbox rows in one multi-row insert (the task insert in a
 // data-modifying CTE), one round trip and one WAL flush for all of them.
 //
-// No request waits for a batch to fill: a creation starts a statement at once when fewer than
-// `maxInFlight` are running, and only the ones that arrive while all are busy are batched together for
-// the next one. At low load each request is its own statement, as before; under load batches grow
-// with the load. A single statement is atomic, so each event still exists exactly when its task does.
+// No request waits for a batch to fill: a creation starts a statement at once when none is running
+// (`maxInFlight`, default 1), and the ones that arrive meanwhile go together in the next. When idle each
+// request is its own statement; under load batches grow with the load, as PostgreSQL's own group flush
+// of the WAL does. One statement in flight rather than four, measured at 1,000 POST/s on the 2-core
+// bench machine: -19 % PostgreSQL CPU per request and a lower request p99 (each statement is a commit
+// and a WAL flush, and each wakes a backend); closed loop +15 % req/s with -32 % PostgreSQL CPU.
+// A single statement is atomic, so each event still exists exactly when its task does.
 import { type Insertable, type Kysely, sql } from 'kysely'
 import { isTransientDatabaseError } from '../../../db/src/index.ts'
 import type { OutboxTable, TasksDatabase, TaskTable } from '../database.ts'
@@ -33,12 +36,12 @@ type EventDocument = {
 
 export function createGroupCommit(options: {
   db: Kysely<TasksDatabase>
-  /** Statements running at once (a share of the pool; the rest serves reads and other writes). */
+  /** Statements running at once (default 1; a share of the pool, the rest serves reads and other writes). */
   maxInFlight?: number
   /** Creations per statement. */
   maxBatch?: number
 }): CreateGroupCommit {
-  const { db, maxInFlight = 4, maxBatch = 500 } = options
+  const { db, maxInFlight = 1, maxBatch = 500 } = options
   const waiting: Pending[] = []
   let inFlight = 0
 

@@ -59,7 +59,8 @@ await describeEachDatabase('create group commit', (backend) => {
 
   it('commits concurrent creations together, each with its event, in fewer statements than creations', async () => {
     const { counter, db } = counted()
-    const commits = createGroupCommit({ db, maxInFlight: 1 })
+    // The default: one statement in flight.
+    const commits = createGroupCommit({ db })
     const creations = Array.from({ length: 40 }, () => creation())
     await Promise.all(creations.map((c) => commits.create(c)))
     expect(await stored(creations.map((c) => String(c.task.id)))).toEqual({ tasks: 40, events: 40 })
