@@ -87,6 +87,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
     OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    // How long a relay round waits for more commits before it reads (0: not at all); see outbox-relay.ts.
+    OUTBOX_RELAY_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
     // Lanes one relay may own (1-16): 16/replicas spreads publishing; 16 means one active relay, the others on standby.
     OUTBOX_LANES_PER_RELAY: z.coerce.number().int().min(1).max(16).default(16),
     OUTBOX_RELAY_ENABLED: z
@@ -179,6 +181,7 @@ export type ApiConfig = {
     enabled: boolean
     pollIntervalMs: number
     batchSize: number
+    lingerMs: number
     lanesPerRelay: number
     thread: 'worker' | 'inline'
   }
@@ -222,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: e.OUTBOX_RELAY_ENABLED,
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       batchSize: e.OUTBOX_BATCH_SIZE,
+      lingerMs: e.OUTBOX_RELAY_LINGER_MS,
       lanesPerRelay: e.OUTBOX_LANES_PER_RELAY,
       thread: e.OUTBOX_RELAY_THREAD,
     },

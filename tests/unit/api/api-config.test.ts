@@ -33,6 +33,13 @@ describe('api config', () => {
     })
   })
 
+  it('reads the relay linger: 5 ms by default, 0 turns it off, a negative or fractional one is refused', () => {
+    expect(loadConfig({}).outbox.lingerMs).toBe(5)
+    expect(loadConfig({ OUTBOX_RELAY_LINGER_MS: '0' }).outbox.lingerMs).toBe(0)
+    expect(() => loadConfig({ OUTBOX_RELAY_LINGER_MS: '-1' })).toThrow(/OUTBOX_RELAY_LINGER_MS/)
+    expect(() => loadConfig({ OUTBOX_RELAY_LINGER_MS: '2.5' })).toThrow(/OUTBOX_RELAY_LINGER_MS/)
+  })
+
   it('refuses production without real authentication', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError)
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET/)

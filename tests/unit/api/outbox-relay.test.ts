@@ -196,6 +196,62 @@ await describeEachDatabase('outbox housekeeping by the relay', (backend) => {
   })
 })
 
+await describeEachDatabase('outbox relay linger', (backend) => {
+  const api = useHarness(backend)
+
+  /** A relay woken after each of `count` creations; the record counts of its Kafka requests. */
+  async function sendsForCreations(lingerMs: number, count: number): Promise<number[]> {
+    const sends: number[] = []
+    const publisher = recordingPublisher()
+    let selects = 0
+    const relay = createOutboxRelay({
+      db: api.database.db,
+      logger: silentLogger,
+      lingerMs,
+      // Only the wakes below start a round.
+      pollIntervalMs: 600_000,
+      retention: false,
+      publisher: {
+        publish: async (topic, records) => {
+          sends.push(records.length)
+          await publisher.publish(topic, records)
+        },
+      },
+      observer: { queried: (query) => void (query === 'select' && selects++) },
+    })
+    relay.start()
+    try {
+      // The first round found nothing: the relay now sleeps until woken.
+      await eventually(
+        () => selects,
+        (n) => n >= 1,
+      )
+      for (let i = 0; i < count; i++) {
+        const created = await api.call('POST', '/tasks', { user: 'linger', body: { title: `t ${i}` } })
+        expect(created.status).toBe(201)
+        relay.wake()
+      }
+      await eventually(
+        () => publisher.records.length,
+        (n) => n === count,
+      )
+      return sends
+    } finally {
+      await relay.stop()
+    }
+  }
+
+  it('commits that come while a woken round lingers share its read and its one Kafka request', async () => {
+    expect(await sendsForCreations(1_000, 4)).toEqual([4])
+  })
+
+  it('without a linger, a woken round reads at once: the first commit goes alone', async () => {
+    const sends = await sendsForCreations(0, 4)
+    expect(sends[0]).toBe(1)
+    expect(sends.reduce((sum, n) => sum + n, 0)).toBe(4)
+  })
+})
+
 await describeEachDatabase('outbox relay crashes', (backend) => {
   const api = useHarness(backend)
 

@@ -12,7 +12,7 @@ describe('the outbox relay thread', () => {
     const relay = createRelayThread({
       databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere',
       kafka: { brokers: ['127.0.0.1:1'], clientId: 'relay-thread-test' },
-      relay: { batchSize: 10, pollIntervalMs: 50, maxLanes: 16 },
+      relay: { batchSize: 10, pollIntervalMs: 50, lingerMs: 5, maxLanes: 16 },
       logLevel: 'info',
       logger,
       restartDelayMs: 20,
