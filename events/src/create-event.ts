@@ -1,9 +1,9 @@
-import { v7 as uuidv7 } from 'uuid'
 import type { z } from 'zod'
 import type { TaskflowEvent } from './event.ts'
 import { type EventData, eventDataSchemas } from './event-data-schemas.ts'
 import { dataSchemaUri, type EventType, isEventType } from './event-types.ts'
 import { activeTraceContext } from './trace-context.ts'
+import { uuidv7 } from './uuid-v7.ts'
 
 /** A producer bug: the data (or an attribute) does not satisfy the event type's contract. */
 export class EventDataError extends Error {

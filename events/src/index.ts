@@ -51,3 +51,4 @@ export {
   taskChangeEventTypes,
 } from './task-change-events.ts'
 export { activeTraceContext, traceContextOf } from './trace-context.ts'
+export { uuidv7 } from './uuid-v7.ts'

@@ -1,8 +1,13 @@
 // The write use cases. Each runs in one transaction that changes the task row AND writes its event
 // into the outbox, so an event exists exactly when its change committed.
 import type { Kysely, Transaction } from 'kysely'
-import { v7 as uuidv7 } from 'uuid'
-import { createEvent, type EventType, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
+import {
+  createEvent,
+  type EventType,
+  EventTypes,
+  type TaskflowEvent,
+  uuidv7,
+} from '../../../events/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
 import { type IfMatch, ifMatchAllows } from '../http/preconditions.ts'
 import type { OutboxCommitSignal } from '../outbox/commit-signal.ts'
