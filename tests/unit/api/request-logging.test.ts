@@ -1,0 +1,123 @@
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import { context, propagation } from '@opentelemetry/api'
+import express from 'express'
+import { Histogram, Registry } from 'prom-client'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { requestContext } from '../../../api/src/http/request-context.ts'
+import { createLogger } from '../../../api/src/logger.ts'
+import { W3CTraceContextPropagator } from '../../../events/src/trace-context.ts'
+import { AsyncLocalStorageContextManager } from '../../support/otel-context-manager.ts'
+
+type LogLine = Record<string, unknown> & { level: number; msg: string }
+
+/** An app with the request context in front of three routes, logging to `lines` at `level`. */
+async function serve(level: string) {
+  const lines: LogLine[] = []
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(text))
+      done()
+    },
+  })
+  const logger = createLogger({ level, destination })
+  const child = vi.spyOn(logger, 'child')
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'test',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [new Registry()],
+  })
+  const app = express()
+  app.use(requestContext(logger, latency))
+  app.get('/logs', (req, res) => {
+    req.log.warn({ step: 'inside' }, 'handler line')
+    res.json({})
+  })
+  app.get('/quiet', (_req, res) => {
+    res.json({})
+  })
+  app.get('/fails', (_req, res) => {
+    res.status(500).json({})
+  })
+  const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}${path}`, { headers })
+    await response.arrayBuffer()
+    // The access line is written on 'finish', which may come after the client read the response.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    return response
+  }
+  return { lines, child, get, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+describe('request logging', () => {
+  beforeAll(() => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager())
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+  })
+  afterAll(() => {
+    context.disable()
+    propagation.disable()
+  })
+
+  it('a handler line and the access line carry the request id and the caller trace', async () => {
+    const app = await serve('info')
+    try {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+      const response = await app.get('/logs', {
+        'x-request-id': 'req-42',
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      })
+      expect(response.headers.get('x-request-id')).toBe('req-42')
+      const handler = app.lines.find((line) => line.msg === 'handler line')
+      expect(handler).toMatchObject({ level: 40, reqId: 'req-42', step: 'inside', trace_id: traceId })
+      const access = app.lines.find((line) => line.msg === 'request')
+      expect(access).toMatchObject({
+        level: 30,
+        reqId: 'req-42',
+        method: 'GET',
+        route: '/logs',
+        path: '/logs',
+        status: 200,
+        trace_id: traceId,
+      })
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('a 5xx is logged as an error with its request id, a new one when the caller sent none', async () => {
+    const app = await serve('info')
+    try {
+      const response = await app.get('/fails')
+      const requestId = response.headers.get('x-request-id')
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
+      expect(app.lines).toContainEqual(
+        expect.objectContaining({ level: 50, msg: 'request failed', reqId: requestId, status: 500 }),
+      )
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('makes no child logger for a request nobody logs from (level error, no handler line)', async () => {
+    const app = await serve('error')
+    try {
+      await app.get('/quiet')
+      await app.get('/quiet')
+      expect(app.child).not.toHaveBeenCalled()
+      expect(app.lines).toEqual([])
+      // Still there for a handler that logs, and still only errors at this level.
+      await app.get('/logs')
+      expect(app.child).toHaveBeenCalledTimes(1)
+      await app.get('/fails')
+      expect(app.lines.map((line) => line.msg)).toEqual(['request failed'])
+    } finally {
+      await app.close()
+    }
+  })
+})
