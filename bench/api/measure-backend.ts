@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { apiNodeFlags } from '../../api/src/node-flags.ts'
 import { knativeDefaultDeliveryPolicy } from '../../local/src/eventing/delivery-policy.ts'
 import { startKafkaSource } from '../../local/src/eventing/kafka-source.ts'
 import { createKafkaEventLog } from '../../local/src/eventlog/index.ts'
@@ -126,7 +127,8 @@ export async function measureBackend(
     context.defer(() => rm(dataDir, { recursive: true, force: true }))
     env.PGLITE_DATA_DIR = dataDir
   }
-  const api = await startApiProcess(env, { execArgv: options.apiExecArgv ?? [] })
+  // Started as the image starts it (api/src/node-flags.ts), plus what the caller adds (e.g. a profiler).
+  const api = await startApiProcess(env, { execArgv: [...apiNodeFlags, ...(options.apiExecArgv ?? [])] })
   context.defer(() => api.close())
   const load: StartLoad = (loop) => {
     const started = startTaskLoadProcess({ url: api.url, body: taskBody, ...loop })

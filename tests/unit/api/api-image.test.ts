@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { apiNodeFlags } from '../../../api/src/node-flags.ts'
 import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts'
 
 // api/Dockerfile cannot be built here (no Docker engine), so this builds what it builds: its own
@@ -18,6 +19,9 @@ const dockerfile = readFileSync(join(repoRoot, 'api', 'Dockerfile'), 'utf8')
 const dockerignore = readFileSync(join(repoRoot, 'api', 'Dockerfile.dockerignore'), 'utf8')
 const stages = dockerfile.split(/^FROM /m).slice(1)
 const runtimeStage = stages.at(-1) ?? ''
+const packageScripts = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts
 
 /** `npx esbuild ...` of the build stage, split into arguments (double quotes group). */
 const esbuildArgs = (() => {
@@ -52,7 +56,9 @@ describe('api/Dockerfile', () => {
     expect(entries).toEqual(['api/src/main.ts', 'api/src/outbox/relay-worker.ts'])
     for (const entry of entries) expect(existsSync(join(repoRoot, entry))).toBe(true)
     expect(esbuildArgs).toContain('--entry-names=[name]')
-    expect(cmd).toEqual(['node', outfile])
+    // The V8 flags of api/src/node-flags.ts, as `npm run api:start` passes them too.
+    expect(cmd).toEqual(['node', ...apiNodeFlags, outfile])
+    expect(packageScripts['api:start']).toBe(['node', ...apiNodeFlags, 'api/src/main.ts'].join(' '))
     expect(runtimeStage).toContain(
       `COPY --from=build /src/${outdir}/main.js /src/${outdir}/relay-worker.js ${outdir}/`,
     )
@@ -119,7 +125,7 @@ describe('api/Dockerfile', () => {
     await mkdir(join(scratch, 'api'), { recursive: true })
     await cp(join(repoRoot, 'api', 'migrations'), join(scratch, 'api', 'migrations'), { recursive: true })
     // The bundle sits inside the repository, so PGlite resolves from its node_modules as from /app's.
-    api = spawn(process.execPath, [join(scratch, outfile)], {
+    api = spawn(process.execPath, [...apiNodeFlags, join(scratch, outfile)], {
       cwd: scratch,
       env: {
         PATH: process.env.PATH,
@@ -157,7 +163,7 @@ describe('api/Dockerfile', () => {
     async () => {
       if (scratch === undefined) throw new Error('the bundle was not built')
       const database = await createTestDatabase()
-      const relayApi = spawn(process.execPath, [join(scratch, outfile)], {
+      const relayApi = spawn(process.execPath, [...apiNodeFlags, join(scratch, outfile)], {
         cwd: scratch,
         env: {
           PATH: process.env.PATH,
