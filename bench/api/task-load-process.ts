@@ -61,7 +61,13 @@ export function startTaskLoadProcess(options: {
   /** Send back every request's result (scheduled, answered, status, task id) with the summary. */
   withResults?: boolean
 }): TaskLoadProcess {
-  const child = fork(new URL('./load-process.ts', import.meta.url), [], { stdio: 'inherit' })
+  // A small young generation for the client: with V8's default (grown to 32 MB semi-spaces under this
+  // load) its scavenges paused it for 5-30 ms, every pause charged to the requests due meanwhile as if
+  // the API were late; with 1 MB they last ~1 ms (p90 1.3 ms, max 8 ms, measured against a no-op server).
+  const child = fork(new URL('./load-process.ts', import.meta.url), [], {
+    stdio: 'inherit',
+    execArgv: [...process.execArgv, '--max-semi-space-size=1'],
+  })
   const exited = once(child, 'exit')
   let counts: LoadCounts = { ok: 0, failed: 0 }
   const done = new Promise<LoadDone>((resolve, reject) => {
