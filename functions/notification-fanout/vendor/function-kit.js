@@ -14,9 +14,6 @@ var CodecError = class extends Error {
   }
 };
 
-// events/src/create-event.ts
-import { v7 as uuidv7 } from "uuid";
-
 // events/src/event-data-schemas.ts
 import { z } from "zod";
 
@@ -162,6 +159,36 @@ function activeTraceContext() {
   const carrier = {};
   propagator.inject(context.active(), carrier, recordSetter);
   return carrier;
+}
+
+// events/src/uuid-v7.ts
+import { randomFillSync } from "node:crypto";
+import { v7 } from "uuid";
+var idBytes = 16;
+var pool = new Uint8Array(idBytes * 256);
+var offset = pool.length;
+var lastMs = Number.NEGATIVE_INFINITY;
+var counter = 0;
+function randomBytes16() {
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const bytes = pool.subarray(offset, offset + idBytes);
+  offset += idBytes;
+  return bytes;
+}
+function uuidv7() {
+  const random = randomBytes16();
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    counter = (random[6] & 127) << 24 | random[7] << 16 | random[8] << 8 | random[9];
+  } else {
+    counter = counter + 1 | 0;
+    if (counter === 0) lastMs++;
+  }
+  return v7({ random, msecs: lastMs, seq: counter });
 }
 
 // events/src/create-event.ts
@@ -1062,25 +1089,25 @@ async function openDatabase(options) {
   }
   const connectionString = url ?? embeddedServer.url;
   const redacted = redactUrl(connectionString);
-  const pool = new pg2.Pool({
+  const pool2 = new pg2.Pool({
     connectionString,
     max: poolMax,
     application_name: applicationName,
     connectionTimeoutMillis: connectTimeoutMs,
     keepAlive: true
   });
-  pool.on("error", (error) => {
+  pool2.on("error", (error) => {
     logger?.warn({ err: error, url: redacted }, "idle database connection failed");
   });
-  pool.on("connect", (client) => {
+  pool2.on("connect", (client) => {
     client.on("error", (error) => {
       logger?.warn({ err: error, url: redacted }, "database connection failed");
     });
   });
-  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool: pool2 }) });
   async function ping() {
     try {
-      await pool.query("select 1");
+      await pool2.query("select 1");
     } catch (error) {
       throw new DatabaseUnreachableError(connectionString, error);
     }
@@ -1100,7 +1127,7 @@ async function openDatabase(options) {
     throw error;
   }
   logger?.info({ url: redacted, embedded: embeddedServer !== void 0, applicationName }, "database opened");
-  return { db, pool, url: redacted, embedded: embeddedServer !== void 0, ping, close };
+  return { db, pool: pool2, url: redacted, embedded: embeddedServer !== void 0, ping, close };
 }
 
 // db/src/transient-errors.ts
