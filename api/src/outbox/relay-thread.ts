@@ -8,10 +8,10 @@
 // and leases, so several replicas still share the work as before.
 //
 // Not the default (OUTBOX_RELAY_THREAD=worker turns it on): on 2 cores shared with PostgreSQL, Kafka and
-// the load generator, the thread cut request p99 at 1,000 POST/s to 0.46-0.63x and 201 -> Kafka p50 to
-// 0.3-0.55x of the inline relay's, while the API served 0.87-0.9x the requests/s closed loop
-// (`npm run bench -- api`, 2026-12-04): a thread that publishes sooner runs more, smaller rounds, and
-// takes CPU the request path was using. It pays where the replica has a CPU to spare for it.
+// the load generator, the API served 0.70-0.96x the requests/s closed loop with the thread, and its
+// request p99 at 1,000 POST/s ranged from 0.46x to 1.5x of the inline relay's between runs
+// (`npm run bench -- api`, 2026-12-04): the thread takes CPU the request path was using. It pays where
+// the replica has a CPU to spare for it.
 import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import type { OutboxRelay, OutboxRelayObserver, OutboxRelayStatus } from './outbox-relay.ts'

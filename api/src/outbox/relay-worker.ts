@@ -8,14 +8,14 @@ import { openDatabase } from '../../../db/src/index.ts'
 import type { KafkaSasl, KafkaTls } from '../../../kafka/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
 import { createKafkaPublisher } from './kafka-publisher.ts'
-import { createOutboxRelay, type OutboxRelayStatus } from './outbox-relay.ts'
+import { createOutboxRelay, type OutboxRelayOptions, type OutboxRelayStatus } from './outbox-relay.ts'
 import { wakeOnOutboxCommits } from './outbox-writer.ts'
 
 /** What the API thread passes in workerData: plain data, cloned into the worker. */
 export type RelayWorkerSettings = {
   databaseUrl: string
   kafka: { brokers: string[]; clientId: string; sasl?: KafkaSasl; ssl?: KafkaTls }
-  relay: { batchSize: number; pollIntervalMs: number; lingerMs: number; maxLanes: number }
+  relay: Required<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'lingerMs' | 'maxLanes'>>
   logLevel: string
 }
 

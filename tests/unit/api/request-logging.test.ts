@@ -59,6 +59,16 @@ async function serve(level: string) {
   return { lines, child, logAccessors, get, close: () => new Promise((resolve) => server.close(resolve)) }
 }
 
+/** Runs `use` against an app served at `level`, and closes the app whatever happens. */
+async function withApp(level: string, use: (app: Awaited<ReturnType<typeof serve>>) => Promise<void>) {
+  const app = await serve(level)
+  try {
+    await use(app)
+  } finally {
+    await app.close()
+  }
+}
+
 describe('request logging', () => {
   beforeAll(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager())
@@ -70,8 +80,7 @@ describe('request logging', () => {
   })
 
   it('a handler line and the access line carry the request id and the caller trace', async () => {
-    const app = await serve('info')
-    try {
+    await withApp('info', async (app) => {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
       const response = await app.get('/logs', {
         'x-request-id': 'req-42',
@@ -90,45 +99,36 @@ describe('request logging', () => {
         status: 200,
         trace_id: traceId,
       })
-    } finally {
-      await app.close()
-    }
+    })
   })
 
   it('a 5xx is logged as an error with its request id, a new one when the caller sent none', async () => {
-    const app = await serve('info')
-    try {
+    await withApp('info', async (app) => {
       const response = await app.get('/fails')
       const requestId = response.headers.get('x-request-id')
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
       expect(app.lines).toContainEqual(
         expect.objectContaining({ level: 50, msg: 'request failed', reqId: requestId, status: 500 }),
       )
-    } finally {
-      await app.close()
-    }
+    })
   })
 
   it('gives every request the same req.log accessor functions, not closures of its own', async () => {
     // A getter closure per request gave each request a hidden class of its own, which V8 keeps in old
     // space with the closure, and through it the request, until the next full GC: ~13 MB promoted per
     // scavenge at 1,000 POST/s (request-context.ts).
-    const app = await serve('info')
-    try {
+    await withApp('info', async (app) => {
       await app.get('/accessor')
       await app.get('/accessor')
       const [first, second] = app.logAccessors
       expect(first?.get).toBeTypeOf('function')
       expect(second?.get).toBe(first?.get)
       expect(second?.set).toBe(first?.set)
-    } finally {
-      await app.close()
-    }
+    })
   })
 
   it('makes no child logger for a request nobody logs from (level error, no handler line)', async () => {
-    const app = await serve('error')
-    try {
+    await withApp('error', async (app) => {
       await app.get('/quiet')
       await app.get('/quiet')
       expect(app.child).not.toHaveBeenCalled()
@@ -138,8 +138,6 @@ describe('request logging', () => {
       expect(app.child).toHaveBeenCalledTimes(1)
       await app.get('/fails')
       expect(app.lines.map((line) => line.msg)).toEqual(['request failed'])
-    } finally {
-      await app.close()
-    }
+    })
   })
 })
