@@ -22,15 +22,12 @@ export function taskFromRow(row: TaskTable): Task {
   }
 }
 
-/**
- * Free text is stored well-formed: a lone UTF-16 surrogate (valid in a JSON string, not in UTF-8) becomes
- * U+FFFD, as the driver's UTF-8 encoding of a parameter always made it, whichever way the row travels.
- */
+/** Free text goes in as it is: the request schemas refuse what a row cannot hold (task-schemas.ts). */
 export function rowFromTask(task: Task, completedAt: Date | null): TaskTable {
   return {
     id: task.id,
-    title: task.title.toWellFormed(),
-    description: task.description?.toWellFormed() ?? null,
+    title: task.title,
+    description: task.description,
     status: task.status,
     priority: task.priority,
     due_at: task.dueAt === null ? null : new Date(task.dueAt),

@@ -26,15 +26,18 @@ const dateTimeSchema = z.iso
   }, 'a date between 1900 and 9999')
   .meta({ example: '2026-12-01T09:00:00Z' })
 
-// PostgreSQL text cannot hold NUL: refuse it here rather than fail in the INSERT.
+// Free text must be storable as it came, or be refused with a 400 naming the field; never changed
+// on the way in nor left to fail in a statement as a 500. PostgreSQL text cannot hold NUL. A JSON
+// string may escape a lone UTF-16 surrogate ("\ud800"), which has no UTF-8 form: the text column
+// would get U+FFFD while the response and the event kept the surrogate, and jsonb refuses it outright.
 const withoutNul = (value: string) => !value.includes('\u0000')
-const title = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200)
-  .refine(withoutNul, 'must not contain NUL')
-const description = z.string().max(10_000).refine(withoutNul, 'must not contain NUL').nullable()
+const wellFormed = (value: string) => value.isWellFormed()
+const freeText = (schema: z.ZodString) =>
+  schema
+    .refine(withoutNul, 'must not contain NUL')
+    .refine(wellFormed, 'must be well-formed Unicode (a lone UTF-16 surrogate has no UTF-8 form)')
+const title = freeText(z.string().trim().min(1, 'must not be empty').max(200))
+const description = freeText(z.string().max(10_000)).nullable()
 const watchers = z.array(userIdSchema).max(50)
 const tags = z.array(tagSchema).max(20)
 const remindMinutesBefore = z

@@ -56,6 +56,9 @@ export const preferencesSchema = z
           .string()
           .min(16, 'must be at least 16 characters')
           .max(256)
+          // Preferences are stored as jsonb, which holds neither NUL nor a lone UTF-16 surrogate.
+          .refine((secret) => !secret.includes('\u0000'), 'must not contain NUL')
+          .refine((secret) => secret.isWellFormed(), 'must be well-formed Unicode (no lone surrogate)')
           .refine((secret) => !secret.startsWith('whsec_') || isStandardWebhookSecret(secret), {
             message: `a whsec_ secret must be base64 of at least ${minimumStandardKeyBytes} bytes`,
           }),

@@ -108,7 +108,9 @@ await describeEachDatabase('create group commit', (backend) => {
   it('stores every field of the task and of its event as given', async () => {
     const commits = createGroupCommit({ db: database.db })
     const full = creation({
-      title: 'ship "v2" \\ with ü, 🚀 and a lone \ud800',
+      // What JSON.stringify escapes in the statement's document: quotes, backslashes, control
+      // characters; and what it does not: non-ASCII, astral and line-separator characters.
+      title: 'ship "v2" \\ with ü, 🚀, \u0001\u001f and \u2028',
       description: 'line one\nline two',
       status: 'in_progress',
       priority: 'urgent',
@@ -125,8 +127,7 @@ await describeEachDatabase('create group commit', (backend) => {
       .selectAll()
       .where('id', '=', full.task.id)
       .executeTakeFirstOrThrow()
-    // A lone surrogate cannot be stored as UTF-8: it is kept as U+FFFD, as a bound parameter was.
-    expect(task).toEqual({ ...full.task, title: 'ship "v2" \\ with ü, 🚀 and a lone \ufffd' })
+    expect(task).toEqual(full.task)
     const event = await database.db
       .selectFrom('tasks.outbox')
       .select(['event_id', 'lane', 'topic', 'key', 'headers', 'value', 'published_at', 'attempts'])

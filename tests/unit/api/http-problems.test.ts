@@ -64,6 +64,34 @@ await describeEachDatabase('task API bad input', (backend) => {
       expectProblem(await api.call('GET', '/tasks?limit=1000'), 400, 'query.limit')
       expectProblem(await api.call('GET', '/tasks?cursor=bm9wZQ'), 400, 'query.cursor')
     })
+    it('refuses NUL and lone surrogates in free text by field, on every write path, storing nothing', async () => {
+      // Regression: POST with an Idempotency-Key stored the response in jsonb, which refused the lone
+      // surrogate's JSON escape with a 500 after the task itself had been accepted.
+      const before = await api.call('GET', '/tasks?limit=100')
+      const headerSets: Record<string, string>[] = [{}, { 'idempotency-key': 'lone-surrogate-1' }]
+      for (const headers of headerSets) {
+        for (const [field, body] of [
+          ['title', { title: 'half a 🚀: \ud83d' }],
+          ['title', { title: 'trailing half \udc00 alone' }],
+          ['description', { title: 'x', description: 'NUL \u0000 inside' }],
+          ['description', { title: 'x', description: '\udfff' }],
+        ] as const) {
+          const response = await api.call('POST', '/tasks', { body, headers })
+          expectProblem(response, 400, `body.${field}`)
+        }
+      }
+      const created = await api.call('POST', '/tasks', { body: { title: 'whole 🚀 pair' } })
+      expect(created.status).toBe(201)
+      const path = `/tasks/${created.body.id}`
+      for (const body of [{ title: '\ud800' }, { description: 'a\udbffb' }]) {
+        const response = await api.call('PATCH', path, { body, headers: { 'if-match': '"1"' } })
+        expectProblem(response, 400, `body.${Object.keys(body)[0]}`)
+      }
+      const stored = await api.call('GET', path)
+      expect(stored.body).toMatchObject({ title: 'whole 🚀 pair', version: 1 })
+      const after = await api.call('GET', '/tasks?limit=100')
+      expect(after.body.items.length).toBe(before.body.items.length + 1)
+    })
     it('rejects an empty PATCH', async () => {
       const created = await api.call('POST', '/tasks', { body: { title: 'x' } })
       expectProblem(

@@ -433,6 +433,20 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     expect(JSON.stringify(read.body)).not.toContain(secret)
   })
 
+  it('preferences: a webhook secret jsonb cannot hold (NUL, a lone surrogate) is a 400 naming it', async () => {
+    const frank = unique('frank')
+    for (const bad of ['a-secret-with-NUL-\u0000-inside', 'a-secret-with-half-a-pair-\ud83d']) {
+      const refused = await putPreferences(frank, {
+        webhook: { url: 'https://hooks.example.com/x', secret: bad },
+      })
+      expect(refused.statusCode).toBe(400)
+      const fields = (refused.body as { errors: { field: string }[] }).errors.map((error) => error.field)
+      expect(fields).toEqual(['webhook.secret'])
+    }
+    const read = await fanout.handle(readContext(frank, { view: 'preferences' }), undefined)
+    expect(read.body).toMatchObject({ webhook: null })
+  })
+
   it('a channel switched off for a kind is skipped for that kind only', async () => {
     const { alice, bob, task } = people()
     await putPreferences(bob, { channels: { 'task.created': { in_app: false } } })
