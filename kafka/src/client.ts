@@ -1,6 +1,7 @@
 import type { LogEntry, RetryOptions, SASLOptions } from 'kafkajs'
 import { Kafka, logLevel } from 'kafkajs'
 import { type Logger, pino } from 'pino'
+import { dropKafkajsNegativeTimeoutWarning } from './negative-timeout-warning.ts'
 
 /** The SASL mechanisms kafkajs implements itself (Strimzi's SCRAM listeners take scram-sha-512). */
 export const kafkaSaslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
@@ -75,6 +76,7 @@ export function kafkajsLogCreatorFor(logger: Logger) {
 
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   if (options.brokers.length === 0) throw new TypeError('createKafkaClient needs at least one broker')
+  dropKafkajsNegativeTimeoutWarning()
   // Without a logger of the caller's, warnings and errors still go somewhere: a pino of our own.
   const logger = options.logger ?? pino({ name: options.clientId, level: 'warn' })
   return new Kafka({
