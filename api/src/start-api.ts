@@ -20,6 +20,7 @@ import { createOutboxRelay, type OutboxRelay } from './outbox/outbox-relay.ts'
 import { wakeOnOutboxCommits } from './outbox/outbox-writer.ts'
 import type { Publisher } from './outbox/publisher.ts'
 import { createRelayThread } from './outbox/relay-thread.ts'
+import { startTelemetry } from './telemetry.ts'
 
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
 
@@ -48,6 +49,8 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
     )
   }
 
+  // First, so the spans of everything below have a tracer provider behind them; shut down last.
+  const telemetry = await startTelemetry(config.telemetry, logger)
   const database = await openDatabase<TasksDatabase>({
     ...(config.databaseUrl === undefined ? {} : { url: config.databaseUrl }),
     ...(config.databaseUrl === undefined && config.pgliteDataDir !== undefined
@@ -56,7 +59,7 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
     applicationName: 'taskflow-api',
     logger,
   })
-  const cleanups: Array<() => Promise<void>> = [() => database.close()]
+  const cleanups: Array<() => Promise<void>> = [() => database.close(), () => telemetry.shutdown()]
   try {
     await migrate(database.db, { schema: 'tasks', folder: migrationsFolder, logger })
 
@@ -162,6 +165,7 @@ function startRelay(
       databaseUrl: config.databaseUrl,
       kafka,
       relay: relaySettings,
+      telemetry: config.telemetry,
       logLevel: logger.level,
       logger,
       observer: metrics.relayObserver,

@@ -61,9 +61,18 @@ export function requestContext(logger: Logger, latency: Histogram<'method' | 'ro
       const seconds = (performance.now() - startedAt) / 1000
       const failed = res.statusCode >= 500
       latency.observe({ method: req.method, route, status: String(res.statusCode) }, seconds)
-      span.updateName(`${req.method} ${route}`)
-      span.setAttribute('http.response.status_code', res.statusCode)
-      if (failed) span.setStatus({ code: SpanStatusCode.ERROR })
+      if (span.isRecording()) {
+        // OpenTelemetry's HTTP server conventions: `{method} {route}` and these attributes.
+        span.updateName(`${req.method} ${route}`)
+        span.setAttributes({
+          'http.request.method': req.method,
+          'http.route': route,
+          'url.path': req.path,
+          'url.scheme': req.protocol,
+          'http.response.status_code': res.statusCode,
+        })
+        if (failed) span.setStatus({ code: SpanStatusCode.ERROR })
+      }
       span.end()
       if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return
       const line = {

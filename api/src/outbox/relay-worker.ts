@@ -7,6 +7,7 @@ import { type DestinationStream, pino } from 'pino'
 import { openDatabase } from '../../../db/src/index.ts'
 import type { KafkaSasl, KafkaTls } from '../../../kafka/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
+import { startTelemetry, type TelemetrySettings } from '../telemetry.ts'
 import { createKafkaPublisher } from './kafka-publisher.ts'
 import { createOutboxRelay, type OutboxRelayOptions, type OutboxRelayStatus } from './outbox-relay.ts'
 import { wakeOnOutboxCommits } from './outbox-writer.ts'
@@ -16,6 +17,8 @@ export type RelayWorkerSettings = {
   databaseUrl: string
   kafka: { brokers: string[]; clientId: string; sasl?: KafkaSasl; ssl?: KafkaTls }
   relay: Required<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'lingerMs' | 'maxLanes'>>
+  /** The API's tracing settings: a thread has a tracer provider of its own, or its spans go nowhere. */
+  telemetry: TelemetrySettings
   logLevel: string
 }
 
@@ -39,6 +42,7 @@ const post = (message: FromRelayWorker) => port.postMessage(message)
 const toParent: DestinationStream = { write: (line: string) => post({ kind: 'log', line }) }
 const logger = pino({ level: settings.logLevel, base: null, timestamp: false }, toParent)
 
+const telemetry = await startTelemetry(settings.telemetry, logger)
 const database = await openDatabase<TasksDatabase>({
   url: settings.databaseUrl,
   // One connection selects and sends, one marks behind it; a third for the lane lease and housekeeping.
@@ -82,6 +86,7 @@ async function stop(): Promise<void> {
   await listener.close()
   await publisher.close().catch((error: unknown) => logger.warn({ err: error }, 'producer close failed'))
   await database.close()
+  await telemetry.shutdown()
   post({ kind: 'stopped' })
 }
 port.on('message', (message: ToRelayWorker) => {

@@ -40,6 +40,47 @@ describe('api config', () => {
     expect(() => loadConfig({ OUTBOX_RELAY_LINGER_MS: '2.5' })).toThrow(/OUTBOX_RELAY_LINGER_MS/)
   })
 
+  it('switches tracing on by an exporter or an OTLP endpoint, off by OTEL_SDK_DISABLED or none', () => {
+    const tracing = (env: Record<string, string>) => loadConfig(env).telemetry.tracing
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }
+    expect(tracing({})).toBe(false)
+    expect(tracing(endpoint)).toBe(true)
+    expect(tracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/v1/traces' })).toBe(true)
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'console' })).toBe(true)
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'otlp,console' })).toBe(true)
+    expect(tracing({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' })).toBe(false)
+    expect(tracing({ ...endpoint, OTEL_SDK_DISABLED: 'TRUE' })).toBe(false)
+    expect(tracing({ ...endpoint, OTEL_SDK_DISABLED: 'false' })).toBe(true)
+    // An empty variable (a ConfigMap key left blank) is unset.
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: '' })).toBe(false)
+  })
+
+  it('names the service taskflow-api unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES does', () => {
+    const serviceName = (env: Record<string, string>) => loadConfig(env).telemetry.defaultServiceName
+    expect(serviceName({})).toBe('taskflow-api')
+    expect(serviceName({ OTEL_SERVICE_NAME: 'task-api' })).toBeUndefined()
+    expect(
+      serviceName({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod, service.name=x' }),
+    ).toBeUndefined()
+    expect(serviceName({ OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=taskflow' })).toBe('taskflow-api')
+  })
+
+  it('refuses OTEL_* values the SDK would ignore or misread, naming each', () => {
+    for (const [name, value] of [
+      ['OTEL_TRACES_EXPORTER', 'jaeger'],
+      ['OTEL_TRACES_EXPORTER', 'otlp;console'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'ftp://collector'],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'http'],
+      ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'grpc/json'],
+      ['OTEL_SDK_DISABLED', 'yes'],
+      ['OTEL_LOG_LEVEL', 'loud'],
+    ] as const)
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name}:`))
+    expect(loadConfig({ OTEL_LOG_LEVEL: 'DEBUG' }).telemetry.sdkLogLevel).toBe('debug')
+    expect(loadConfig({}).telemetry.sdkLogLevel).toBe('info')
+  })
+
   it('refuses production without real authentication', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError)
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET/)

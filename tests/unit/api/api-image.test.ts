@@ -2,12 +2,14 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { isBuiltin } from 'node:module'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { apiNodeFlags } from '../../../api/src/node-flags.ts'
 import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts'
 
@@ -120,8 +122,23 @@ describe('api/Dockerfile', () => {
     )
   })
 
-  it('the bundle starts in the image layout (migrations beside dist/) and answers /readyz', async () => {
+  it('the bundle starts in the image layout (migrations beside dist/), answers /readyz and exports its spans', async () => {
     if (scratch === undefined) throw new Error('the bundle was not built')
+    // An OTLP/HTTP receiver: the cluster's protocol (http/protobuf) from the bundled SDK and exporter.
+    const exports: { contentType: string | undefined; bytes: number }[] = []
+    const receiver = createServer((req, res) => {
+      let bytes = 0
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+      })
+      req.on('end', () => {
+        if (req.url === '/v1/traces') exports.push({ contentType: req.headers['content-type'], bytes })
+        res.writeHead(200).end()
+      })
+    })
+    receiver.listen(0, '127.0.0.1')
+    await once(receiver, 'listening')
+    onTestFinished(() => void receiver.close())
     await mkdir(join(scratch, 'api'), { recursive: true })
     await cp(join(repoRoot, 'api', 'migrations'), join(scratch, 'api', 'migrations'), { recursive: true })
     // The bundle sits inside the repository, so PGlite resolves from its node_modules as from /app's.
@@ -133,12 +150,16 @@ describe('api/Dockerfile', () => {
         HOST: '127.0.0.1',
         PGLITE_DATA_DIR: 'memory://',
         LOG_LEVEL: 'info',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let url: string | undefined
+    let tracing = false
     for await (const line of createInterface({ input: api.stdout! })) {
       const record = JSON.parse(line) as { msg?: string; url?: string }
+      if (record.msg === 'OpenTelemetry tracing on (OTEL_* settings)') tracing = true
       if (record.msg === 'task API listening') {
         url = record.url
         break
@@ -153,9 +174,16 @@ describe('api/Dockerfile', () => {
       body: JSON.stringify({ title: 'from the bundle' }),
     })
     expect(created.status).toBe(201)
+    expect(tracing).toBe(true)
+    // SIGTERM flushes the spans still buffered (the batch processor's delay is 5 s) before the exit.
     api.kill('SIGTERM')
     const [code] = await once(api, 'exit')
     expect(code).toBe(0)
+    expect(exports.length).toBeGreaterThan(0)
+    for (const sent of exports) {
+      expect(sent.contentType).toBe('application/x-protobuf')
+      expect(sent.bytes).toBeGreaterThan(0)
+    }
   }, 60_000)
 
   it.runIf(postgresReady)(

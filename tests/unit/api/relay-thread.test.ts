@@ -13,6 +13,7 @@ describe('the outbox relay thread', () => {
       databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere',
       kafka: { brokers: ['127.0.0.1:1'], clientId: 'relay-thread-test' },
       relay: { batchSize: 10, pollIntervalMs: 50, lingerMs: 5, maxLanes: 16 },
+      telemetry: { tracing: false, defaultServiceName: undefined, sdkLogLevel: 'info' },
       logLevel: 'info',
       logger,
       restartDelayMs: 20,

@@ -1,0 +1,89 @@
+// OpenTelemetry tracing. The code makes its spans through @opentelemetry/api alone (a server span per
+// request, a producer span per Kafka send); this registers the SDK that records and exports them when
+// the standard OTEL_* variables ask for it, as the cluster's shared config does (OTEL_EXPORTER_OTLP_*).
+//
+// Switched on by an exporter: OTEL_TRACES_EXPORTER, or an OTLP endpoint without it (the SDK's default
+// exporter is otlp). Without either the SDK is not loaded at all: the api's no-op tracer costs nothing,
+// and a laptop without a collector does not log a failed export every five seconds. OTEL_SDK_DISABLED
+// turns it off whatever else is set. Everything else (protocol, headers, sampler, batch sizes, resource
+// attributes, propagators) is read by the SDK itself from its standard variables.
+//
+// Traces only: the API's metrics are Prometheus at /metrics and its logs JSON on stdout (pino, with
+// trace_id and span_id), so no OpenTelemetry meter or logger provider is started beside them.
+import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api'
+import type { Logger } from 'pino'
+
+export type TelemetrySettings = {
+  /** Whether the SDK starts (see above). */
+  tracing: boolean
+  /** service.name when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one. */
+  defaultServiceName: string | undefined
+  /** OTEL_LOG_LEVEL: the SDK's own diagnostics, written through the process logger. */
+  sdkLogLevel: string
+}
+
+export type Telemetry = {
+  readonly tracing: boolean
+  /** Exports the spans still buffered and stops the SDK (a no-op when tracing is off). */
+  shutdown(): Promise<void>
+}
+
+const off: Telemetry = { tracing: false, shutdown: async () => {} }
+
+/** Starts the SDK when the settings say so; once per process (or worker thread). */
+export async function startTelemetry(settings: TelemetrySettings, logger: Logger): Promise<Telemetry> {
+  if (!settings.tracing) return off
+  // Loaded only when tracing is on: the SDK and its exporters are most of the API's dependencies by size.
+  const { startNodeSdk } = await import('@opentelemetry/sdk-node')
+  const sdk = startNodeSdk({
+    logLevel: settings.sdkLogLevel,
+    metricReaders: [],
+    logRecordProcessors: [],
+    ...(settings.defaultServiceName === undefined
+      ? {}
+      : { resourceAttributes: { 'service.name': settings.defaultServiceName } }),
+  })
+  // startNodeSdk writes its diagnostics with console.log; this process logs JSON lines only.
+  diag.setLogger(diagThrough(logger.child({ component: 'opentelemetry' })), {
+    logLevel: diagLevel(settings.sdkLogLevel),
+    suppressOverrideMessage: true,
+  })
+  logger.info('OpenTelemetry tracing on (OTEL_* settings)')
+  return {
+    tracing: true,
+    async shutdown() {
+      try {
+        await sdk.shutdown()
+      } catch (error) {
+        logger.warn({ err: error }, 'OpenTelemetry shutdown failed; buffered spans may be lost')
+      }
+    },
+  }
+}
+
+function diagThrough(logger: Logger): DiagLogger {
+  return {
+    error: (message, ...args) => logger.error({ args }, message),
+    warn: (message, ...args) => logger.warn({ args }, message),
+    info: (message, ...args) => logger.info({ args }, message),
+    debug: (message, ...args) => logger.debug({ args }, message),
+    verbose: (message, ...args) => logger.trace({ args }, message),
+  }
+}
+
+/** OTEL_LOG_LEVEL's names (the config module checked it is one of them). */
+const diagLevels: Record<string, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+}
+
+export const sdkLogLevels = Object.keys(diagLevels)
+
+function diagLevel(name: string): DiagLogLevel {
+  return diagLevels[name] ?? DiagLogLevel.INFO
+}
