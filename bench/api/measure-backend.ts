@@ -18,6 +18,7 @@ import { busyPercent, readCpuTimes } from '../scaling/machine-cpu.ts'
 import type { BenchContext } from '../src/harness/benchmark.ts'
 import { createBenchTopic } from '../src/harness/services.ts'
 import { perSecond } from '../src/harness/stats.ts'
+import { flushDirtyPages, type WritebackFlush } from '../src/harness/writeback.ts'
 import { type ApiProcess, type ApiStalls, startApiProcess } from './api-server.ts'
 import { startArrivalSink } from './arrival-sink.ts'
 import { watchKafkaArrivals } from './kafka-arrivals.ts'
@@ -64,6 +65,8 @@ export interface OpenLoopFigures {
   readonly toAppend: LatencySummary
   readonly missingOnKafka: number
   readonly machineCpuPercent: number
+  /** Dirty pages of the earlier phases written to disk before the loop (bench/src/harness/writeback.ts). */
+  readonly flushedBefore: WritebackFlush
   /** The relay's rounds during the open loop, from the API's outbox_* histograms. */
   readonly relay: RelayBreakdown
   /** The API thread's event-loop delay and GC pauses during the open loop. */
@@ -194,6 +197,8 @@ interface OpenLoopRun {
   readonly ok: TaskRequestResult[]
   readonly achievedPerSecond: number
   readonly machineCpuPercent: number
+  /** The earlier phases' dirty pages, written to disk before the loop started. */
+  readonly flushedBefore: WritebackFlush
 }
 
 async function runOpenLoop(
@@ -203,6 +208,7 @@ async function runOpenLoop(
   firstIndex: number,
 ): Promise<OpenLoopRun> {
   const durationMs = openLoopMs(context)
+  const flushedBefore = await flushDirtyPages()
   const bar = context.progress(label, durationMs / 1000)
   const ticker = setInterval(() => bar.increment(), 1000)
   const machineBefore = readCpuTimes()
@@ -222,6 +228,7 @@ async function runOpenLoop(
     ok: counted.filter((result) => result.status === 201 && result.taskId !== undefined),
     achievedPerSecond: perSecond(run.results.length, run.endedAt - run.startedAt),
     machineCpuPercent,
+    flushedBefore,
   }
 }
 
@@ -343,6 +350,7 @@ function loopFigures(run: OpenLoopRun, toAppend: number[]) {
     request: summarize(run.ok.map((result) => result.answeredAt - result.scheduledAt)),
     toAppend: summarize(toAppend),
     machineCpuPercent: run.machineCpuPercent,
+    flushedBefore: run.flushedBefore,
   }
 }
 
