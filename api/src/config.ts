@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { type KafkaSasl, type KafkaTls, kafkaSaslMechanisms } from '../../kafka/src/index.ts'
 import type { AuthSettings } from './auth/index.ts'
-import { sdkLogLevels, type TelemetrySettings } from './telemetry.ts'
+import { type TelemetrySettings, telemetrySettingsOf, telemetryVariables } from './telemetry/index.ts'
 
 const optionalString = z
   .string()
@@ -57,8 +57,6 @@ const byteSize = z
   .regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb or 1mb')
   .default('100kb')
 
-const otlpProtocol = z.enum(['grpc', 'http/protobuf', 'http/json']).optional()
-
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -101,35 +99,8 @@ const envSchema = z
     // worker: the relay on a thread of its own (PostgreSQL only; embedded PGlite keeps it inline): a
     // faster 201 -> Kafka for a replica with a spare CPU, fewer requests/s on a crowded one (bench/README).
     OUTBOX_RELAY_THREAD: z.enum(['worker', 'inline']).default('inline'),
-    // OpenTelemetry (telemetry.ts): the variables that decide whether the SDK starts, checked here so
-    // a typo fails the start instead of silently exporting nothing. The SDK reads them, and its other
-    // OTEL_* variables, itself.
-    OTEL_SDK_DISABLED: optionalString.pipe(
-      z
-        .string()
-        .transform((value) => value.toLowerCase())
-        .pipe(z.enum(['true', 'false']))
-        .optional(),
-    ),
-    OTEL_TRACES_EXPORTER: optionalString.pipe(
-      z
-        .string()
-        .regex(/^(otlp|console|none)(,(otlp|console|none))*$/, 'otlp, console or none (comma-separated)')
-        .optional(),
-    ),
-    OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
-    OTEL_EXPORTER_OTLP_PROTOCOL: optionalString.pipe(otlpProtocol),
-    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalString.pipe(otlpProtocol),
-    OTEL_SERVICE_NAME: optionalString,
-    OTEL_RESOURCE_ATTRIBUTES: optionalString,
-    OTEL_LOG_LEVEL: optionalString.pipe(
-      z
-        .string()
-        .transform((level) => level.toLowerCase())
-        .pipe(z.enum(sdkLogLevels as [string, ...string[]]))
-        .default('info'),
-    ),
+    // OpenTelemetry (telemetry.ts): the variables that decide whether the SDK starts.
+    ...telemetryVariables,
   })
   // `when`: also run when a field failed (zod skips refinements then). These checks look only at which
   // variables are set, so a missing CA file and a half-configured login are reported together.
@@ -262,21 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lanesPerRelay: e.OUTBOX_LANES_PER_RELAY,
       thread: e.OUTBOX_RELAY_THREAD,
     },
-    telemetry: telemetrySettings(e),
-  }
-}
-
-function telemetrySettings(e: Env): TelemetrySettings {
-  const exporters = e.OTEL_TRACES_EXPORTER?.split(',') ?? []
-  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT
-  const asked = exporters.length > 0 ? !exporters.includes('none') : endpoint !== undefined
-  const named =
-    e.OTEL_SERVICE_NAME !== undefined ||
-    (e.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',').some((pair) => pair.trim().startsWith('service.name='))
-  return {
-    tracing: e.OTEL_SDK_DISABLED !== 'true' && asked,
-    defaultServiceName: named ? undefined : 'taskflow-api',
-    sdkLogLevel: e.OTEL_LOG_LEVEL,
+    telemetry: telemetrySettingsOf(e, 'taskflow-api'),
   }
 }
 

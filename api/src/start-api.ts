@@ -20,7 +20,7 @@ import { createOutboxRelay, type OutboxRelay } from './outbox/outbox-relay.ts'
 import { wakeOnOutboxCommits } from './outbox/outbox-writer.ts'
 import type { Publisher } from './outbox/publisher.ts'
 import { createRelayThread } from './outbox/relay-thread.ts'
-import { startTelemetry } from './telemetry.ts'
+import { startTelemetry } from './telemetry/index.ts'
 
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
 

@@ -1,5 +1,14 @@
 import { z } from 'zod'
-import { authVariables, logLevel, optionalUrl, positiveInt, readConfig, withAuthSettings } from '#kit'
+import {
+  authVariables,
+  logLevel,
+  optionalUrl,
+  positiveInt,
+  readConfig,
+  telemetrySettingsOf,
+  telemetryVariables,
+  withAuthSettings,
+} from '#kit'
 
 // The audit-log function's whole configuration, read once from the environment at start.
 const auditLogConfigSchema = z
@@ -16,10 +25,13 @@ const auditLogConfigSchema = z
     /** Largest page the reads return. */
     AUDIT_PAGE_SIZE: positiveInt(100),
     LOG_LEVEL: logLevel,
+    /** OpenTelemetry: an exporter in these variables switches tracing on (`telemetry` after parsing). */
+    ...telemetryVariables,
     /** The Task API's token settings (same variables, same rules): `auth` after parsing. */
     ...authVariables,
   })
   .transform(withAuthSettings)
+  .transform((env) => ({ ...env, telemetry: telemetrySettingsOf(env, 'audit-log') }))
 
 export type AuditLogConfig = z.output<typeof auditLogConfigSchema>
 

@@ -1,13 +1,14 @@
-import { createFunctionLogger, type FunctionContext, type FunctionResponse } from '#kit'
+import { createFunctionLogger, functionEntry } from '#kit'
 import { createAuditLog } from './audit-log.ts'
 import { readAuditLogConfig } from './config.ts'
 
 // Entry point for faas-js-runtime (`faas-js-runtime ./build/index.js`): it calls init() before
-// listening, handle() per request, shutdown() on SIGTERM.
+// listening, handle() per request, shutdown() on SIGTERM (functionEntry adds tracing around them).
 const config = readAuditLogConfig()
-const auditLog = createAuditLog({ config, logger: createFunctionLogger('audit-log', config.LOG_LEVEL) })
+const logger = createFunctionLogger('audit-log', config.LOG_LEVEL)
 
-export const init = (): Promise<void> => auditLog.init()
-export const shutdown = (): Promise<void> => auditLog.shutdown()
-export const handle = (context: FunctionContext, cloudevent?: object): Promise<FunctionResponse> =>
-  auditLog.handle(context, cloudevent)
+export const { init, shutdown, handle } = functionEntry(
+  'audit-log',
+  { telemetry: config.telemetry, logger },
+  createAuditLog({ config, logger }),
+)

@@ -1,5 +1,14 @@
 import { z } from 'zod'
-import { authVariables, logLevel, optionalUrl, positiveInt, readConfig, withAuthSettings } from '#kit'
+import {
+  authVariables,
+  logLevel,
+  optionalUrl,
+  positiveInt,
+  readConfig,
+  telemetrySettingsOf,
+  telemetryVariables,
+  withAuthSettings,
+} from '#kit'
 
 // The notification-fanout function's whole configuration, read once from the environment at start.
 
@@ -52,10 +61,13 @@ const notificationFanoutConfigSchema = z
     /** SSE comment lines keep proxies (and Knative's activator) from closing an idle stream. */
     STREAM_HEARTBEAT_MS: positiveInt(15_000),
     LOG_LEVEL: logLevel,
+    /** OpenTelemetry: an exporter in these variables switches tracing on (`telemetry` after parsing). */
+    ...telemetryVariables,
     /** The Task API's token settings (same variables, same rules): `auth` after parsing. */
     ...authVariables,
   })
   .transform(withAuthSettings)
+  .transform((env) => ({ ...env, telemetry: telemetrySettingsOf(env, 'notification-fanout') }))
 
 export type NotificationFanoutConfig = z.output<typeof notificationFanoutConfigSchema>
 

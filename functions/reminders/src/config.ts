@@ -6,6 +6,8 @@ import {
   parseSinkOverrides,
   positiveInt,
   readConfig,
+  telemetrySettingsOf,
+  telemetryVariables,
   withAuthSettings,
 } from '#kit'
 
@@ -43,10 +45,13 @@ const remindersConfigSchema = z
     /** Milliseconds to wait for the sink's answer to one reminder. */
     REMINDERS_SINK_TIMEOUT_MS: positiveInt(10_000),
     LOG_LEVEL: logLevel,
+    /** OpenTelemetry: an exporter in these variables switches tracing on (`telemetry` after parsing). */
+    ...telemetryVariables,
     /** The Task API's token settings (same variables, same rules) for the read: `auth` after parsing. */
     ...authVariables,
   })
   .transform(withAuthSettings)
+  .transform((env) => ({ ...env, telemetry: telemetrySettingsOf(env, 'reminders') }))
 
 export type RemindersConfig = z.output<typeof remindersConfigSchema>
 

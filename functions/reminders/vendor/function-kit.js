@@ -2,6 +2,97 @@
 // (with the project modules it imports); regenerate with `npm run vendor`.
 
 
+// api/src/telemetry/telemetry.ts
+import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { z } from "zod";
+var unsetWhenBlank = (value) => {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  return trimmed === "" ? void 0 : trimmed;
+};
+var otlpEndpoint = z.preprocess(unsetWhenBlank, z.url({ protocol: /^https?$/ }).optional());
+var otlpProtocol = z.preprocess(unsetWhenBlank, z.enum(["grpc", "http/protobuf", "http/json"]).optional());
+var lowerCase = (value) => {
+  const unset = unsetWhenBlank(value);
+  return typeof unset === "string" ? unset.toLowerCase() : unset;
+};
+var telemetryVariables = {
+  OTEL_SDK_DISABLED: z.preprocess(lowerCase, z.enum(["true", "false"]).optional()),
+  OTEL_TRACES_EXPORTER: z.preprocess(
+    unsetWhenBlank,
+    z.string().regex(/^(otlp|console|none)(,(otlp|console|none))*$/, "otlp, console or none (comma-separated)").optional()
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SERVICE_NAME: z.preprocess(unsetWhenBlank, z.string().optional()),
+  OTEL_RESOURCE_ATTRIBUTES: z.preprocess(unsetWhenBlank, z.string().optional()),
+  OTEL_LOG_LEVEL: z.preprocess(
+    lowerCase,
+    z.enum(["none", "error", "warn", "info", "debug", "verbose", "all"]).default("info")
+  )
+};
+function telemetrySettingsOf(env, serviceName) {
+  const exporters = env.OTEL_TRACES_EXPORTER?.split(",") ?? [];
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const asked = exporters.length > 0 ? !exporters.includes("none") : endpoint !== void 0;
+  const named = env.OTEL_SERVICE_NAME !== void 0 || (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",").some((pair) => pair.trim().startsWith("service.name="));
+  return {
+    tracing: env.OTEL_SDK_DISABLED !== "true" && asked,
+    defaultServiceName: named ? void 0 : serviceName,
+    sdkLogLevel: env.OTEL_LOG_LEVEL
+  };
+}
+var off = { tracing: false, shutdown: async () => {
+} };
+async function startTelemetry(settings, logger) {
+  if (!settings.tracing) return off;
+  const { startNodeSdk } = await import("@opentelemetry/sdk-node");
+  const sdk = startNodeSdk({
+    logLevel: settings.sdkLogLevel,
+    metricReaders: [],
+    logRecordProcessors: [],
+    ...settings.defaultServiceName === void 0 ? {} : { resourceAttributes: { "service.name": settings.defaultServiceName } }
+  });
+  diag.setLogger(diagThrough(logger.child({ component: "opentelemetry" })), {
+    logLevel: diagLevel(settings.sdkLogLevel),
+    suppressOverrideMessage: true
+  });
+  logger.info("OpenTelemetry tracing on (OTEL_* settings)");
+  return {
+    tracing: true,
+    async shutdown() {
+      try {
+        await sdk.shutdown();
+      } catch (error) {
+        logger.warn({ err: error }, "OpenTelemetry shutdown failed; buffered spans may be lost");
+      }
+    }
+  };
+}
+function diagThrough(logger) {
+  return {
+    error: (message, ...args) => logger.error({ args }, message),
+    warn: (message, ...args) => logger.warn({ args }, message),
+    info: (message, ...args) => logger.info({ args }, message),
+    debug: (message, ...args) => logger.debug({ args }, message),
+    verbose: (message, ...args) => logger.trace({ args }, message)
+  };
+}
+var diagLevels = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL
+};
+function diagLevel(name) {
+  return diagLevels[name] ?? DiagLogLevel.INFO;
+}
+
 // events/src/codec-error.ts
 var CodecError = class extends Error {
   code;
@@ -15,7 +106,7 @@ var CodecError = class extends Error {
 };
 
 // events/src/event-data-schemas.ts
-import { z } from "zod";
+import { z as z2 } from "zod";
 
 // events/src/event-types.ts
 var EventTypes = {
@@ -45,24 +136,24 @@ function dataSchemaUri(type) {
 }
 
 // events/src/event-data-schemas.ts
-var isoDateTime = z.iso.datetime({ offset: true });
-var taskStatusSchema = z.enum(["open", "in_progress", "done"]);
-var taskPrioritySchema = z.enum(["low", "normal", "high", "urgent"]);
-var taskSnapshotSchema = z.object({
-  id: z.uuid(),
-  title: z.string().min(1),
-  description: z.string().nullable(),
+var isoDateTime = z2.iso.datetime({ offset: true });
+var taskStatusSchema = z2.enum(["open", "in_progress", "done"]);
+var taskPrioritySchema = z2.enum(["low", "normal", "high", "urgent"]);
+var taskSnapshotSchema = z2.object({
+  id: z2.uuid(),
+  title: z2.string().min(1),
+  description: z2.string().nullable(),
   status: taskStatusSchema,
   priority: taskPrioritySchema,
   dueAt: isoDateTime.nullable(),
   remindAt: isoDateTime.nullable(),
-  assignee: z.string().min(1).nullable(),
-  watchers: z.array(z.string().min(1)),
-  tags: z.array(z.string().min(1)),
-  createdBy: z.string().min(1),
+  assignee: z2.string().min(1).nullable(),
+  watchers: z2.array(z2.string().min(1)),
+  tags: z2.array(z2.string().min(1)),
+  createdBy: z2.string().min(1),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
-  version: z.int().min(1)
+  version: z2.int().min(1)
 });
 var changeableTaskFields = [
   "title",
@@ -75,35 +166,35 @@ var changeableTaskFields = [
   "watchers",
   "tags"
 ];
-var taskFieldValueSchema = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
-var taskChangesSchema = z.partialRecord(
-  z.enum(changeableTaskFields),
-  z.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
+var taskFieldValueSchema = z2.union([z2.string(), z2.number(), z2.array(z2.string()), z2.null()]);
+var taskChangesSchema = z2.partialRecord(
+  z2.enum(changeableTaskFields),
+  z2.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
 ).refine((changes) => Object.keys(changes).length > 0, { message: "at least one change is required" });
-var taskCreatedDataSchema = z.object({ task: taskSnapshotSchema });
-var taskUpdatedDataSchema = z.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
-var taskCompletedDataSchema = z.object({
-  task: taskSnapshotSchema.extend({ status: z.literal("done") }),
+var taskCreatedDataSchema = z2.object({ task: taskSnapshotSchema });
+var taskUpdatedDataSchema = z2.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
+var taskCompletedDataSchema = z2.object({
+  task: taskSnapshotSchema.extend({ status: z2.literal("done") }),
   completedAt: isoDateTime
 });
-var taskDeletedDataSchema = z.object({ task: taskSnapshotSchema });
-var reminderDueDataSchema = z.object({
-  taskId: z.uuid(),
-  title: z.string().min(1),
+var taskDeletedDataSchema = z2.object({ task: taskSnapshotSchema });
+var reminderDueDataSchema = z2.object({
+  taskId: z2.uuid(),
+  title: z2.string().min(1),
   remindAt: isoDateTime,
   dueAt: isoDateTime.nullable(),
-  assignee: z.string().min(1).nullable(),
-  watchers: z.array(z.string().min(1)),
-  createdBy: z.string().min(1)
+  assignee: z2.string().min(1).nullable(),
+  watchers: z2.array(z2.string().min(1)),
+  createdBy: z2.string().min(1)
 });
-var notificationChannelSchema = z.enum(["in_app", "webhook", "email"]);
-var notificationSentDataSchema = z.object({
-  notificationId: z.string().min(1),
-  recipient: z.string().min(1),
+var notificationChannelSchema = z2.enum(["in_app", "webhook", "email"]);
+var notificationSentDataSchema = z2.object({
+  notificationId: z2.string().min(1),
+  recipient: z2.string().min(1),
   channel: notificationChannelSchema,
-  taskId: z.uuid(),
+  taskId: z2.uuid(),
   /** The `id` of the event that caused this notification (a task or reminder event). */
-  causeEventId: z.string().min(1)
+  causeEventId: z2.string().min(1)
 });
 var eventDataSchemas = {
   [EventTypes.TaskCreated]: taskCreatedDataSchema,
@@ -155,10 +246,20 @@ var recordSetter = {
     carrier[key] = value;
   }
 };
+var recordGetter = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    return typeof value === "string" ? value : void 0;
+  }
+};
 function activeTraceContext() {
   const carrier = {};
   propagator.inject(context.active(), carrier, recordSetter);
   return carrier;
+}
+function traceContextOf(event, base = context.active()) {
+  return propagator.extract(base, event, recordGetter);
 }
 
 // events/src/uuid-v7.ts
@@ -239,9 +340,9 @@ function createEvent(input) {
   if (input.correlationId !== void 0) event.correlationid = input.correlationId;
   if (input.causationId !== void 0) event.causationid = input.causationId;
   if (input.actor !== void 0) event.actor = input.actor;
-  const trace2 = activeTraceContext();
-  if (trace2.traceparent !== void 0) event.traceparent = trace2.traceparent;
-  if (trace2.tracestate !== void 0) event.tracestate = trace2.tracestate;
+  const trace3 = activeTraceContext();
+  if (trace3.traceparent !== void 0) event.traceparent = trace3.traceparent;
+  if (trace3.tracestate !== void 0) event.tracestate = trace3.tracestate;
   return event;
 }
 
@@ -762,7 +863,7 @@ function authProblem(failure) {
 }
 
 // function-kit/src/config.ts
-import { z as z2 } from "zod";
+import { z as z3 } from "zod";
 var ConfigError = class extends Error {
   name = "ConfigError";
   issues;
@@ -782,13 +883,13 @@ function readConfig(schema, env) {
   );
 }
 var unsetWhenEmpty = (value) => value === "" ? void 0 : value;
-var optionalUrl = z2.preprocess(unsetWhenEmpty, z2.url().optional());
+var optionalUrl = z3.preprocess(unsetWhenEmpty, z3.url().optional());
 function positiveInt(defaultValue) {
-  return z2.preprocess(unsetWhenEmpty, z2.coerce.number().int().positive().default(defaultValue));
+  return z3.preprocess(unsetWhenEmpty, z3.coerce.number().int().positive().default(defaultValue));
 }
-var logLevel = z2.preprocess(
+var logLevel = z3.preprocess(
   unsetWhenEmpty,
-  z2.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+  z3.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
 );
 var trimmedOrUnset = (value) => {
   if (typeof value !== "string") return value;
@@ -796,34 +897,34 @@ var trimmedOrUnset = (value) => {
   return trimmed === "" ? void 0 : trimmed;
 };
 var authVariables = {
-  NODE_ENV: z2.preprocess(
+  NODE_ENV: z3.preprocess(
     trimmedOrUnset,
-    z2.enum(["development", "test", "production"]).default("development")
+    z3.enum(["development", "test", "production"]).default("development")
   ),
-  AUTH_JWT_SECRET: z2.preprocess(
+  AUTH_JWT_SECRET: z3.preprocess(
     trimmedOrUnset,
-    z2.string().min(32, "an HS256 secret needs at least 32 bytes").optional()
+    z3.string().min(32, "an HS256 secret needs at least 32 bytes").optional()
   ),
-  AUTH_JWKS_URL: z2.preprocess(trimmedOrUnset, z2.url().optional()),
-  AUTH_ISSUER: z2.preprocess(trimmedOrUnset, z2.string().optional()),
-  AUTH_AUDIENCE: z2.preprocess(trimmedOrUnset, z2.string().optional())
+  AUTH_JWKS_URL: z3.preprocess(trimmedOrUnset, z3.url().optional()),
+  AUTH_ISSUER: z3.preprocess(trimmedOrUnset, z3.string().optional()),
+  AUTH_AUDIENCE: z3.preprocess(trimmedOrUnset, z3.string().optional())
 };
-function withAuthSettings(env, context2) {
+function withAuthSettings(env, context3) {
   if (env.AUTH_JWT_SECRET !== void 0 && env.AUTH_JWKS_URL !== void 0) {
-    context2.addIssue({
+    context3.addIssue({
       code: "custom",
       path: ["AUTH_JWKS_URL"],
       message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both"
     });
-    return z2.NEVER;
+    return z3.NEVER;
   }
   if (env.NODE_ENV === "production" && env.AUTH_JWT_SECRET === void 0 && env.AUTH_JWKS_URL === void 0) {
-    context2.addIssue({
+    context3.addIssue({
       code: "custom",
       path: ["AUTH_JWT_SECRET"],
       message: "production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)"
     });
-    return z2.NEVER;
+    return z3.NEVER;
   }
   return { ...env, auth: authSettingsOf(env) };
 }
@@ -1244,6 +1345,81 @@ function functionDatabase(options) {
   };
 }
 
+// function-kit/src/tracing.ts
+import { context as context2, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as trace2 } from "@opentelemetry/api";
+var tracer = trace2.getTracer("taskflow-function");
+var headerGetter = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key]
+};
+async function traceInvocation(fn, invocation, cloudevent, handle) {
+  const contentType = String(invocation.headers["content-type"] ?? "");
+  const received = invocation.headers["ce-type"] !== void 0 || contentType.startsWith("application/cloudevents");
+  const event = received ? cloudevent : void 0;
+  const isEvent2 = event !== void 0 && typeof event.type === "string";
+  const parent = isEvent2 ? traceContextOf(event, ROOT_CONTEXT) : propagation.extract(ROOT_CONTEXT, invocation.headers, headerGetter);
+  const span = isEvent2 ? tracer.startSpan(
+    `process ${String(event.type)}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        "faas.trigger": "pubsub",
+        "faas.name": fn,
+        "cloudevents.event_id": String(event.id ?? ""),
+        "cloudevents.event_type": String(event.type),
+        "cloudevents.event_source": String(event.source ?? ""),
+        ...typeof event.subject === "string" ? { "cloudevents.event_subject": event.subject } : {}
+      }
+    },
+    parent
+  ) : tracer.startSpan(
+    `${invocation.method ?? "GET"} ${fn}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        "faas.trigger": "http",
+        "faas.name": fn,
+        "http.request.method": invocation.method ?? "GET"
+      }
+    },
+    parent
+  );
+  try {
+    const response = await context2.with(trace2.setSpan(parent, span), handle);
+    const status = response.statusCode;
+    span.setAttribute("http.response.status_code", status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    return response;
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+// function-kit/src/entry.ts
+function functionEntry(name, settings, implementation) {
+  let telemetry;
+  return {
+    async init() {
+      telemetry = await startTelemetry(settings.telemetry, settings.logger);
+      await implementation.init();
+    },
+    async shutdown() {
+      await implementation.shutdown();
+      await telemetry?.shutdown();
+    },
+    handle: (context3, cloudeventOrBody) => traceInvocation(
+      name,
+      context3,
+      cloudeventOrBody,
+      () => implementation.handle(context3, cloudeventOrBody)
+    )
+  };
+}
+
 // function-kit/src/inbox.ts
 import { sql as sql2 } from "kysely";
 async function processOnce(db, schema, event, effect) {
@@ -1312,7 +1488,7 @@ function outcomeOfCodecError(error) {
 }
 
 // function-kit/src/invocation.ts
-async function respond(context2, work, isTransient2) {
+async function respond(context3, work, isTransient2) {
   let outcome;
   try {
     outcome = await work();
@@ -1322,21 +1498,21 @@ async function respond(context2, work, isTransient2) {
       outcome = unprocessable(`the database cannot store this event: ${reason}`);
     } else {
       outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
-      context2.log?.error({ err: error, status: outcome.status }, "invocation failed");
+      context3.log?.error({ err: error, status: outcome.status }, "invocation failed");
     }
   }
   if (outcome.kind === "permanent")
-    context2.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
+    context3.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
   if (outcome.kind === "transient" && outcome.status === 503) {
-    context2.log?.warn(
+    context3.log?.warn(
       { status: outcome.status, reason: outcome.reason },
       "dependency unavailable, asking for redelivery"
     );
   }
   return toResponse(outcome);
 }
-function queryParameter(context2, name) {
-  const value = context2.query?.[name];
+function queryParameter(context3, name) {
+  const value = context3.query?.[name];
   if (typeof value === "string") return value;
   if (Array.isArray(value) && typeof value[0] === "string") return value[0];
   return void 0;
@@ -1451,6 +1627,7 @@ export {
   encodeSeqCursor,
   failed,
   functionDatabase,
+  functionEntry,
   isTaskChangeEvent,
   isTransientDatabaseError,
   json,
@@ -1468,6 +1645,9 @@ export {
   recordOf,
   rejected,
   respond,
+  startTelemetry,
+  telemetrySettingsOf,
+  telemetryVariables,
   toResponse,
   unavailable,
   unprocessable,

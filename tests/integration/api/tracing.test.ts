@@ -2,9 +2,6 @@
 // The Task API as its own process with the standard OTEL_* settings pointing at an OTLP/HTTP receiver
 // here: its spans arrive there, continue the caller's trace, and the record on Kafka carries that trace
 // on to the functions. With the relay inline and on its worker thread (a tracer provider of its own).
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Kafka } from '../../../kafka/src/index.ts'
@@ -18,70 +15,15 @@ import {
   type TempTopic,
   testKafka,
 } from '../../support/kafka.ts'
+import { attribute, type OtlpReceiver, otlpSpanKind, startOtlpReceiver } from '../../support/otlp-receiver.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 
 const ready = (await postgresAvailable()) && (await kafkaAvailable())
 
-/** OTLP/JSON as the http/json exporter sends it (ids as hex, as the OTLP spec's JSON mapping says). */
-type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean }
-type OtlpAttribute = { key: string; value: OtlpValue }
-type OtlpSpan = {
-  traceId: string
-  spanId: string
-  parentSpanId?: string
-  name: string
-  kind: number
-  attributes?: OtlpAttribute[]
-  links?: { traceId: string; spanId: string }[]
-  status?: { code?: number }
-}
-type OtlpExport = {
-  resourceSpans: { resource: { attributes: OtlpAttribute[] }; scopeSpans: { spans: OtlpSpan[] }[] }[]
-}
-type ReceivedSpan = OtlpSpan & { service: string | undefined; contentType: string | undefined }
-
-// SpanKind in OTLP (the proto's enum, one more than @opentelemetry/api's).
-const serverKind = 2
-const producerKind = 4
-
-function attribute(attributes: OtlpAttribute[] | undefined, key: string): string | number | undefined {
-  const value = attributes?.find((item) => item.key === key)?.value
-  if (value === undefined) return undefined
-  return value.stringValue ?? (value.intValue === undefined ? undefined : Number(value.intValue))
-}
-
-/** An OTLP/HTTP receiver of traces: every span posted to /v1/traces, flattened with its service. */
-async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; server: Server }> {
-  const spans: ReceivedSpan[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport
-        for (const resourceSpans of body.resourceSpans) {
-          const service = attribute(resourceSpans.resource.attributes, 'service.name')
-          for (const scope of resourceSpans.scopeSpans)
-            for (const span of scope.spans)
-              spans.push({
-                ...span,
-                service: service === undefined ? undefined : String(service),
-                contentType: req.headers['content-type'],
-              })
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server }
-}
-
 describe.runIf(ready)('Task API tracing through the OpenTelemetry SDK', () => {
   let kafka: Kafka
   let database: TestDatabase
-  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>
+  let receiver: OtlpReceiver
   const topics: TempTopic[] = []
 
   beforeAll(async () => {
@@ -91,7 +33,7 @@ describe.runIf(ready)('Task API tracing through the OpenTelemetry SDK', () => {
   })
   afterAll(async () => {
     for (const topic of topics) await topic.delete().catch(() => {})
-    receiver?.server.close()
+    await receiver?.close()
     await database?.drop()
   })
 
@@ -125,7 +67,7 @@ describe.runIf(ready)('Task API tracing through the OpenTelemetry SDK', () => {
         await created.body.dump()
 
         const server = await eventually(
-          () => receiver.spans.find((span) => span.traceId === traceId && span.kind === serverKind),
+          () => receiver.spans.find((span) => span.traceId === traceId && span.kind === otlpSpanKind.server),
           'the server span of POST /tasks',
         )
         expect(server).toMatchObject({
@@ -147,7 +89,7 @@ describe.runIf(ready)('Task API tracing through the OpenTelemetry SDK', () => {
           () =>
             receiver.spans.find(
               (span) =>
-                span.kind === producerKind &&
+                span.kind === otlpSpanKind.producer &&
                 span.links?.some((link) => link.traceId === traceId && link.spanId === server.spanId),
             ),
           'the producer span linked to the request',

@@ -27,11 +27,12 @@ describe('vendored function-kit', () => {
     expect(kit.code).toContain('function parseEvent(')
   })
 
-  it('takes only the Task API auth folder from api/ (no express, no API internals)', () => {
+  it('takes only the Task API auth and telemetry folders from api/ (no express, no API internals)', () => {
     // esbuild marks each inlined module with a `// <path>` comment when not minifying.
     const inlinedApiModules = kit.code.match(/^\/\/ api\/\S+$/gm) ?? []
     expect(inlinedApiModules).toContain('// api/src/auth/bearer-verifier.ts')
-    for (const module of inlinedApiModules) expect(module).toMatch(/^\/\/ api\/src\/auth\//)
+    expect(inlinedApiModules).toContain('// api/src/telemetry/telemetry.ts')
+    for (const module of inlinedApiModules) expect(module).toMatch(/^\/\/ api\/src\/(auth|telemetry)\//)
     expect(kit.packages).toContain('jose')
     expect(kit.packages).not.toContain('express')
   })

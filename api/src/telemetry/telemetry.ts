@@ -12,6 +12,7 @@
 // trace_id and span_id), so no OpenTelemetry meter or logger provider is started beside them.
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api'
 import type { Logger } from 'pino'
+import { z } from 'zod'
 
 export type TelemetrySettings = {
   /** Whether the SDK starts (see above). */
@@ -20,6 +21,62 @@ export type TelemetrySettings = {
   defaultServiceName: string | undefined
   /** OTEL_LOG_LEVEL: the SDK's own diagnostics, written through the process logger. */
   sdkLogLevel: string
+}
+
+// An empty variable (a ConfigMap key left blank) is unset.
+const unsetWhenBlank = (value: unknown) => {
+  if (typeof value !== 'string') return value
+  const trimmed = value.trim()
+  return trimmed === '' ? undefined : trimmed
+}
+const otlpEndpoint = z.preprocess(unsetWhenBlank, z.url({ protocol: /^https?$/ }).optional())
+const otlpProtocol = z.preprocess(unsetWhenBlank, z.enum(['grpc', 'http/protobuf', 'http/json']).optional())
+const lowerCase = (value: unknown) => {
+  const unset = unsetWhenBlank(value)
+  return typeof unset === 'string' ? unset.toLowerCase() : unset
+}
+
+/**
+ * The OTEL_* variables that decide whether and how the SDK starts, for a process's env schema (the API's
+ * and each function's): checked at start, so a typo fails the start instead of silently exporting
+ * nothing. The SDK reads them, and its other OTEL_* variables, itself.
+ */
+export const telemetryVariables = {
+  OTEL_SDK_DISABLED: z.preprocess(lowerCase, z.enum(['true', 'false']).optional()),
+  OTEL_TRACES_EXPORTER: z.preprocess(
+    unsetWhenBlank,
+    z
+      .string()
+      .regex(/^(otlp|console|none)(,(otlp|console|none))*$/, 'otlp, console or none (comma-separated)')
+      .optional(),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SERVICE_NAME: z.preprocess(unsetWhenBlank, z.string().optional()),
+  OTEL_RESOURCE_ATTRIBUTES: z.preprocess(unsetWhenBlank, z.string().optional()),
+  OTEL_LOG_LEVEL: z.preprocess(
+    lowerCase,
+    z.enum(['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all']).default('info'),
+  ),
+}
+
+type TelemetryVariables = z.output<z.ZodObject<typeof telemetryVariables>>
+
+/** What a parsed env says; `serviceName` names the process when its OTEL_* variables do not. */
+export function telemetrySettingsOf(env: TelemetryVariables, serviceName: string): TelemetrySettings {
+  const exporters = env.OTEL_TRACES_EXPORTER?.split(',') ?? []
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT
+  const asked = exporters.length > 0 ? !exporters.includes('none') : endpoint !== undefined
+  const named =
+    env.OTEL_SERVICE_NAME !== undefined ||
+    (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',').some((pair) => pair.trim().startsWith('service.name='))
+  return {
+    tracing: env.OTEL_SDK_DISABLED !== 'true' && asked,
+    defaultServiceName: named ? undefined : serviceName,
+    sdkLogLevel: env.OTEL_LOG_LEVEL,
+  }
 }
 
 export type Telemetry = {
@@ -71,7 +128,7 @@ function diagThrough(logger: Logger): DiagLogger {
   }
 }
 
-/** OTEL_LOG_LEVEL's names (the config module checked it is one of them). */
+/** OTEL_LOG_LEVEL's names (telemetryVariables checked it is one of them). */
 const diagLevels: Record<string, DiagLogLevel> = {
   none: DiagLogLevel.NONE,
   error: DiagLogLevel.ERROR,
@@ -81,8 +138,6 @@ const diagLevels: Record<string, DiagLogLevel> = {
   verbose: DiagLogLevel.VERBOSE,
   all: DiagLogLevel.ALL,
 }
-
-export const sdkLogLevels = Object.keys(diagLevels)
 
 function diagLevel(name: string): DiagLogLevel {
   return diagLevels[name] ?? DiagLogLevel.INFO
