@@ -19,10 +19,13 @@ import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
 import type { OutboxRelay } from './outbox/outbox-relay.ts'
 import { notifyOutboxRelays } from './outbox/outbox-writer.ts'
 import { fail, problems } from './problem.ts'
+import type { PrepareStatement } from './tasks/create-group-commit.ts'
 import { taskRoutes } from './tasks/task-routes.ts'
 
 export type AppDeps = {
   db: Kysely<TasksDatabase>
+  /** DatabaseHandle.prepared: the hot writes as prepared statements where the server allows them. */
+  prepare: PrepareStatement
   pingDatabase: () => Promise<void>
   verifier: BearerVerifier
   logger: Logger
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     taskRoutes({
       db: deps.db,
+      prepare: deps.prepare,
       topic: deps.taskEventsTopic,
       eventSource: deps.eventSource,
       bodyLimit: deps.bodyLimit,

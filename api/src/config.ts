@@ -64,6 +64,12 @@ const envSchema = z
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: optionalString,
     PGLITE_DATA_DIR: optionalString,
+    // false behind a pooler that cannot keep prepared statements per client (PgBouncer in transaction
+    // mode before 1.21, or without max_prepared_statements).
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
     KAFKA_BROKERS: optionalString,
     KAFKA_CLIENT_ID: z.string().default('taskflow-api'),
     // The Strimzi cluster's listener: TLS + SCRAM-SHA-512 (manifests/base/task-api.yaml).
@@ -168,6 +174,8 @@ export type ApiConfig = {
   host: string
   databaseUrl: string | undefined
   pgliteDataDir: string | undefined
+  /** Named prepared statements for the hot writes (db/src: never on PGlite). */
+  preparedStatements: boolean
   kafkaBrokers: string[]
   kafkaClientId: string
   /** SASL login to the brokers; undefined: none (a local PLAINTEXT broker). */
@@ -212,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     pgliteDataDir: e.PGLITE_DATA_DIR,
+    preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     kafkaBrokers: (e.KAFKA_BROKERS ?? '')
       .split(',')
       .map((broker) => broker.trim())

@@ -57,6 +57,7 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
       ? { pglite: { dataDir: config.pgliteDataDir } }
       : {}),
     applicationName: 'taskflow-api',
+    preparedStatements: config.preparedStatements,
     logger,
   })
   const cleanups: Array<() => Promise<void>> = [() => database.close(), () => telemetry.shutdown()]
@@ -73,6 +74,7 @@ export async function startApi(config: ApiConfig, overrides: StartApiOverrides =
 
     const app = createApp({
       db: database.db,
+      prepare: database.prepared,
       pingDatabase: () => database.ping(),
       verifier: createBearerVerifier(config.auth),
       logger,

@@ -21,6 +21,7 @@ export {
   defaultPgliteDataDir,
   type OpenDatabaseOptions,
   openDatabase,
+  type PreparedStatement,
 } from './open-database.ts'
 export { redactUrl } from './redact-url.ts'
 export { isTransientDatabaseError } from './transient-errors.ts'

@@ -15,8 +15,16 @@ export interface OpenDatabaseOptions {
   applicationName: string
   /** How long to wait for a connection before failing (default 10 s; pg's own default waits forever). */
   connectTimeoutMs?: number
+  /**
+   * Whether `prepared` names its statements (default true). Off behind a pooler that cannot keep
+   * them per client (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean
   logger?: Logger
 }
+
+/** Runs one statement with its values; see DatabaseHandle.prepared. */
+export type PreparedStatement = (values: readonly unknown[]) => Promise<void>
 
 export interface DatabaseHandle<DB> {
   db: Kysely<DB>
@@ -25,6 +33,13 @@ export interface DatabaseHandle<DB> {
   url: string
   /** True when this handle started its own PGlite. */
   embedded: boolean
+  /**
+   * A statement PostgreSQL parses and plans once per connection instead of on every run: a named
+   * prepared statement, kept by pg per connection. Unnamed where names cannot work: on PGlite, whose
+   * connections all share one session (a name one connection prepared collides with the next one's
+   * Parse), whether embedded here or reached by URL, and when `preparedStatements` is off.
+   */
+  prepared(name: string, text: string): PreparedStatement
   /** Throws DatabaseUnreachableError when no connection can be made or used. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -33,7 +48,15 @@ export interface DatabaseHandle<DB> {
 export const defaultPgliteDataDir = '.data/pglite'
 
 export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<DatabaseHandle<DB>> {
-  const { url, pglite, poolMax = 10, applicationName, connectTimeoutMs = 10_000, logger } = options
+  const {
+    url,
+    pglite,
+    poolMax = 10,
+    applicationName,
+    connectTimeoutMs = 10_000,
+    preparedStatements = true,
+    logger,
+  } = options
   if (url !== undefined && pglite !== undefined) {
     throw new InvalidDatabaseOptionsError('give either url (PostgreSQL) or pglite (embedded), not both')
   }
@@ -95,12 +118,24 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     return closing
   }
 
+  let sharedSession: boolean
   try {
     await ping()
+    const { rows } = await pool.query<{ version: string }>('select version()')
+    sharedSession = embeddedServer !== undefined || /\bPGlite\b/.test(rows[0]?.version ?? '')
   } catch (error) {
     await close()
     throw error
   }
-  logger?.info({ url: redacted, embedded: embeddedServer !== undefined, applicationName }, 'database opened')
-  return { db, pool, url: redacted, embedded: embeddedServer !== undefined, ping, close }
+  const named = preparedStatements && !sharedSession
+  function prepared(name: string, text: string): PreparedStatement {
+    return async (values) => {
+      await pool.query(named ? { name, text, values: [...values] } : { text, values: [...values] })
+    }
+  }
+  logger?.info(
+    { url: redacted, embedded: embeddedServer !== undefined, applicationName, preparedStatements: named },
+    'database opened',
+  )
+  return { db, pool, url: redacted, embedded: embeddedServer !== undefined, prepared, ping, close }
 }

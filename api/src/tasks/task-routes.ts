@@ -9,7 +9,7 @@ import { etagOf, parseIfMatch } from '../http/preconditions.ts'
 import { parseInput } from '../http/validate.ts'
 import type { OutboxCommitSignal } from '../outbox/commit-signal.ts'
 import { fail, problems } from '../problem.ts'
-import { createGroupCommit } from './create-group-commit.ts'
+import { createGroupCommit, type PrepareStatement } from './create-group-commit.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { idempotencyRequestOf } from './idempotency.ts'
 import {
@@ -31,6 +31,8 @@ import { findVisibleTask, listVisibleTasks } from './task-store.ts'
 
 export type TaskRoutesOptions = {
   db: Kysely<TasksDatabase>
+  /** DatabaseHandle.prepared, for the creations' group commit. */
+  prepare: PrepareStatement
   topic: string
   eventSource: string
   bodyLimit: string
@@ -43,7 +45,7 @@ const completeBodySchema = z.strictObject({})
 export function taskRoutes(options: TaskRoutesOptions): Router {
   const router = Router()
   const json = jsonBody(options.bodyLimit)
-  const creations = createGroupCommit({ db: options.db })
+  const creations = createGroupCommit({ prepare: options.prepare })
 
   const contextOf = (req: Request): CommandContext => ({
     db: options.db,

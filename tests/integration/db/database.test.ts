@@ -31,6 +31,48 @@ await describeEachDatabase('database handle', (backend) => {
     await expect(handle.ping()).resolves.toBeUndefined()
   })
 
+  it('prepared statements: named on PostgreSQL (parsed once per connection), unnamed on PGlite', async () => {
+    const insert = handle.prepared('db_test_insert_job', 'insert into jobs (id, claimed_by) values ($1, $2)')
+    // Every connection of the pool at once: on PGlite they share one session, where a name one of
+    // them prepared would collide with the next one's Parse ("prepared statement already exists").
+    await Promise.all(Array.from({ length: 8 }, (_, i) => insert([500 + i, 'prepared'])))
+    await Promise.all(Array.from({ length: 8 }, (_, i) => insert([600 + i, 'prepared'])))
+    const stored = await handle.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('claimed_by', '=', 'prepared')
+      .execute()
+    expect(stored).toHaveLength(16)
+    const { rows } = await handle.pool.query<{ name: string }>(
+      "select name from pg_prepared_statements where name = 'db_test_insert_job'",
+    )
+    // On PostgreSQL the connection answering this has prepared it too (each did, on its first run).
+    expect(rows.length).toBe(backend.name === 'postgres' ? 1 : 0)
+    await handle.db.deleteFrom('jobs').where('claimed_by', '=', 'prepared').execute()
+  })
+
+  it('prepared statements: unnamed when preparedStatements is off (a pooler that cannot keep them)', async () => {
+    const plain = await openDatabase<Jobs>({
+      url: backend.url,
+      applicationName: 'db-test-plain',
+      poolMax: 1,
+      preparedStatements: false,
+    })
+    try {
+      await plain.prepared(
+        'db_test_plain_job',
+        'insert into jobs (id, claimed_by) values ($1, $2)',
+      )([700, 'plain'])
+      const { rows } = await plain.pool.query(
+        "select name from pg_prepared_statements where name = 'db_test_plain_job'",
+      )
+      expect(rows).toEqual([])
+      await plain.db.deleteFrom('jobs').where('id', '=', 700).execute()
+    } finally {
+      await plain.close()
+    }
+  })
+
   it('a transaction commits its writes', async () => {
     await handle.db.transaction().execute(async (trx) => {
       await trx.insertInto('jobs').values({ id: 1, claimed_by: null }).execute()

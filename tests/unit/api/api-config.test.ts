@@ -81,6 +81,12 @@ describe('api config', () => {
     expect(loadConfig({}).telemetry.sdkLogLevel).toBe('info')
   })
 
+  it('uses prepared statements unless DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot keep them)', () => {
+    expect(loadConfig({}).preparedStatements).toBe(true)
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).preparedStatements).toBe(false)
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'no' })).toThrow(/DATABASE_PREPARED_STATEMENTS/)
+  })
+
   it('refuses production without real authentication', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError)
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_JWT_SECRET/)

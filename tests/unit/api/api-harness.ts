@@ -73,6 +73,7 @@ export async function startHarness(options: {
   relay?.start()
   const app = createApp({
     db: database.db,
+    prepare: database.prepared,
     pingDatabase: () => database.ping(),
     verifier: createBearerVerifier(options.auth ?? { mode: 'development' }),
     logger: silentLogger,

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import type { KyselyPlugin, PluginTransformQueryArgs, RootOperationNode } from 'kysely'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { TasksDatabase } from '../../../api/src/database.ts'
 import { outboxRow } from '../../../api/src/outbox/outbox-writer.ts'
-import { createGroupCommit, type TaskCreation } from '../../../api/src/tasks/create-group-commit.ts'
+import {
+  createGroupCommit,
+  type PrepareStatement,
+  type TaskCreation,
+} from '../../../api/src/tasks/create-group-commit.ts'
 import { rowFromTask } from '../../../api/src/tasks/task-rows.ts'
 import type { DatabaseHandle } from '../../../db/src/index.ts'
 import { createEvent, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
@@ -12,19 +15,6 @@ import { taskSnapshot } from '../../support/task-event-records.ts'
 import { openMigratedDatabase } from './api-harness.ts'
 
 vi.setConfig({ hookTimeout: 60_000 })
-
-/** Counts the statements that insert into the outbox: one per group commit. */
-class OutboxInsertCounter implements KyselyPlugin {
-  statements = 0
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    // The outbox insert rides in a CTE of the statement's text.
-    if (JSON.stringify(args.node).includes('insert into tasks.outbox')) this.statements++
-    return args.node
-  }
-  async transformResult<T>(args: { result: T }): Promise<T> {
-    return args.result
-  }
-}
 
 function creation(overrides: Parameters<typeof taskSnapshot>[0] = {}): TaskCreation {
   const task = taskSnapshot(overrides)
@@ -41,9 +31,17 @@ await describeEachDatabase('create group commit', (backend) => {
     await database?.close()
   })
 
+  /** The handle's prepared statements, counting the runs: one per group commit. */
   const counted = () => {
-    const counter = new OutboxInsertCounter()
-    return { counter, db: database.db.withPlugin(counter) }
+    const counter = { statements: 0 }
+    const prepare: PrepareStatement = (name, text) => {
+      const run = database.prepared(name, text)
+      return async (values) => {
+        counter.statements++
+        await run(values)
+      }
+    }
+    return { counter, prepare }
   }
   const stored = async (ids: string[]) => {
     const tasks = await backend.query(
@@ -58,9 +56,9 @@ await describeEachDatabase('create group commit', (backend) => {
   }
 
   it('commits concurrent creations together, each with its event, in fewer statements than creations', async () => {
-    const { counter, db } = counted()
+    const { counter, prepare } = counted()
     // The default: one statement in flight.
-    const commits = createGroupCommit({ db })
+    const commits = createGroupCommit({ prepare })
     const creations = Array.from({ length: 40 }, () => creation())
     await Promise.all(creations.map((c) => commits.create(c)))
     expect(await stored(creations.map((c) => String(c.task.id)))).toEqual({ tasks: 40, events: 40 })
@@ -69,8 +67,8 @@ await describeEachDatabase('create group commit', (backend) => {
   })
 
   it('a lone creation is committed at once, in a statement of its own', async () => {
-    const { counter, db } = counted()
-    const commits = createGroupCommit({ db })
+    const { counter, prepare } = counted()
+    const commits = createGroupCommit({ prepare })
     const one = creation()
     await commits.create(one)
     expect(await stored([String(one.task.id)])).toEqual({ tasks: 1, events: 1 })
@@ -78,7 +76,7 @@ await describeEachDatabase('create group commit', (backend) => {
   })
 
   it('a creation the database refuses fails alone; the others of its statement are committed', async () => {
-    const commits = createGroupCommit({ db: database.db, maxInFlight: 1 })
+    const commits = createGroupCommit({ prepare: database.prepared, maxInFlight: 1 })
     const blocker = commits.create(creation())
     const good = Array.from({ length: 5 }, () => creation())
     // A task id already taken: refused by the primary key, whichever statement carries it.
@@ -96,8 +94,8 @@ await describeEachDatabase('create group commit', (backend) => {
   })
 
   it('never holds more than maxInFlight statements, and keeps no creation waiting once one ends', async () => {
-    const { counter, db } = counted()
-    const commits = createGroupCommit({ db, maxInFlight: 2, maxBatch: 3 })
+    const { counter, prepare } = counted()
+    const commits = createGroupCommit({ prepare, maxInFlight: 2, maxBatch: 3 })
     const creations = Array.from({ length: 20 }, () => creation({ id: randomUUID() }))
     await Promise.all(creations.map((c) => commits.create(c)))
     expect(await stored(creations.map((c) => String(c.task.id)))).toEqual({ tasks: 20, events: 20 })
@@ -106,7 +104,7 @@ await describeEachDatabase('create group commit', (backend) => {
   })
 
   it('stores every field of the task and of its event as given', async () => {
-    const commits = createGroupCommit({ db: database.db })
+    const commits = createGroupCommit({ prepare: database.prepared })
     const full = creation({
       // What JSON.stringify escapes in the statement's document: quotes, backslashes, control
       // characters; and what it does not: non-ASCII, astral and line-separator characters.
