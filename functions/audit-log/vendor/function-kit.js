@@ -1172,7 +1172,15 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg2 from "pg";
 var defaultPgliteDataDir = ".data/pglite";
 async function openDatabase(options) {
-  const { url, pglite, poolMax = 10, applicationName, connectTimeoutMs = 1e4, logger } = options;
+  const {
+    url,
+    pglite,
+    poolMax = 10,
+    applicationName,
+    connectTimeoutMs = 1e4,
+    preparedStatements = true,
+    logger
+  } = options;
   if (url !== void 0 && pglite !== void 0) {
     throw new InvalidDatabaseOptionsError("give either url (PostgreSQL) or pglite (embedded), not both");
   }
@@ -1221,14 +1229,26 @@ async function openDatabase(options) {
     })();
     return closing;
   }
+  let sharedSession;
   try {
     await ping();
+    const { rows } = await pool2.query("select version()");
+    sharedSession = embeddedServer !== void 0 || /\bPGlite\b/.test(rows[0]?.version ?? "");
   } catch (error) {
     await close();
     throw error;
   }
-  logger?.info({ url: redacted, embedded: embeddedServer !== void 0, applicationName }, "database opened");
-  return { db, pool: pool2, url: redacted, embedded: embeddedServer !== void 0, ping, close };
+  const named = preparedStatements && !sharedSession;
+  function prepared(name, text) {
+    return async (values) => {
+      await pool2.query(named ? { name, text, values: [...values] } : { text, values: [...values] });
+    };
+  }
+  logger?.info(
+    { url: redacted, embedded: embeddedServer !== void 0, applicationName, preparedStatements: named },
+    "database opened"
+  );
+  return { db, pool: pool2, url: redacted, embedded: embeddedServer !== void 0, prepared, ping, close };
 }
 
 // db/src/transient-errors.ts
