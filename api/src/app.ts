@@ -3,6 +3,7 @@
 import express, { type Express } from 'express'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import type { PrepareStatement } from '../../db/src/index.ts'
 import type { BearerVerifier } from './auth/index.ts'
 import type { TasksDatabase } from './database.ts'
 import { docsPage } from './docs-page.ts'
@@ -19,7 +20,6 @@ import { readOutboxBacklog } from './outbox/outbox-backlog.ts'
 import type { OutboxRelay } from './outbox/outbox-relay.ts'
 import { notifyOutboxRelays } from './outbox/outbox-writer.ts'
 import { fail, problems } from './problem.ts'
-import type { PrepareStatement } from './tasks/create-group-commit.ts'
 import { taskRoutes } from './tasks/task-routes.ts'
 
 export type AppDeps = {

@@ -22,6 +22,7 @@ export {
   type OpenDatabaseOptions,
   openDatabase,
   type PreparedStatement,
+  type PrepareStatement,
 } from './open-database.ts'
 export { redactUrl } from './redact-url.ts'
 export { isTransientDatabaseError } from './transient-errors.ts'

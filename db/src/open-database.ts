@@ -24,7 +24,10 @@ export interface OpenDatabaseOptions {
 }
 
 /** Runs one statement with its values; see DatabaseHandle.prepared. */
-export type PreparedStatement = (values: readonly unknown[]) => Promise<void>
+export type PreparedStatement = (values: unknown[]) => Promise<void>
+
+/** DatabaseHandle.prepared, for code that takes it as a dependency. */
+export type PrepareStatement = (name: string, text: string) => PreparedStatement
 
 export interface DatabaseHandle<DB> {
   db: Kysely<DB>
@@ -39,7 +42,7 @@ export interface DatabaseHandle<DB> {
    * connections all share one session (a name one connection prepared collides with the next one's
    * Parse), whether embedded here or reached by URL, and when `preparedStatements` is off.
    */
-  prepared(name: string, text: string): PreparedStatement
+  prepared: PrepareStatement
   /** Throws DatabaseUnreachableError when no connection can be made or used. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -100,12 +103,15 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
 
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 
-  async function ping(): Promise<void> {
+  async function query<Row extends pg.QueryResultRow>(text: string): Promise<Row[]> {
     try {
-      await pool.query('select 1')
+      return (await pool.query<Row>(text)).rows
     } catch (error) {
       throw new DatabaseUnreachableError(connectionString, error)
     }
+  }
+  async function ping(): Promise<void> {
+    await query('select 1')
   }
 
   let closing: Promise<void> | undefined
@@ -118,21 +124,24 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     return closing
   }
 
-  let sharedSession: boolean
+  // The first round trip checks the server answers and tells PGlite (embedded or by URL) apart.
+  let version: string
   try {
-    await ping()
-    const { rows } = await pool.query<{ version: string }>('select version()')
-    sharedSession = embeddedServer !== undefined || /\bPGlite\b/.test(rows[0]?.version ?? '')
+    const [row] = await query<{ version: string }>('select version()')
+    version = row?.version ?? ''
   } catch (error) {
     await close()
     throw error
   }
-  const named = preparedStatements && !sharedSession
-  function prepared(name: string, text: string): PreparedStatement {
-    return async (values) => {
-      await pool.query(named ? { name, text, values: [...values] } : { text, values: [...values] })
-    }
-  }
+  const named = preparedStatements && !/\bPGlite\b/.test(version)
+  const prepared: PrepareStatement = (name, text) =>
+    named
+      ? async (values) => {
+          await pool.query({ name, text, values })
+        }
+      : async (values) => {
+          await pool.query(text, values)
+        }
   logger?.info(
     { url: redacted, embedded: embeddedServer !== undefined, applicationName, preparedStatements: named },
     'database opened',

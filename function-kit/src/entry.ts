@@ -14,8 +14,8 @@ export type FunctionImplementation = {
 /**
  * The exports of a function's entry module (`export const { init, shutdown, handle } = ...`), as
  * faas-js-runtime calls them: init() before it listens, handle() per request, shutdown() on SIGTERM.
- * Adds what every function does around its own: the OpenTelemetry SDK started first (when the OTEL_*
- * variables ask for it) and stopped last, and a span per invocation (tracing.ts).
+ * Adds what every function does around its own when the OTEL_* variables ask for tracing: the
+ * OpenTelemetry SDK started first and stopped last, and a span per invocation (tracing.ts).
  */
 export function functionEntry(
   name: string,
@@ -32,9 +32,12 @@ export function functionEntry(
       await implementation.shutdown()
       await telemetry?.shutdown()
     },
-    handle: (context, cloudeventOrBody) =>
-      traceInvocation(name, context, cloudeventOrBody as object | undefined, () =>
-        implementation.handle(context, cloudeventOrBody),
-      ),
+    // Known at start: without tracing, invocations go straight through (no no-op spans per call).
+    handle: settings.telemetry.tracing
+      ? (context, cloudeventOrBody) =>
+          traceInvocation(name, context, cloudeventOrBody as object | undefined, () =>
+            implementation.handle(context, cloudeventOrBody),
+          )
+      : (context, cloudeventOrBody) => implementation.handle(context, cloudeventOrBody),
   }
 }

@@ -2,14 +2,9 @@
 // bundled into functions/<name>/vendor/function-kit.js by scripts/vendor-functions.ts so each
 // function folder builds alone (`kn func deploy` sends only that folder to the builder).
 
-// The Task API's OpenTelemetry start-up, shared: the same OTEL_* variables switch tracing on.
-export {
-  startTelemetry,
-  type Telemetry,
-  type TelemetrySettings,
-  telemetrySettingsOf,
-  telemetryVariables,
-} from '../../api/src/telemetry/index.ts'
+// The Task API's OpenTelemetry settings, shared: the same OTEL_* variables switch tracing on
+// (functionEntry starts the SDK).
+export { telemetrySettingsOf, telemetryVariables } from '../../api/src/telemetry/index.ts'
 // Functions that emit (reminders) build their events with the contract's own factory.
 export {
   type CreateEventInput,

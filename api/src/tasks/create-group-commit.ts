@@ -11,7 +11,7 @@
 // and a WAL flush, and each wakes a backend); closed loop +15 % req/s with -32 % PostgreSQL CPU.
 // A single statement is atomic, so each event still exists exactly when its task does.
 import type { Insertable } from 'kysely'
-import { isTransientDatabaseError, type PreparedStatement } from '../../../db/src/index.ts'
+import { isTransientDatabaseError, type PrepareStatement } from '../../../db/src/index.ts'
 import type { OutboxTable, TaskTable } from '../database.ts'
 
 export type TaskCreation = { task: TaskTable; event: Insertable<OutboxTable> }
@@ -34,16 +34,13 @@ type EventDocument = {
   value: string
 }
 
-/** How a statement is run: DatabaseHandle.prepared (named where the server allows it) or plainly. */
-export type PrepareStatement = (name: string, text: string) => PreparedStatement
-
 // The rows travel as two JSON documents (tasks, events) that PostgreSQL expands with
 // json_populate_recordset / json_to_recordset: one short statement text whatever the batch size and
 // two parameters, where a multi-row VALUES list took 22 parameters per creation, each converted by
 // the driver, and a query builder assembling and compiling the list on every statement (measured:
 // ~9 % of the API's CPU at 2,000+ POST/s). One text also makes it a prepared statement PostgreSQL
-// parses and plans once per connection: -26 % PostgreSQL CPU per request at 1,000 POST/s (same-run
-// A/B, 4 rounds each; parse and plan had been ~20 % of its CPU).
+// parses and plans once per connection: -27 % PostgreSQL CPU per request at 1,000 POST/s (same-run
+// A/B, 3 rounds each; parse and plan had been ~20 % of its CPU).
 const insertCreations = `
   with created_tasks as (
     insert into tasks.tasks (id, title, description, status, priority, due_at, remind_at, assignee,

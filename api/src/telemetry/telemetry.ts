@@ -80,12 +80,11 @@ export function telemetrySettingsOf(env: TelemetryVariables, serviceName: string
 }
 
 export type Telemetry = {
-  readonly tracing: boolean
   /** Exports the spans still buffered and stops the SDK (a no-op when tracing is off). */
   shutdown(): Promise<void>
 }
 
-const off: Telemetry = { tracing: false, shutdown: async () => {} }
+const off: Telemetry = { shutdown: async () => {} }
 
 /** Starts the SDK when the settings say so; once per process (or worker thread). */
 export async function startTelemetry(settings: TelemetrySettings, logger: Logger): Promise<Telemetry> {
@@ -107,7 +106,6 @@ export async function startTelemetry(settings: TelemetrySettings, logger: Logger
   })
   logger.info('OpenTelemetry tracing on (OTEL_* settings)')
   return {
-    tracing: true,
     async shutdown() {
       try {
         await sdk.shutdown()

@@ -44,7 +44,7 @@ function telemetrySettingsOf(env, serviceName) {
     sdkLogLevel: env.OTEL_LOG_LEVEL
   };
 }
-var off = { tracing: false, shutdown: async () => {
+var off = { shutdown: async () => {
 } };
 async function startTelemetry(settings, logger) {
   if (!settings.tracing) return off;
@@ -61,7 +61,6 @@ async function startTelemetry(settings, logger) {
   });
   logger.info("OpenTelemetry tracing on (OTEL_* settings)");
   return {
-    tracing: true,
     async shutdown() {
       try {
         await sdk.shutdown();
@@ -1214,12 +1213,15 @@ async function openDatabase(options) {
     });
   });
   const db = new Kysely({ dialect: new PostgresDialect({ pool: pool2 }) });
-  async function ping() {
+  async function query(text) {
     try {
-      await pool2.query("select 1");
+      return (await pool2.query(text)).rows;
     } catch (error) {
       throw new DatabaseUnreachableError(connectionString, error);
     }
+  }
+  async function ping() {
+    await query("select 1");
   }
   let closing;
   function close() {
@@ -1229,21 +1231,20 @@ async function openDatabase(options) {
     })();
     return closing;
   }
-  let sharedSession;
+  let version;
   try {
-    await ping();
-    const { rows } = await pool2.query("select version()");
-    sharedSession = embeddedServer !== void 0 || /\bPGlite\b/.test(rows[0]?.version ?? "");
+    const [row] = await query("select version()");
+    version = row?.version ?? "";
   } catch (error) {
     await close();
     throw error;
   }
-  const named = preparedStatements && !sharedSession;
-  function prepared(name, text) {
-    return async (values) => {
-      await pool2.query(named ? { name, text, values: [...values] } : { text, values: [...values] });
-    };
-  }
+  const named = preparedStatements && !/\bPGlite\b/.test(version);
+  const prepared = (name, text) => named ? async (values) => {
+    await pool2.query({ name, text, values });
+  } : async (values) => {
+    await pool2.query(text, values);
+  };
   logger?.info(
     { url: redacted, embedded: embeddedServer !== void 0, applicationName, preparedStatements: named },
     "database opened"
@@ -1431,12 +1432,13 @@ function functionEntry(name, settings, implementation) {
       await implementation.shutdown();
       await telemetry?.shutdown();
     },
-    handle: (context3, cloudeventOrBody) => traceInvocation(
+    // Known at start: without tracing, invocations go straight through (no no-op spans per call).
+    handle: settings.telemetry.tracing ? (context3, cloudeventOrBody) => traceInvocation(
       name,
       context3,
       cloudeventOrBody,
       () => implementation.handle(context3, cloudeventOrBody)
-    )
+    ) : (context3, cloudeventOrBody) => implementation.handle(context3, cloudeventOrBody)
   };
 }
 
@@ -1665,7 +1667,6 @@ export {
   recordOf,
   rejected,
   respond,
-  startTelemetry,
   telemetrySettingsOf,
   telemetryVariables,
   toResponse,

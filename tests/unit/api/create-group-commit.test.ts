@@ -2,13 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { TasksDatabase } from '../../../api/src/database.ts'
 import { outboxRow } from '../../../api/src/outbox/outbox-writer.ts'
-import {
-  createGroupCommit,
-  type PrepareStatement,
-  type TaskCreation,
-} from '../../../api/src/tasks/create-group-commit.ts'
+import { createGroupCommit, type TaskCreation } from '../../../api/src/tasks/create-group-commit.ts'
 import { rowFromTask } from '../../../api/src/tasks/task-rows.ts'
-import type { DatabaseHandle } from '../../../db/src/index.ts'
+import type { DatabaseHandle, PrepareStatement } from '../../../db/src/index.ts'
 import { createEvent, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { taskSnapshot } from '../../support/task-event-records.ts'
