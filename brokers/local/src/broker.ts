@@ -22,7 +22,7 @@ import {
   startWatchdog,
   stopJava,
 } from './java-process.ts'
-import { assertPortFree, freePort } from './ports.ts'
+import { assertPortFree, freePorts } from './ports.ts'
 import {
   initialControllers,
   type NodeLayout,
@@ -143,10 +143,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const libs = await ensureKafkaJars(options.jarCacheDir)
   phase('jars ready')
 
+  // Every port the nodes listen on, distinct: PLAINTEXT (unless given), CONTROLLER, SASL_SSL if asked.
+  const listenersPerNode = options.saslSsl === undefined ? 1 : 2
+  const free = await freePorts(count * (listenersPerNode + (options.port === undefined ? 1 : 0)))
   const ports: number[] = []
   for (let i = 0; i < count; i++) {
     if (options.port === undefined) {
-      ports.push(await freePort())
+      ports.push(free.pop()!)
     } else {
       await assertPortFree(options.port + i)
       ports.push(options.port + i)
@@ -170,10 +173,10 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     layout.push({
       nodeId: i + 1,
       port: ports[i]!,
-      controllerPort: await freePort(),
+      controllerPort: free.pop()!,
       logDir: join(dataDir, `node-${i + 1}`, 'data'),
       directoryId: randomKafkaUuid(),
-      ...(options.saslSsl === undefined ? {} : { saslSslPort: await freePort() }),
+      ...(options.saslSsl === undefined ? {} : { saslSslPort: free.pop()! }),
     })
   }
   const clusterId = randomKafkaUuid()

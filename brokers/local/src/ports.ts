@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+import { type AddressInfo, createServer, type Server } from 'node:net'
 import { LocalKafkaError } from './errors.ts'
 
 const listenOnce = (port: number): Promise<number> =>
@@ -13,8 +13,28 @@ const listenOnce = (port: number): Promise<number> =>
     })
   })
 
-/** A port the OS considers free right now (another process may still take it before Kafka binds). */
-export const freePort = (): Promise<number> => listenOnce(0)
+/**
+ * `count` distinct ports the OS considers free right now (another process may still take one before
+ * Kafka binds it). Each is held until all are taken: one port asked for after another
+ * was released can be that same port again, which gave a node's PLAINTEXT and CONTROLLER listeners
+ * one port (Kafka refuses to format such a node).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const held: Server[] = []
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer()
+      held.push(server)
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve)
+      })
+    }
+    return held.map((server) => (server.address() as AddressInfo).port)
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))))
+  }
+}
 
 /** Fails with a clear message when something already listens on the port. */
 export async function assertPortFree(port: number): Promise<void> {
