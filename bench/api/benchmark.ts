@@ -13,6 +13,7 @@ import {
   closedLoopConcurrency,
   measureBackend,
   openLoopRate,
+  type ReclaimSplit,
 } from './measure-backend.ts'
 
 export const apiGoals = {
@@ -88,6 +89,10 @@ const benchmark: Benchmark = {
       figures[`${backend}.open.gcPauseMaxMs`] = open.stalls.gcPauseMaxMs
       figures[`${backend}.open.serverRequestP99Ms`] = open.server.p99Ms
       figures[`${backend}.open.dirtyMbFlushedBefore`] = open.flushedBefore.dirtyMb
+      figures[`${backend}.open.reclaimScans`] = open.reclaim.scans
+      figures[`${backend}.open.requestsDuringReclaimPercent`] = reclaimSharePercent(open.reclaim)
+      figures[`${backend}.open.requestP99MsDuringReclaim`] = open.reclaim.overlapping.p99
+      figures[`${backend}.open.requestP99MsOutsideReclaim`] = open.reclaim.rest.p99
       figures[`${backend}.delivered.requestP99Ms`] = delivered.request.p99
       figures[`${backend}.delivered.toAppendP99Ms`] = delivered.toAppend.p99
       figures[`${backend}.delivered.toKafkaP99Ms`] = delivered.toKafka.p99
@@ -244,6 +249,36 @@ const benchmark: Benchmark = {
           ]),
         },
         {
+          title:
+            "Where the request tail comes from: the first open loop's requests split by whether the host kernel's memory-reclaim threads (kdamond, kswapd) ran while they were in flight (bench/src/harness/host-reclaim.ts)",
+          columns: [
+            'database',
+            'reclaim threads',
+            'times they ran',
+            'their CPU ms',
+            'requests in flight meanwhile',
+            '% of requests',
+            'those: p50 ms',
+            'those: p99 ms',
+            'the rest: p50 ms',
+            'the rest: p99 ms',
+            'all: p99 ms',
+          ],
+          rows: measured.map(({ backend, open: { reclaim, request } }) => [
+            label[backend],
+            reclaim.threads,
+            reclaim.scans,
+            reclaim.cpuMs,
+            reclaim.overlapping.count,
+            reclaimSharePercent(reclaim),
+            reclaim.overlapping.p50,
+            reclaim.overlapping.p99,
+            reclaim.rest.p50,
+            reclaim.rest.p99,
+            request.p99,
+          ]),
+        },
+        {
           title: `The outbox relay during the open loop (the API's outbox_* histograms)`,
           columns: [
             'database',
@@ -315,6 +350,11 @@ const benchmark: Benchmark = {
       ],
     }
   },
+}
+
+function reclaimSharePercent(reclaim: ReclaimSplit): number {
+  const all = reclaim.overlapping.count + reclaim.rest.count
+  return all === 0 ? 0 : Math.round((reclaim.overlapping.count / all) * 1000) / 10
 }
 
 /** The relay's thread judged against the inline relay of the same run (same machine, same minute). */

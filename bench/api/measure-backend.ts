@@ -16,6 +16,7 @@ import { startKafkaSource } from '../../local/src/eventing/kafka-source.ts'
 import { createKafkaEventLog } from '../../local/src/eventlog/index.ts'
 import { busyPercent, readCpuTimes } from '../scaling/machine-cpu.ts'
 import type { BenchContext } from '../src/harness/benchmark.ts'
+import { type HostReclaimActivity, overlapsActivity, watchHostReclaim } from '../src/harness/host-reclaim.ts'
 import { createBenchTopic } from '../src/harness/services.ts'
 import { perSecond } from '../src/harness/stats.ts'
 import { flushDirtyPages, type WritebackFlush } from '../src/harness/writeback.ts'
@@ -73,10 +74,24 @@ export interface OpenLoopFigures {
   readonly stalls: ApiStalls
   /** The API's own request duration (its histogram's buckets) during the open loop. */
   readonly server: { p50Ms: number; p99Ms: number }
+  /** The request latencies split by whether the host's memory-reclaim threads ran meanwhile. */
+  readonly reclaim: ReclaimSplit
+}
+
+/** bench/src/harness/host-reclaim.ts during an open loop, and the requests it overlapped. */
+export interface ReclaimSplit {
+  readonly threads: number
+  /** Times a reclaim thread ran (consecutive readings merged) during the loop. */
+  readonly scans: number
+  readonly cpuMs: number
+  /** Requests in flight while one ran (from the scheduled send to the response read). */
+  readonly overlapping: LatencySummary
+  readonly rest: LatencySummary
 }
 
 /** The same open loop with the downstream running: a watching consumer and a KafkaSource with its sink. */
-export interface DeliveredLoopFigures extends Omit<OpenLoopFigures, 'relay' | 'stalls' | 'server'> {
+export interface DeliveredLoopFigures
+  extends Omit<OpenLoopFigures, 'relay' | 'stalls' | 'server' | 'reclaim'> {
   /** Response read -> record visible to a consumer of the topic. */
   readonly toKafka: LatencySummary
   /** Scheduled send -> the KafkaSource's request arrived at the sink. */
@@ -199,6 +214,8 @@ interface OpenLoopRun {
   readonly machineCpuPercent: number
   /** The earlier phases' dirty pages, written to disk before the loop started. */
   readonly flushedBefore: WritebackFlush
+  /** When the host's memory-reclaim threads ran during the loop. */
+  readonly reclaim: HostReclaimActivity
 }
 
 async function runOpenLoop(
@@ -212,6 +229,7 @@ async function runOpenLoop(
   const bar = context.progress(label, durationMs / 1000)
   const ticker = setInterval(() => bar.increment(), 1000)
   const machineBefore = readCpuTimes()
+  const reclaimWatch = watchHostReclaim()
   const done = await load({
     ratePerSecond: openLoopRate,
     durationMs,
@@ -219,6 +237,7 @@ async function runOpenLoop(
     firstIndex,
     withResults: true,
   }).done.finally(() => clearInterval(ticker))
+  const reclaim = reclaimWatch.stop()
   const machineCpuPercent = busyPercent(machineBefore, readCpuTimes())
   bar.finish()
   const run = done.run!
@@ -229,6 +248,24 @@ async function runOpenLoop(
     achievedPerSecond: perSecond(run.results.length, run.endedAt - run.startedAt),
     machineCpuPercent,
     flushedBefore,
+    reclaim,
+  }
+}
+
+function reclaimSplit(run: OpenLoopRun): ReclaimSplit {
+  const overlapping: number[] = []
+  const rest: number[] = []
+  for (const { scheduledAt, answeredAt } of run.ok) {
+    const latency = answeredAt - scheduledAt
+    if (overlapsActivity(scheduledAt, answeredAt, run.reclaim.windows)) overlapping.push(latency)
+    else rest.push(latency)
+  }
+  return {
+    threads: run.reclaim.threads.length,
+    scans: run.reclaim.windows.length,
+    cpuMs: run.reclaim.cpuMs,
+    overlapping: summarize(overlapping),
+    rest: summarize(rest),
   }
 }
 
@@ -269,6 +306,7 @@ async function measureOpenLoop(
     relay,
     stalls,
     server,
+    reclaim: reclaimSplit(run),
   }
 }
 
