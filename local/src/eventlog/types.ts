@@ -64,6 +64,8 @@ export interface GroupConsumerOptions {
   readonly commitIntervalMs?: number
   /** Upper bound of records per batch. */
   readonly maxBatchRecords?: number
+  /** Kafka backend: how long a batch may hold up the fetch of the other partitions (defaults.ts). */
+  readonly detachAfterMs?: number
 }
 
 export interface GroupConsumerRun {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import { afterEach, expect, it } from 'vitest'
 import { EventTypes } from '../../../../events/src/index.ts'
+import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
 import {
   type KafkaSourceDispatcher,
   type KafkaSourceSpec,
@@ -189,6 +190,39 @@ export function kafkaSourceBehaviour(backend: () => EventLogBackend): void {
         .map((i) => `n${i}`)
       expect(titles).toEqual(expected)
     }
+  })
+
+  it('ordered: a partition in retries does not hold up the other partitions', async () => {
+    const { topic, sink, producer, start } = await setup(2, {
+      // Long enough that the other partition's 20 records must get through during the retries.
+      delivery: { retry: 50, backoffPolicy: 'linear', backoffDelayMs: 100, timeoutMs: 5_000 },
+    })
+    const onPartition = (partition: number) => {
+      for (;;) {
+        const id = randomUUID()
+        if (partitionForKey(id, 2) === partition) return id
+      }
+    }
+    const stuckTask = onPartition(0)
+    const flowingTask = onPartition(1)
+    let sinkDown = true
+    sink.reply = (request) => ({
+      status: sinkDown && request.headers['ce-subject'] === stuckTask ? 503 : 202,
+    })
+    await producer.send(topic, [taskEvent(stuckTask, 'stuck-0'), taskEvent(stuckTask, 'stuck-1')])
+    const dispatcher = await start()
+    await eventually(() => dispatcher.stats().retried >= 1, 'the first record of partition 0 in retries')
+    // One send at a time: each is a fetch of its own for the other partition.
+    for (let i = 0; i < 20; i++) await producer.send(topic, [taskEvent(flowingTask, `flowing-${i}`)])
+    await eventually(() => sink.delivered.length === 20, 'partition 1 delivered all 20 during the retries')
+    const titles = () => sink.delivered.map((r) => JSON.parse(r.body).task.title as string)
+    expect(titles()).toEqual(Array.from({ length: 20 }, (_, i) => `flowing-${i}`))
+    expect(dispatcher.stats().delivered).toBe(20)
+
+    sinkDown = false
+    await eventually(() => sink.delivered.length === 22, 'partition 0 went on once the sink recovered')
+    expect(titles().slice(20)).toEqual(['stuck-0', 'stuck-1'])
+    expect(sink.maxInFlightPerPartition).toBe(1)
   })
 
   it('unordered: respects the in-flight bound and delivers everything', async () => {

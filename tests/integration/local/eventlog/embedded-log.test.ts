@@ -5,7 +5,6 @@ import { sql } from 'kysely'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DatabaseHandle, openDatabase, serveEmbeddedPostgres } from '../../../../db/src/index.ts'
-import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
 import { createEmbeddedEventLog } from '../../../../local/src/eventlog/embedded-log.ts'
 import type { AppendRecord } from '../../../../local/src/eventlog/types.ts'
 import type { EventLogBackend } from '../../../support/event-logs.ts'
@@ -41,52 +40,6 @@ await describeEachDatabase('embedded event log', (database) => {
     },
   })
   eventLogBehaviour(backend)
-
-  it('keeps delivering other partitions while one partition has a slow batch', async () => {
-    const log = await createEmbeddedEventLog({ db: handle.db, logger, ...timings })
-    try {
-      await log.ensureTopic('slow-partition', 2)
-      const producer = await log.producer()
-      // Two keys that Kafka's partitioner puts on different partitions of two.
-      const slowKey = 'slow'
-      const otherKey = ['a', 'b', 'c', 'd'].find(
-        (key) => partitionForKey(key, 2) !== partitionForKey(slowKey, 2),
-      )!
-      const [slow] = await producer.send('slow-partition', [record(slowKey, 'slow-0')])
-      const other = (await producer.send('slow-partition', [record(otherKey, 'probe')]))[0]!
-      expect(other.partition).not.toBe(slow!.partition)
-
-      let releaseSlow: () => void = () => {}
-      const slowHeld = new Promise<void>((resolve) => {
-        releaseSlow = resolve
-      })
-      const recording = await startRecordingConsumer(
-        log,
-        { groupId: 'slow-partition-group', topics: ['slow-partition'], initialOffset: 'earliest' },
-        async (batch, context) => {
-          if (batch.partition === slow!.partition) await slowHeld
-          for (const r of batch.records) context.resolveOffset(r.offset)
-        },
-        2,
-      )
-      await producer.send(
-        'slow-partition',
-        Array.from({ length: 30 }, (_, i) => record(otherKey, `fast-${i}`)),
-      )
-      await eventually(
-        () => recording.inPartition('slow-partition', other.partition).length === 31,
-        'the other partition advanced past 30 records',
-      )
-      expect(recording.inPartition('slow-partition', slow!.partition).map(text)).toEqual(['slow-0'])
-      releaseSlow()
-      await recording.consumer.stop()
-      const lag = await log.lag('slow-partition-group', ['slow-partition'])
-      expect(lag.map((l) => l.lag)).toEqual([0, 0])
-      await producer.close()
-    } finally {
-      await log.close()
-    }
-  })
 
   it('refuses unknown topics and shrinking partitions with typed errors', async () => {
     const log = await createEmbeddedEventLog({ db: handle.db, logger, ...timings })

@@ -102,6 +102,62 @@ export function eventLogBehaviour(backend: () => EventLogBackend): void {
     expect(batchSizes.length).toBeGreaterThanOrEqual(8)
   })
 
+  it('keeps delivering other partitions while a batch of one partition is held, and catches up after it', async () => {
+    const { log, ensureTopic } = await open()
+    const topic = uniqueName('held')
+    await ensureTopic(topic, 2)
+    const producer = await log.producer()
+    // Two keys that Kafka's partitioner puts on different partitions of two.
+    const heldKey = 'slow'
+    const otherKey = ['a', 'b', 'c', 'd'].find(
+      (key) => partitionForKey(key, 2) !== partitionForKey(heldKey, 2),
+    )!
+    const [held] = await producer.send(topic, [record(heldKey, 'held-0')])
+    const heldPartition = held!.partition
+    const otherPartition = 1 - heldPartition
+
+    // A sink in retries, as the KafkaSource meets one: the partition's first batch does not return.
+    let release: () => void = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let heldBatches = 0
+    const groupId = uniqueName('g')
+    const recording = await startRecordingConsumer(
+      log,
+      { groupId, topics: [topic], initialOffset: 'earliest' },
+      async (batch, context) => {
+        if (batch.partition === heldPartition && heldBatches++ === 0) await released
+        for (const r of batch.records) context.resolveOffset(r.offset)
+      },
+    )
+    stopLater(recording.consumer)
+    cleanup.push(async () => release())
+    // Sent one send at a time: each is a fetch of its own, so the other partition must be fetched
+    // again and again while the held batch has not returned.
+    for (let i = 0; i < 30; i++) await producer.send(topic, [record(otherKey, `other-${i}`)])
+    await producer.send(topic, [record(heldKey, 'held-1')])
+    await eventually(
+      () => recording.inPartition(topic, otherPartition).length === 30,
+      'the other partition delivered all 30 records while the held batch had not returned',
+    )
+    expect(recording.inPartition(topic, heldPartition).map(text)).toEqual(['held-0'])
+
+    release()
+    await eventually(
+      () => recording.inPartition(topic, heldPartition).length === 2,
+      'the held partition went on with the record after its batch',
+    )
+    expect(recording.inPartition(topic, heldPartition).map(text)).toEqual(['held-0', 'held-1'])
+    expect(recording.inPartition(topic, otherPartition).map(text)).toEqual(
+      Array.from({ length: 30 }, (_, i) => `other-${i}`),
+    )
+    await producer.close()
+    await recording.consumer.stop()
+    const lag = await log.lag(groupId, [topic])
+    expect(lag.map((l) => l.lag)).toEqual([0, 0])
+  })
+
   it("puts a keyed record on the partition Kafka's default partitioner picks", async () => {
     const { log, ensureTopic } = await open()
     const topic = uniqueName('keys')
