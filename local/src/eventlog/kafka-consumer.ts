@@ -150,7 +150,9 @@ export function createKafkaGroupConsumer(
    */
   function untilReturnOrDetach(work: Promise<void>): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      const startedAt = performance.now()
+      // Set by the timer itself, not by comparing clocks: libuv schedules from its cached loop time,
+      // so on a busy loop the timer may run when performance.now() says a little less has passed.
+      let due = false
       let settled = false
       const settle = (detach: boolean, error?: unknown) => {
         if (settled) return
@@ -162,14 +164,12 @@ export function createKafkaGroupConsumer(
         else resolve(detach)
       }
       const check = () => {
-        if (
-          attachedBatches.size === 1 &&
-          performance.now() - startedAt >= detachAfterMs &&
-          assigned.length - detachedBatches.size > 1
-        )
-          settle(true)
+        if (due && attachedBatches.size === 1 && assigned.length - detachedBatches.size > 1) settle(true)
       }
-      const timer = setTimeout(check, detachAfterMs)
+      const timer = setTimeout(() => {
+        due = true
+        check()
+      }, detachAfterMs)
       attachedBatches.add(check)
       work.then(
         () => settle(false),
