@@ -13,7 +13,6 @@ import {
   closedLoopConcurrency,
   measureBackend,
   openLoopRate,
-  type ReclaimSplit,
 } from './measure-backend.ts'
 
 export const apiGoals = {
@@ -90,7 +89,7 @@ const benchmark: Benchmark = {
       figures[`${backend}.open.serverRequestP99Ms`] = open.server.p99Ms
       figures[`${backend}.open.dirtyMbFlushedBefore`] = open.flushedBefore.dirtyMb
       figures[`${backend}.open.reclaimScans`] = open.reclaim.scans
-      figures[`${backend}.open.requestsDuringReclaimPercent`] = reclaimSharePercent(open.reclaim)
+      figures[`${backend}.open.requestsDuringReclaimPercent`] = open.reclaim.overlappingPercent
       figures[`${backend}.open.requestP99MsDuringReclaim`] = open.reclaim.overlapping.p99
       figures[`${backend}.open.requestP99MsOutsideReclaim`] = open.reclaim.rest.p99
       figures[`${backend}.delivered.requestP99Ms`] = delivered.request.p99
@@ -270,7 +269,7 @@ const benchmark: Benchmark = {
             reclaim.scans,
             reclaim.cpuMs,
             reclaim.overlapping.count,
-            reclaimSharePercent(reclaim),
+            reclaim.overlappingPercent,
             reclaim.overlapping.p50,
             reclaim.overlapping.p99,
             reclaim.rest.p50,
@@ -350,11 +349,6 @@ const benchmark: Benchmark = {
       ],
     }
   },
-}
-
-function reclaimSharePercent(reclaim: ReclaimSplit): number {
-  const all = reclaim.overlapping.count + reclaim.rest.count
-  return all === 0 ? 0 : Math.round((reclaim.overlapping.count / all) * 1000) / 10
 }
 
 /** The relay's thread judged against the inline relay of the same run (same machine, same minute). */

@@ -86,6 +86,8 @@ export interface ReclaimSplit {
   readonly cpuMs: number
   /** Requests in flight while one ran (from the scheduled send to the response read). */
   readonly overlapping: LatencySummary
+  /** Their share of the loop's requests, in %. */
+  readonly overlappingPercent: number
   readonly rest: LatencySummary
 }
 
@@ -265,6 +267,8 @@ function reclaimSplit(run: OpenLoopRun): ReclaimSplit {
     scans: run.reclaim.windows.length,
     cpuMs: run.reclaim.cpuMs,
     overlapping: summarize(overlapping),
+    overlappingPercent:
+      run.ok.length === 0 ? 0 : Math.round((overlapping.length / run.ok.length) * 1000) / 10,
     rest: summarize(rest),
   }
 }

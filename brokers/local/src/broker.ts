@@ -144,8 +144,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   phase('jars ready')
 
   // Every port the nodes listen on, distinct: PLAINTEXT (unless given), CONTROLLER, SASL_SSL if asked.
-  const listenersPerNode = options.saslSsl === undefined ? 1 : 2
-  const free = await freePorts(count * (listenersPerNode + (options.port === undefined ? 1 : 0)))
+  const freePortsPerNode = (options.port === undefined ? 1 : 0) + 1 + (options.saslSsl === undefined ? 0 : 1)
+  const free = await freePorts(count * freePortsPerNode)
   const ports: number[] = []
   for (let i = 0; i < count; i++) {
     if (options.port === undefined) {

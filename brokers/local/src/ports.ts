@@ -1,17 +1,16 @@
 import { type AddressInfo, createServer, type Server } from 'node:net'
 import { LocalKafkaError } from './errors.ts'
 
-const listenOnce = (port: number): Promise<number> =>
+/** Listens on 127.0.0.1 (port 0: one the OS picks) as Kafka will, exclusively; resolves the port. */
+const listen = (server: Server, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
     server.once('error', reject)
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
-      const address = server.address()
-      const bound = typeof address === 'object' && address ? address.port : port
-      server.close(() => resolve(bound))
-    })
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
+      resolve((server.address() as AddressInfo).port),
+    )
   })
+
+const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()))
 
 /**
  * `count` distinct ports the OS considers free right now (another process may still take one before
@@ -22,24 +21,24 @@ const listenOnce = (port: number): Promise<number> =>
 export async function freePorts(count: number): Promise<number[]> {
   const held: Server[] = []
   try {
+    const ports: number[] = []
     for (let i = 0; i < count; i++) {
       const server = createServer()
       held.push(server)
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve)
-      })
+      ports.push(await listen(server, 0))
     }
-    return held.map((server) => (server.address() as AddressInfo).port)
+    return ports
   } finally {
-    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))))
+    await Promise.all(held.map(close))
   }
 }
 
 /** Fails with a clear message when something already listens on the port. */
 export async function assertPortFree(port: number): Promise<void> {
+  const server = createServer().unref()
   try {
-    await listenOnce(port)
+    await listen(server, port)
+    await close(server)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     const reason =

@@ -11,11 +11,15 @@ import type {
   TopicPartition,
 } from './types.ts'
 
+/** A detached batch that failed holds its partition this long before it is fetched again. */
+const failedBatchPauseMs = 1_000
+
 /**
  * A group member on Kafka. kafkajs' consumer does the protocol; this adapts it to the log's contract:
  * - offsets are resolved by the handler (eachBatchAutoResolve off). kafkajs' runner commits the
  *   resolved offsets when each batch returns (so also before it rejoins on a rebalance and before it
- *   leaves the group on stop) and, within long batches, every `commitIntervalMs` (on heartbeat());
+ *   leaves the group on stop) and, within long batches, every `commitIntervalMs` (on heartbeat()); a
+ *   detached batch (below) commits when it ends, and on a rebalance at best;
  * - `isolation.level=read_committed` (kafkajs' default, readUncommitted=false), as Knative configures;
  * - assignor: kafkajs ships only its RoundRobin assignor (no sticky one): floor/ceil per member, but
  *   partitions may move on every rebalance;
@@ -27,9 +31,6 @@ import type {
  *   ends it commits what it resolved and resumes the partition, which kafkajs then fetches from the
  *   first unresolved offset.
  */
-/** A detached batch that failed holds its partition this long before it is fetched again. */
-const failedBatchPauseMs = 1_000
-
 export function createKafkaGroupConsumer(
   consumer: Consumer,
   options: GroupConsumerOptions,
