@@ -7,11 +7,13 @@ import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { readLocalConfig } from '../../local/src/config.ts'
+import { collectStatus } from '../../local/src/status.ts'
 import { startLocalSystem } from '../../local/src/system.ts'
 import { type LoadBody, startTaskLoadProcess } from '../api/task-load-process.ts'
 import type { Benchmark, BenchReport } from '../src/harness/benchmark.ts'
 import { ratio } from '../src/harness/stats.ts'
-import { type PipelineSample, samplePipeline } from './sample-pipeline.ts'
+import { noopFunctionName, startNoopBaseline } from './noop-baseline.ts'
+import { functionGroupOf, type PipelineSample, postgresGroupOf, samplePipeline } from './sample-pipeline.ts'
 
 const seedsEventsPerMinute = 10_000
 const aimEventsPerMinute = 100 * seedsEventsPerMinute
@@ -49,6 +51,19 @@ const benchmark: Benchmark = {
     const system = await startLocalSystem(config, pino({ level: 'error' }), { gracePeriodMs })
     context.defer(() => system.stop())
     const sourceNames = system.sources.map((source) => source.spec.name)
+    const baseline = await startNoopBaseline(system, {
+      copyOf: 'audit-log',
+      gracePeriodMs,
+      commitIntervalMs,
+    })
+    context.defer(() => baseline.stop())
+    // The system as sampled: its own sources and functions plus the baseline's.
+    const measured = {
+      ...system,
+      sources: [...system.sources, baseline.source],
+      functions: new Map([...system.functions, [noopFunctionName, baseline.host]]),
+    }
+    const status = () => collectStatus(measured)
 
     // Warm-up: every function started (cold start) and every source delivering before the clock runs.
     const body = pipelineTaskBody()
@@ -62,8 +77,8 @@ const benchmark: Benchmark = {
     const warmed = await warmup.done
     const warmDeadline = Date.now() + 60_000
     for (;;) {
-      const status = await system.status()
-      if (status.sources.every((source) => source.delivered >= warmed.ok && source.lag === 0)) break
+      const { sources } = await status()
+      if (sources.every((source) => source.delivered >= warmed.ok && source.lag === 0)) break
       if (Date.now() > warmDeadline) throw new Error('the pipeline did not deliver the warm-up tasks in 60 s')
       await sleep(250)
     }
@@ -81,7 +96,8 @@ const benchmark: Benchmark = {
     context.defer(() => load.close())
     const bar = context.progress('pipeline load + drain (s)', (loadMs + drainCapMs) / 1000)
     const samples = await samplePipeline({
-      system,
+      system: { status },
+      functions: measured.functions,
       load,
       databaseName: database.name,
       databaseUrl: database.url,
@@ -119,7 +135,7 @@ async function report(
   const sustainedTasksPerSecond = drained ? tasks / pipelineSeconds : slowestDelivered(last) / last.second
   const eventsPerMinute = sustainedTasksPerSecond * 60
 
-  const perSource = sourceNames.map((name) => {
+  const perSource = [...sourceNames, noopFunctionName].map((name) => {
     const deliveredInLoad = endOfLoad.delivered[name] ?? 0
     const maxLag = Math.max(...samples.map((sample) => sample.lag[name] ?? 0))
     const drainedAt = samples.find(
@@ -149,6 +165,18 @@ async function report(
   const machineCpu = average((sample) => sample.machineCpuPercent)
   const benchElu = average((sample) => sample.benchEventLoopUtilization * 100)
 
+  // CPU per delivered event over the whole run (load and drain): the function's processes and its
+  // PostgreSQL backends, beside the no-op baseline behind the same dispatcher and activator path.
+  const cpuMsOf = (group: string) => samples.reduce((sum, sample) => sum + (sample.cpuMs[group] ?? 0), 0)
+  const perEvent = [...sourceNames, noopFunctionName].map((name) => {
+    const events = last.delivered[name] ?? 0
+    const processMs = events > 0 ? cpuMsOf(functionGroupOf(name)) / events : Number.NaN
+    const postgresMs = events > 0 ? cpuMsOf(postgresGroupOf(name)) / events : Number.NaN
+    return { name, events, processMs, postgresMs, totalMs: processMs + postgresMs }
+  })
+  const noopMs = perEvent.find((row) => row.name === noopFunctionName)!.totalMs
+  const round2 = (value: number) => Math.round(value * 100) / 100
+
   const figures: Record<string, number> = {
     tasks,
     apiTasksPerSecond: Math.round(apiTasksPerSecond),
@@ -165,6 +193,7 @@ async function report(
     figures[`${source.name}.deliveredPerSecond`] = Math.round(source.deliveredPerSecond)
     figures[`${source.name}.maxLag`] = source.maxLag
   }
+  for (const row of perEvent) figures[`${row.name}.cpuMsPerEvent`] = round2(row.totalMs)
 
   // The per-second samples, for whoever wants more than the chart (the runner keeps the report only).
   const folder = fileURLToPath(
@@ -178,7 +207,9 @@ async function report(
   const charted = samples.filter(
     (sample, index) => sample.second % step === 0 || index === samples.length - 1,
   )
-  const limiter = perSource.reduce((worst, source) => (source.maxLag > worst.maxLag ? source : worst))
+  const limiter = perSource
+    .filter((source) => source.name !== noopFunctionName)
+    .reduce((worst, source) => (source.maxLag > worst.maxLag ? source : worst))
 
   return {
     tables: [
@@ -213,7 +244,7 @@ async function report(
         ],
       },
       {
-        title: 'Per KafkaSource (task-events, 12 partitions)',
+        title: `Per KafkaSource (task-events, 12 partitions; ${noopFunctionName}: the baseline, a copy of audit-log's to a no-op function)`,
         columns: [
           'source',
           'ordering',
@@ -229,6 +260,26 @@ async function report(
           source.lagAtEndOfLoad,
           source.maxLag,
           source.drainedAfterLoadS,
+        ]),
+      },
+      {
+        title:
+          'CPU per delivered event (load and drain): the function processes and their PostgreSQL backends (application_name)',
+        columns: [
+          'function',
+          'events',
+          'process ms',
+          'PostgreSQL ms',
+          'total ms / event',
+          'x no-op baseline',
+        ],
+        rows: perEvent.map((row) => [
+          row.name,
+          row.events,
+          round2(row.processMs),
+          round2(row.postgresMs),
+          round2(row.totalMs),
+          row.name === noopFunctionName ? 1 : ratio(row.totalMs, noopMs),
         ]),
       },
       {

@@ -2,6 +2,7 @@
 // per source its lag and deliveries, per function its processes, per process group its CPU.
 import { availableParallelism } from 'node:os'
 import pg from 'pg'
+import type { FunctionHost } from '../../local/src/serving/function-host.ts'
 import type { LocalSystem } from '../../local/src/system.ts'
 import type { TaskLoadProcess } from '../api/task-load-process.ts'
 import { busyPercent, readCpuTimes } from '../scaling/machine-cpu.ts'
@@ -22,6 +23,8 @@ export interface PipelineSample {
   readonly functionProcesses: Readonly<Record<string, number>>
   /** CPU of each process group over the last interval, in % of one core. */
   readonly cpuPercent: Readonly<Record<string, number>>
+  /** The same in CPU ms, unrounded (per-event costs are computed from these). */
+  readonly cpuMs: Readonly<Record<string, number>>
   readonly machineCpuPercent: number
   /** Event-loop utilization (0..1) of the bench process: the Task API, dispatchers, sinks, activators. */
   readonly benchEventLoopUtilization: number
@@ -29,7 +32,9 @@ export interface PipelineSample {
 }
 
 export interface SamplePipelineOptions {
-  readonly system: LocalSystem
+  readonly system: Pick<LocalSystem, 'status'>
+  /** The function hosts whose processes (and PostgreSQL backends) are measured, by name. */
+  readonly functions: ReadonlyMap<string, FunctionHost>
   readonly load: TaskLoadProcess
   readonly databaseName: string
   readonly databaseUrl: string
@@ -38,6 +43,10 @@ export interface SamplePipelineOptions {
   readonly drainCapMs: number
   readonly onSample?: () => void
 }
+
+export const functionGroupOf = (name: string) => `function ${name}`
+export const postgresGroupOf = (name: string) => `PostgreSQL backends of ${name}`
+const postgresOthersGroup = 'PostgreSQL backends of the Task API and others'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -49,24 +58,35 @@ export async function samplePipeline(options: SamplePipelineOptions): Promise<Pi
     application_name: 'taskflow-bench-sampler',
   })
   await client.connect()
-  const postgresPids = async () =>
-    (
-      await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [
-        options.databaseName,
-      ])
-    ).rows.map((row) => row.pid)
+  // Each function names its connections (application_name): its backends count as its own CPU.
+  const functionNames = new Set(options.functions.keys())
+  const postgresGroups = async (): Promise<Record<string, number[]>> => {
+    const { rows } = await client.query<{ pid: number; application_name: string }>(
+      'select pid, application_name from pg_stat_activity where datname = $1',
+      [options.databaseName],
+    )
+    const grouped: Record<string, number[]> = { [postgresOthersGroup]: [] }
+    for (const name of functionNames) grouped[postgresGroupOf(name)] = []
+    for (const row of rows) {
+      const group = functionNames.has(row.application_name)
+        ? postgresGroupOf(row.application_name)
+        : postgresOthersGroup
+      grouped[group]!.push(row.pid)
+    }
+    return grouped
+  }
   const brokerPids = childPidsNamed('java')
   const meter = createCpuMeter()
   const groups = async (): Promise<Record<string, number[]>> => ({
     'bench process (Task API, sources, sinks, activators)': [process.pid],
     'load generator': [load.pid],
     ...Object.fromEntries(
-      [...system.functions.values()].map((host) => [
-        `function ${host.name}`,
+      [...options.functions.values()].map((host) => [
+        functionGroupOf(host.name),
         host.processes().flatMap((proc) => (proc.pid === undefined ? [] : [proc.pid])),
       ]),
     ),
-    'PostgreSQL (backends of the run database)': await postgresPids(),
+    ...(await postgresGroups()),
     ...(brokerPids.length > 0 ? { 'Kafka broker (JVM)': brokerPids } : {}),
   })
   const finished = (source: { delivered: number; deadLettered: number; dropped: number }) =>
@@ -119,6 +139,7 @@ export async function samplePipeline(options: SamplePipelineOptions): Promise<Pi
         cpuPercent: Object.fromEntries(
           Object.entries(used).map(([group, ms]) => [group, Math.round(ms / 10)]),
         ),
+        cpuMs: used,
         machineCpuPercent,
         benchEventLoopUtilization:
           Math.round(performance.eventLoopUtilization(eluNow, eluBefore).utilization * 100) / 100,
