@@ -23,11 +23,14 @@ export interface OpenDatabaseOptions {
   logger?: Logger
 }
 
-/** Runs one statement with its values; see DatabaseHandle.prepared. */
-export type PreparedStatement = (values: unknown[]) => Promise<void>
+/** Runs one statement with its values and returns its rows; see DatabaseHandle.prepared. */
+export type PreparedStatement<Row = pg.QueryResultRow> = (values: unknown[]) => Promise<Row[]>
 
 /** DatabaseHandle.prepared, for code that takes it as a dependency. */
-export type PrepareStatement = (name: string, text: string) => PreparedStatement
+export type PrepareStatement = <Row extends pg.QueryResultRow = pg.QueryResultRow>(
+  name: string,
+  text: string,
+) => PreparedStatement<Row>
 
 export interface DatabaseHandle<DB> {
   db: Kysely<DB>
@@ -134,14 +137,10 @@ export async function openDatabase<DB>(options: OpenDatabaseOptions): Promise<Da
     throw error
   }
   const named = preparedStatements && !/\bPGlite\b/.test(version)
-  const prepared: PrepareStatement = (name, text) =>
+  const prepared: PrepareStatement = <Row extends pg.QueryResultRow>(name: string, text: string) =>
     named
-      ? async (values) => {
-          await pool.query({ name, text, values })
-        }
-      : async (values) => {
-          await pool.query(text, values)
-        }
+      ? async (values: unknown[]) => (await pool.query<Row>({ name, text, values })).rows
+      : async (values: unknown[]) => (await pool.query<Row>(text, values)).rows
   logger?.info(
     { url: redacted, embedded: embeddedServer !== undefined, applicationName, preparedStatements: named },
     'database opened',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
+import type { QueryResultRow } from 'pg'
 import type { Logger } from 'pino'
-import { type DatabaseHandle, migrate, openDatabase } from '../../db/src/index.ts'
+import { type DatabaseHandle, migrate, openDatabase, type PreparedStatement } from '../../db/src/index.ts'
 
 // Every function opens its database the same way: PostgreSQL when DATABASE_URL is set, else an
 // embedded PGlite (so a lone copy of the folder runs with nothing else), then applies its own
@@ -59,6 +60,11 @@ export interface FunctionDatabase<DB> {
   db(): Kysely<DB>
   /** The function's schema as the default, so its own tables are named unqualified. */
   tables(): Kysely<DB>
+  /**
+   * A hot-path statement: one round trip, parsed and planned once per connection (the handle's
+   * `prepared`). Declared once at start, usable after open(); `text` names the schema itself.
+   */
+  statement<Row extends QueryResultRow>(name: string, text: string): PreparedStatement<Row>
 }
 
 export function functionDatabase<DB>(options: FunctionDatabaseOptions): FunctionDatabase<DB> {
@@ -79,5 +85,14 @@ export function functionDatabase<DB>(options: FunctionDatabaseOptions): Function
     },
     db: () => opened().db,
     tables: () => opened().db.withSchema(options.schema),
+    statement<Row extends QueryResultRow>(name: string, text: string): PreparedStatement<Row> {
+      // Bound to the handle it was first run on; a reopened database gets the statement anew.
+      let bound: { handle: DatabaseHandle<DB>; run: PreparedStatement<Row> } | undefined
+      return (values) => {
+        const current = opened()
+        if (bound?.handle !== current) bound = { handle: current, run: current.prepared<Row>(name, text) }
+        return bound.run(values)
+      }
+    },
   }
 }

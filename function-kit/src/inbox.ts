@@ -5,7 +5,9 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 // be recorded together with the id of the event that caused it: `<schema>.processed_events
 // (source, id)` is inserted in the same transaction as the effect, and a redelivered event finds
 // its row there and has no second effect. CloudEvents makes (source, id) unique per event.
-// Each function's first migration creates the table:
+// A hot path can fold the insert into the one statement of its effect instead (audit-log's
+// append_entry, reminders' schedule, the fan-out's close: one round trip per event); processOnce is
+// for an effect of several statements. Each function's first migration creates the table:
 //   create table processed_events (source text not null, id text not null,
 //     processed_at timestamptz not null default now(), primary key (source, id))
 

@@ -25,7 +25,7 @@ type Layer = {
 export function apiRoutes(): ApiRoute[] {
   const app = createApp({
     db: {} as never,
-    prepare: () => async () => {},
+    prepare: () => async () => [],
     pingDatabase: async () => {},
     verifier: createBearerVerifier({ mode: 'development' }),
     logger: pino({ level: 'silent' }),

@@ -10,7 +10,6 @@ import {
   isTransientDatabaseError,
   type Logger,
   type Outcome,
-  processOnce,
   recordOf,
   respond,
   type TokenVerifier,
@@ -18,7 +17,14 @@ import {
 } from '#kit'
 import { auditEntryOf } from './audit-entry.ts'
 import { answerAuditRead } from './audit-http.ts'
-import { appendEntry, type ChainVerdict, purgeRecordedBefore, verifyChain } from './audit-store.ts'
+import {
+  appendEntryStatementText,
+  ChainContentionError,
+  type ChainVerdict,
+  createEntryAppender,
+  purgeRecordedBefore,
+  verifyChain,
+} from './audit-store.ts'
 import type { AuditTables } from './audit-tables.ts'
 import type { AuditLogConfig } from './config.ts'
 import { pingEventType, retentionCutoff, retentionTickSchema } from './retention.ts'
@@ -59,6 +65,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
     ...(options.logger ? { logger: options.logger } : {}),
   })
   const tables = database.tables
+  const append = createEntryAppender(
+    database.statement('audit_append_entry', appendEntryStatementText(config.AUDIT_SCHEMA)),
+  )
+  const isTransient = (error: unknown) =>
+    error instanceof ChainContentionError || isTransientDatabaseError(error)
 
   async function onEvent(cloudevent: object): Promise<Outcome> {
     const record = recordOf(cloudevent)
@@ -69,10 +80,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
     // Reminders and notifications share the topic; they are not task changes and have no row.
     if (!isTaskChangeEvent(event)) return done()
     const { content, readers } = auditEntryOf(event)
-    const result = await processOnce(database.db(), config.AUDIT_SCHEMA, event, (trx) =>
-      appendEntry(trx.withSchema(config.AUDIT_SCHEMA), content, readers),
-    )
-    return result.duplicate ? done() : done({ recorded: event.id, seq: result.value.seq })
+    const result = await append(content, readers)
+    return result.duplicate ? done() : done({ recorded: event.id, seq: result.seq })
   }
 
   async function purge(data: unknown): Promise<Outcome> {
@@ -96,7 +105,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
       return verifyChain(tables(), taskId)
     },
     handle(context, cloudevent) {
-      if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)
+      if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransient)
       return answerAuditRead(context, { db: tables(), verifyToken, pageSize: config.AUDIT_PAGE_SIZE }).catch(
         (error) => respond(context, () => Promise.reject(error), isTransientDatabaseError),
       )

@@ -13,83 +13,101 @@ export type TaskReaders = {
   readonly taskVersion: number
 }
 
-/**
- * Appends one row, chained to the newest row of the same task, and refreshes who may read the task.
- * Call inside the inbox transaction: the per-task advisory lock (released at commit) makes two
- * concurrent events of one task chain one after the other instead of both onto the same parent.
- */
-export async function appendEntry(
-  trx: Kysely<AuditTables>,
-  content: AuditEntryContent,
-  readers: TaskReaders,
-): Promise<{ seq: string; hash: string }> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${content.taskId}`}, 0))`.execute(trx)
+export type AppendResult = { readonly duplicate: true } | { readonly duplicate: false; readonly seq: string }
 
-  // A snapshot older than the one already projected (events of one task can arrive out of order
-  // across retries) must not roll the readers back.
-  await trx
-    .insertInto('task_readers')
-    .values({
-      task_id: readers.taskId,
-      created_by: readers.createdBy,
-      assignee: readers.assignee,
-      watchers: [...readers.watchers],
-      task_version: readers.taskVersion,
-    })
-    .onConflict((conflict) =>
-      conflict
-        .column('task_id')
-        .doUpdateSet((excluded) => ({
-          created_by: excluded.ref('excluded.created_by'),
-          assignee: excluded.ref('excluded.assignee'),
-          watchers: excluded.ref('excluded.watchers'),
-          task_version: excluded.ref('excluded.task_version'),
-        }))
-        .where('task_readers.task_version', '<=', (eb) => eb.ref('excluded.task_version')),
-    )
-    .execute()
-
-  const previousHash = await chainHead(trx, content.taskId)
-  const hash = entryHash(previousHash, content)
-  const inserted = await trx
-    .insertInto('entries')
-    .values({
-      event_id: content.eventId,
-      event_source: content.eventSource,
-      event_type: content.eventType,
-      task_id: content.taskId,
-      actor: content.actor,
-      occurred_at: content.occurredAt,
-      // clock_timestamp(), not now(): taken after the lock, so recorded_at grows with seq per task
-      // and a retention purge removes a prefix of each chain.
-      recorded_at: sql<Date>`clock_timestamp()`,
-      correlation_id: content.correlationId,
-      causation_id: content.causationId,
-      data: JSON.stringify(content.data),
-      changes: content.changes === null ? null : JSON.stringify(content.changes),
-      prev_hash: previousHash,
-      hash,
-    })
-    .returning('seq')
-    .executeTakeFirstOrThrow()
-  return { seq: inserted.seq, hash }
+type AppendRow = {
+  outcome: 'recorded' | 'duplicate' | 'stale'
+  entry_seq: string | null
+  chain_head: string | null
 }
 
-async function chainHead(db: Kysely<AuditTables>, taskId: string): Promise<string | null> {
-  const newest = await db
-    .selectFrom('entries')
-    .select('hash')
-    .where('task_id', '=', taskId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  if (newest) return newest.hash
-  const anchor = await db
-    .selectFrom('chain_anchors')
-    .select('hash')
-    .where('task_id', '=', taskId)
-    .executeTakeFirst()
-  return anchor?.hash ?? null
+/** Runs `<schema>.append_entry` (migration 0002) with its values; see FunctionDatabase.statement. */
+export type AppendStatement = (values: unknown[]) => Promise<AppendRow[]>
+
+export function appendEntryStatementText(schema: string): string {
+  return `select outcome, entry_seq::text as entry_seq, chain_head from ${schema}.append_entry(
+    $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16)`
+}
+
+// The newest hash of recently written tasks. A task's events come in order on one partition, so the
+// next event of a task usually finds its parent here and is recorded in one round trip.
+const cachedHeads = 10_000
+// A head that moved between the answer and the retry (another replica writing the same task) is met
+// again on the next try; past this the event is redelivered instead.
+const attemptsPerEvent = 3
+
+/**
+ * Records task events once each (the inbox) as hash-chained rows, refreshing who may read each task.
+ * One round trip per event: the hash is computed here over the head this process expects, and
+ * `append_entry` writes nothing and answers the actual head when another writer moved it.
+ */
+export function createEntryAppender(run: AppendStatement) {
+  const heads = new Map<string, string>()
+  const remember = (taskId: string, hash: string) => {
+    heads.delete(taskId)
+    heads.set(taskId, hash)
+    if (heads.size > cachedHeads) heads.delete(heads.keys().next().value!)
+  }
+  // Events of one task in this process go one after another, each hashing over the head the one
+  // before it wrote: concurrent ones (an unordered source, retries) would otherwise all miss.
+  const lanes = new Map<string, Promise<unknown>>()
+  return function append(content: AuditEntryContent, readers: TaskReaders): Promise<AppendResult> {
+    const previous = lanes.get(content.taskId)
+    const result = previous
+      ? previous.then(
+          () => appendOne(content, readers),
+          () => appendOne(content, readers),
+        )
+      : appendOne(content, readers)
+    const settled = result.catch(() => {})
+    lanes.set(content.taskId, settled)
+    void settled.then(() => {
+      if (lanes.get(content.taskId) === settled) lanes.delete(content.taskId)
+    })
+    return result
+  }
+
+  async function appendOne(content: AuditEntryContent, readers: TaskReaders): Promise<AppendResult> {
+    // No head known: a new task's first event has none.
+    let expected = heads.get(content.taskId) ?? null
+    for (let attempt = 1; ; attempt++) {
+      const hash = entryHash(expected, content)
+      const [row] = await run([
+        content.eventSource,
+        content.eventId,
+        content.eventType,
+        content.taskId,
+        content.actor,
+        content.occurredAt,
+        content.correlationId,
+        content.causationId,
+        JSON.stringify(content.data),
+        content.changes === null ? null : JSON.stringify(content.changes),
+        expected,
+        hash,
+        readers.createdBy,
+        readers.assignee,
+        [...readers.watchers],
+        readers.taskVersion,
+      ])
+      if (!row) throw new Error('append_entry returned no row')
+      if (row.outcome === 'recorded') {
+        remember(content.taskId, hash)
+        return { duplicate: false, seq: row.entry_seq! }
+      }
+      if (row.outcome === 'duplicate') return { duplicate: true }
+      if (attempt === attemptsPerEvent) throw new ChainContentionError(content.taskId, attemptsPerEvent)
+      expected = row.chain_head
+    }
+  }
+}
+
+/** The chain head of a task kept moving under this writer: worth a redelivery (503), not a failure. */
+export class ChainContentionError extends Error {
+  constructor(taskId: string, attempts: number) {
+    super(`the audit chain of task ${taskId} moved under ${attempts} attempts in a row`)
+    this.name = 'ChainContentionError'
+  }
 }
 
 /**

@@ -78,29 +78,6 @@ export async function finishDelivery(
     .execute()
 }
 
-/** A channel that is not used for this recipient, with the reason; never overwrites a record. */
-export async function recordFinalDelivery(
-  db: Kysely<NotificationTables>,
-  key: DeliveryKey,
-  notificationId: string,
-  status: 'delivered' | 'skipped',
-  detail?: string,
-): Promise<void> {
-  await db
-    .insertInto('deliveries')
-    .values({
-      ...keyOf(key),
-      notification_id: notificationId,
-      status,
-      detail: detail ?? null,
-      finished_at: sql<Date>`now()`,
-    })
-    .onConflict((conflict) =>
-      conflict.columns(['event_source', 'event_id', 'recipient', 'channel']).doNothing(),
-    )
-    .execute()
-}
-
 export type DeliveryRecord = {
   readonly recipient: string
   readonly channel: Channel
@@ -128,15 +105,4 @@ export async function deliveriesOf(
     status: row.status,
     announced: row.announced,
   }))
-}
-
-export async function markAnnounced(db: Kysely<NotificationTables>, key: DeliveryKey): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({ announced: true })
-    .where('event_source', '=', key.eventSource)
-    .where('event_id', '=', key.eventId)
-    .where('recipient', '=', key.recipient)
-    .where('channel', '=', key.channel)
-    .execute()
 }

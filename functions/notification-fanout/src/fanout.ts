@@ -13,16 +13,16 @@ import type { OutgoingNotification } from './channel-result.ts'
 import {
   claimDelivery,
   type DeliveryKey,
+  type DeliveryRecord,
   deliveriesOf,
   finishDelivery,
-  markAnnounced,
-  recordFinalDelivery,
 } from './delivery-records.ts'
 import type { EmailSender } from './email-channel.ts'
-import { storeNotification } from './notification-store.ts'
+import type { FanoutStatements, FinalDelivery } from './fanout-statements.ts'
+import type { NewNotification } from './notification-store.ts'
 import type { NotificationTables } from './notification-tables.ts'
 import { recipientsOf, triggerOf } from './notification-trigger.ts'
-import { readPreferences } from './preference-store.ts'
+import { preferencesOf } from './preference-store.ts'
 import { type Channel, type Preferences, planChannels } from './preferences.ts'
 import type { WebhookSender } from './webhook-channel.ts'
 
@@ -33,6 +33,8 @@ import type { WebhookSender } from './webhook-channel.ts'
 
 export type FanoutDependencies = {
   readonly db: Kysely<NotificationTables>
+  /** The hot path's statements (fanout-statements.ts). */
+  readonly statements: FanoutStatements
   readonly webhook: WebhookSender
   readonly email: EmailSender
   readonly sink?: SinkEmitter | undefined
@@ -59,41 +61,56 @@ export function sentEventIdOf(notificationId: string, channel: Channel): string 
 }
 
 export async function fanOut(deps: FanoutDependencies, event: TaskflowEvent): Promise<Outcome> {
-  const { db } = deps
-  const processed = await db
-    .selectFrom('processed_events')
-    .select('id')
-    .where('source', '=', event.source)
-    .where('id', '=', event.id)
-    .executeTakeFirst()
-  if (processed) return done()
-
   const trigger = triggerOf(event)
   if (trigger === null) return done()
   const recipients = recipientsOf(trigger.people, event.actor)
-  const preferences = await readPreferences(db, recipients)
+  const state = await deps.statements.readState(event, recipients)
+  if (state.processed) return done()
+  const preferences = preferencesOf(recipients, state.storedPreferences)
   const now = deps.now()
 
-  await Promise.all(
-    recipients.map((recipient) => {
-      const notification: OutgoingNotification = {
-        notificationId: notificationIdOf(event, recipient),
+  // Decided here without sending: in-app notifications and skipped channels, stored in one statement.
+  // Channels that send claim, send and finish their own records.
+  const notifications: NewNotification[] = []
+  const finals: FinalDelivery[] = []
+  const sends: (() => Promise<void>)[] = []
+  for (const recipient of recipients) {
+    const notification: OutgoingNotification = {
+      notificationId: notificationIdOf(event, recipient),
+      recipient,
+      kind: trigger.kind,
+      taskId: trigger.taskId,
+      title: trigger.title,
+      message: trigger.message,
+      causeEventId: event.id,
+      occurredAt: new Date(event.time).toISOString(),
+    }
+    const recipientPreferences = preferences.get(recipient)!
+    for (const plan of planChannels(recipientPreferences, notification.kind, now)) {
+      const key: DeliveryKey = {
+        eventSource: event.source,
+        eventId: event.id,
         recipient,
-        kind: trigger.kind,
-        taskId: trigger.taskId,
-        title: trigger.title,
-        message: trigger.message,
-        causeEventId: event.id,
-        occurredAt: new Date(event.time).toISOString(),
+        channel: plan.channel,
       }
-      return deliverToRecipient(deps, event, notification, preferences.get(recipient)!, now)
-    }),
-  )
+      const notificationId = notification.notificationId
+      if (!plan.send) finals.push({ key, notificationId, status: 'skipped', detail: plan.reason })
+      else if (plan.channel === 'in_app') {
+        notifications.push({ ...notification, id: notificationId, causeEventSource: event.source })
+        finals.push({ key, notificationId, status: 'delivered', detail: null })
+      } else sends.push(() => sendOnChannel(deps, key, plan.channel, notification, recipientPreferences))
+    }
+  }
+  const created = await deps.statements.storeFinals(event, notifications, finals)
+  await Promise.all(sends.map((send) => send()))
+  // Without sends the records are those known before plus those just created; a send changed its own.
+  const records = sends.length > 0 ? await deliveriesOf(deps.db, event) : mergeRecords(state.records, created)
 
-  const records = await deliveriesOf(db, event)
   const open = records.filter((record) => record.status === 'in_flight' || record.status === 'pending')
-  const unannounced = await announce(deps, event, trigger.taskId, records)
-  if (open.length > 0 || unannounced > 0) {
+  const { announced, failed: unannounced } = await announce(deps, event, trigger.taskId, records)
+  const finished = open.length === 0 && unannounced === 0
+  await deps.statements.close(event, announced, finished)
+  if (!finished) {
     const missing = open.map((record) => `${record.channel} to ${record.recipient}`)
     return unavailable(
       [
@@ -104,11 +121,6 @@ export async function fanOut(deps: FanoutDependencies, event: TaskflowEvent): Pr
         .join('; '),
     )
   }
-  await db
-    .insertInto('processed_events')
-    .values({ source: event.source, id: event.id })
-    .onConflict((conflict) => conflict.columns(['source', 'id']).doNothing())
-    .execute()
   return done({
     event: event.id,
     recipients,
@@ -116,66 +128,56 @@ export async function fanOut(deps: FanoutDependencies, event: TaskflowEvent): Pr
   })
 }
 
-async function deliverToRecipient(
-  deps: FanoutDependencies,
-  event: TaskflowEvent,
-  notification: OutgoingNotification,
-  preferences: Preferences,
-  now: Date,
-): Promise<void> {
-  const plans = planChannels(preferences, notification.kind, now)
-  await Promise.all(
-    plans.map(async (plan) => {
-      const key: DeliveryKey = {
-        eventSource: event.source,
-        eventId: event.id,
-        recipient: notification.recipient,
-        channel: plan.channel,
-      }
-      if (!plan.send) {
-        await recordFinalDelivery(deps.db, key, notification.notificationId, 'skipped', plan.reason)
-        return
-      }
-      if (plan.channel === 'in_app') {
-        // Stored and recorded without a claim: the insert itself is idempotent (the id is derived).
-        await storeNotification(deps.db, {
-          ...notification,
-          id: notification.notificationId,
-          causeEventSource: event.source,
-        })
-        await recordFinalDelivery(deps.db, key, notification.notificationId, 'delivered')
-        return
-      }
-      if (!(await claimDelivery(deps.db, key, notification.notificationId, deps.leaseMs))) return
-      // The webhook-id is the id of the notification.sent event announcing this delivery: the same on
-      // every attempt, so the receiver deduplicates retries (and refuses replays) on it.
-      const result =
-        plan.channel === 'webhook'
-          ? await deps.webhook.send(
-              preferences.webhook!,
-              notification,
-              sentEventIdOf(notification.notificationId, 'webhook'),
-            )
-          : await deps.email.send(preferences.email!.address, notification)
-      await finishDelivery(deps.db, key, {
-        status: result.status === 'retry' ? 'pending' : result.status,
-        detail: result.status === 'delivered' ? undefined : result.detail,
-      })
-    }),
+/** The records of an event in (recipient, channel) order, as `deliveriesOf` reads them. */
+function mergeRecords(
+  known: readonly DeliveryRecord[],
+  created: readonly DeliveryRecord[],
+): DeliveryRecord[] {
+  const byKey = new Map<string, DeliveryRecord>()
+  for (const record of [...known, ...created]) byKey.set(`${record.recipient}\n${record.channel}`, record)
+  return [...byKey.values()].sort((a, b) =>
+    a.recipient === b.recipient ? compare(a.channel, b.channel) : compare(a.recipient, b.recipient),
   )
 }
 
-/** Emits dev.taskflow.notification.sent for each delivered, unannounced record; returns how many failed. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** Claims the record of a channel that sends (webhook, email), sends, and records the result. */
+async function sendOnChannel(
+  deps: FanoutDependencies,
+  key: DeliveryKey,
+  channel: Channel,
+  notification: OutgoingNotification,
+  preferences: Preferences,
+): Promise<void> {
+  if (!(await claimDelivery(deps.db, key, notification.notificationId, deps.leaseMs))) return
+  // The webhook-id is the id of the notification.sent event announcing this delivery: the same on
+  // every attempt, so the receiver deduplicates retries (and refuses replays) on it.
+  const result =
+    channel === 'webhook'
+      ? await deps.webhook.send(
+          preferences.webhook!,
+          notification,
+          sentEventIdOf(notification.notificationId, 'webhook'),
+        )
+      : await deps.email.send(preferences.email!.address, notification)
+  await finishDelivery(deps.db, key, {
+    status: result.status === 'retry' ? 'pending' : result.status,
+    detail: result.status === 'delivered' ? undefined : result.detail,
+  })
+}
+
+/** Emits dev.taskflow.notification.sent for each delivered, unannounced record: which were accepted, how many not. */
 async function announce(
   deps: FanoutDependencies,
   cause: TaskflowEvent,
   taskId: string,
-  records: Awaited<ReturnType<typeof deliveriesOf>>,
-): Promise<number> {
-  if (deps.sink === undefined) return 0
+  records: readonly DeliveryRecord[],
+): Promise<{ announced: DeliveryRecord[]; failed: number }> {
+  if (deps.sink === undefined) return { announced: [], failed: 0 }
   const sink = deps.sink
   const pending = records.filter((record) => record.status === 'delivered' && !record.announced)
-  const outcomes = await Promise.all(
+  const accepted = await Promise.all(
     pending.map(async (record) => {
       const sent = createEvent({
         type: EventTypes.NotificationSent,
@@ -191,16 +193,9 @@ async function announce(
         causationId: cause.id,
         ...(cause.correlationid === undefined ? {} : { correlationId: cause.correlationid }),
       })
-      const outcome = await sink.emit(sent)
-      if (outcome.kind !== 'done') return false
-      await markAnnounced(deps.db, {
-        eventSource: cause.source,
-        eventId: cause.id,
-        recipient: record.recipient,
-        channel: record.channel,
-      })
-      return true
+      return (await sink.emit(sent)).kind === 'done'
     }),
   )
-  return outcomes.filter((ok) => !ok).length
+  const announced = pending.filter((_, index) => accepted[index])
+  return { announced, failed: pending.length - announced.length }
 }

@@ -16,6 +16,7 @@ import {
 import type { NotificationFanoutConfig } from './config.ts'
 import { createEmailSender, type EmailSender } from './email-channel.ts'
 import { fanOut } from './fanout.ts'
+import { createFanoutStatements } from './fanout-statements.ts'
 import { answerUserRequest, isUserRequest } from './notification-http.ts'
 import { createNotificationStreamHub, type NotificationStreamHub } from './notification-stream.ts'
 import type { NotificationTables } from './notification-tables.ts'
@@ -69,6 +70,7 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
     ...(options.logger ? { logger: options.logger } : {}),
   })
   const tables = database.tables
+  const statements = createFanoutStatements(config.NOTIFY_SCHEMA, database.statement)
 
   const streams: NotificationStreamHub = createNotificationStreamHub({
     db: tables,
@@ -120,6 +122,7 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
           return fanOut(
             {
               db: tables(),
+              statements,
               webhook: webhook!,
               email,
               sink,

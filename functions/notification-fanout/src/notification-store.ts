@@ -38,31 +38,6 @@ export type NotificationPage = {
 
 type NotificationRow = Omit<NotificationsTable, 'seq' | 'created_at'> & { seq: string; created_at: Date }
 
-/** Stores the notification unless a row with its id exists (a redelivery); true when inserted. */
-export async function storeNotification(
-  db: Kysely<NotificationTables>,
-  notification: NewNotification,
-): Promise<boolean> {
-  const inserted = await db
-    .insertInto('notifications')
-    .values({
-      id: notification.id,
-      recipient: notification.recipient,
-      kind: notification.kind,
-      task_id: notification.taskId,
-      title: notification.title,
-      message: notification.message,
-      cause_event_id: notification.causeEventId,
-      cause_event_source: notification.causeEventSource,
-      occurred_at: notification.occurredAt,
-      read_at: null,
-    })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .returning('seq')
-    .executeTakeFirst()
-  return inserted !== undefined
-}
-
 export async function listNotifications(
   db: Kysely<NotificationTables>,
   query: { recipient: string; beforeSeq?: string | undefined; unreadOnly: boolean; limit: number },

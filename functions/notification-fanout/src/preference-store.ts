@@ -9,19 +9,30 @@ export async function readPreferences(
   db: Kysely<NotificationTables>,
   userIds: readonly string[],
 ): Promise<Map<string, Preferences>> {
-  const found = new Map<string, Preferences>()
+  const stored = new Map<string, unknown>()
   if (userIds.length > 0) {
     const rows = await db
       .selectFrom('preferences')
       .select(['user_id', 'settings'])
       .where('user_id', 'in', [...userIds])
       .execute()
-    for (const row of rows) {
-      const parsed = preferencesSchema.safeParse(row.settings)
-      found.set(row.user_id, parsed.success ? parsed.data : defaultPreferences)
-    }
+    for (const row of rows) stored.set(row.user_id, row.settings)
   }
-  return new Map(userIds.map((userId) => [userId, found.get(userId) ?? defaultPreferences]))
+  return preferencesOf(userIds, stored)
+}
+
+/** Each user's preferences from the stored settings (defaults for a user without a row or an unreadable one). */
+export function preferencesOf(
+  userIds: readonly string[],
+  stored: ReadonlyMap<string, unknown>,
+): Map<string, Preferences> {
+  return new Map(
+    userIds.map((userId) => {
+      if (!stored.has(userId)) return [userId, defaultPreferences]
+      const parsed = preferencesSchema.safeParse(stored.get(userId))
+      return [userId, parsed.success ? parsed.data : defaultPreferences]
+    }),
+  )
 }
 
 export async function writePreferences(

@@ -11,7 +11,6 @@ import {
   isTransientDatabaseError,
   type Logger,
   type Outcome,
-  processOnce,
   recordOf,
   respond,
   type SinkEmitter,
@@ -24,7 +23,7 @@ import { answerReminderRead } from './reminder-http.ts'
 import { reminderScheduleOf } from './reminder-schedule.ts'
 import type { ReminderTables } from './reminder-tables.ts'
 import { fireDueReminders, pingEventType, reminderTickSchema } from './reminder-tick.ts'
-import { applySchedule } from './schedule-store.ts'
+import { applyScheduleOnceText, createScheduleApplier } from './schedule-store.ts'
 
 // The reminders function: opens its database at init, keeps each task's reminder from task events
 // (once per event, by the kit's inbox), fires due reminders to K_SINK on a PingSource tick, and
@@ -69,6 +68,9 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     ...(options.logger ? { logger: options.logger } : {}),
   })
   const tables = database.tables
+  const applyOnce = createScheduleApplier(
+    database.statement('reminders_apply_schedule', applyScheduleOnceText(config.REMINDERS_SCHEMA)),
+  )
 
   async function onEvent(cloudevent: object): Promise<Outcome> {
     const record = recordOf(cloudevent)
@@ -79,14 +81,12 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     // Reminder and notification events are not task changes: nothing to schedule.
     if (!isTaskChangeEvent(event)) return done()
     const schedule = reminderScheduleOf(event)
-    const result = await processOnce(database.db(), config.REMINDERS_SCHEMA, event, (trx) =>
-      applySchedule(trx.withSchema(config.REMINDERS_SCHEMA), schedule),
-    )
-    if (result.duplicate) return done()
+    const applied = await applyOnce(event, schedule)
+    if (applied.duplicate) return done()
     return done({
       taskId: schedule.taskId,
       taskVersion: schedule.taskVersion,
-      result: result.value,
+      result: applied.result,
       remindAt: schedule.remindAt?.toISOString() ?? null,
     })
   }

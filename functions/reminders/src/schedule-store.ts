@@ -9,54 +9,72 @@ import type { RemindersTable, ReminderTables } from './reminder-tables.ts'
 
 export type ScheduleResult = 'applied' | 'stale'
 
+/** What one task event did: nothing when it was processed before (the inbox), else the schedule's result. */
+export type ScheduleOnceResult =
+  | { readonly duplicate: true }
+  | { readonly duplicate: false; readonly result: ScheduleResult }
+
+type ScheduleOnceRow = { fresh: boolean; applied: boolean }
+
 /**
- * Upserts the task's reminder unless the row already reflects a newer task version (a redelivered
- * older event must not undo a newer schedule). A changed remind_at drops any claim in flight, so a
- * tick still emitting the old time cannot mark the new one fired; an unchanged one keeps both the
- * claim and fired_remind_at, so editing the title does not fire the reminder a second time.
+ * The inbox insert and the schedule upsert as one statement (one round trip, one commit). The upsert
+ * runs only when the inbox row is new, and skips a row that already reflects a newer task version (a
+ * redelivered older event must not undo a newer schedule). A changed remind_at drops any claim in
+ * flight, so a tick still emitting the old time cannot mark the new one fired; an unchanged one keeps
+ * both the claim and fired_remind_at, so editing the title does not fire the reminder a second time.
  */
-export async function applySchedule(
-  db: Kysely<ReminderTables>,
-  schedule: ReminderSchedule,
-): Promise<ScheduleResult> {
-  const unchangedTime = sql<boolean>`reminders.remind_at is not distinct from excluded.remind_at`
-  const applied = await db
-    .insertInto('reminders')
-    .values({
-      task_id: schedule.taskId,
-      task_version: schedule.taskVersion,
-      remind_at: schedule.remindAt,
-      title: schedule.title,
-      due_at: schedule.dueAt,
-      assignee: schedule.assignee,
-      watchers: [...schedule.watchers],
-      created_by: schedule.createdBy,
-      scheduled_by: schedule.scheduledBy,
-      correlation_id: schedule.correlationId,
-      updated_at: sql<Date>`now()`,
-    })
-    .onConflict((conflict) =>
-      conflict
-        .column('task_id')
-        .doUpdateSet((excluded) => ({
-          task_version: excluded.ref('excluded.task_version'),
-          remind_at: excluded.ref('excluded.remind_at'),
-          title: excluded.ref('excluded.title'),
-          due_at: excluded.ref('excluded.due_at'),
-          assignee: excluded.ref('excluded.assignee'),
-          watchers: excluded.ref('excluded.watchers'),
-          created_by: excluded.ref('excluded.created_by'),
-          scheduled_by: excluded.ref('excluded.scheduled_by'),
-          correlation_id: excluded.ref('excluded.correlation_id'),
-          claim_id: sql`case when ${unchangedTime} then reminders.claim_id end`,
-          claimed_until: sql`case when ${unchangedTime} then reminders.claimed_until end`,
-          updated_at: sql<Date>`now()`,
-        }))
-        .where('reminders.task_version', '<', (eb) => eb.ref('excluded.task_version')),
+export function applyScheduleOnceText(schema: string): string {
+  const unchangedTime = 'r.remind_at is not distinct from excluded.remind_at'
+  return `with inbox as (
+      insert into ${schema}.processed_events (source, id) values ($1, $2)
+      on conflict do nothing returning 1
+    ), applied as (
+      insert into ${schema}.reminders as r (task_id, task_version, remind_at, title, due_at, assignee,
+        watchers, created_by, scheduled_by, correlation_id, updated_at)
+      select $3::uuid, $4::integer, $5::timestamptz, $6::text, $7::timestamptz, $8::text, $9::text[],
+        $10::text, $11::text, $12::text, now()
+      where exists (select from inbox)
+      on conflict (task_id) do update set
+        task_version = excluded.task_version,
+        remind_at = excluded.remind_at,
+        title = excluded.title,
+        due_at = excluded.due_at,
+        assignee = excluded.assignee,
+        watchers = excluded.watchers,
+        created_by = excluded.created_by,
+        scheduled_by = excluded.scheduled_by,
+        correlation_id = excluded.correlation_id,
+        claim_id = case when ${unchangedTime} then r.claim_id end,
+        claimed_until = case when ${unchangedTime} then r.claimed_until end,
+        updated_at = now()
+      where r.task_version < excluded.task_version
+      returning 1
     )
-    .returning('task_id')
-    .executeTakeFirst()
-  return applied ? 'applied' : 'stale'
+    select exists (select from inbox) as fresh, exists (select from applied) as applied`
+}
+
+export function createScheduleApplier(run: (values: unknown[]) => Promise<ScheduleOnceRow[]>) {
+  return async function applyOnce(
+    event: { readonly source: string; readonly id: string },
+    schedule: ReminderSchedule,
+  ): Promise<ScheduleOnceResult> {
+    const [row] = await run([
+      event.source,
+      event.id,
+      schedule.taskId,
+      schedule.taskVersion,
+      schedule.remindAt,
+      schedule.title,
+      schedule.dueAt,
+      schedule.assignee,
+      [...schedule.watchers],
+      schedule.createdBy,
+      schedule.scheduledBy,
+      schedule.correlationId,
+    ])
+    if (!row) throw new Error('the schedule statement returned no row')
+    return row.fresh ? { duplicate: false, result: row.applied ? 'applied' : 'stale' } : { duplicate: true }
+  }
 }
 
 export type Claim = { readonly claimId: string; readonly reminders: readonly DueReminder[] }

@@ -1240,11 +1240,7 @@ async function openDatabase(options) {
     throw error;
   }
   const named = preparedStatements && !/\bPGlite\b/.test(version);
-  const prepared = (name, text) => named ? async (values) => {
-    await pool2.query({ name, text, values });
-  } : async (values) => {
-    await pool2.query(text, values);
-  };
+  const prepared = (name, text) => named ? async (values) => (await pool2.query({ name, text, values })).rows : async (values) => (await pool2.query(text, values)).rows;
   logger?.info(
     { url: redacted, embedded: embeddedServer !== void 0, applicationName, preparedStatements: named },
     "database opened"
@@ -1362,7 +1358,15 @@ function functionDatabase(options) {
       await closing?.close();
     },
     db: () => opened().db,
-    tables: () => opened().db.withSchema(options.schema)
+    tables: () => opened().db.withSchema(options.schema),
+    statement(name, text) {
+      let bound;
+      return (values) => {
+        const current = opened();
+        if (bound?.handle !== current) bound = { handle: current, run: current.prepared(name, text) };
+        return bound.run(values);
+      };
+    }
   };
 }
 

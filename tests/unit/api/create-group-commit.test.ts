@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { QueryResultRow } from 'pg'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { TasksDatabase } from '../../../api/src/database.ts'
 import { outboxRow } from '../../../api/src/outbox/outbox-writer.ts'
@@ -30,11 +31,11 @@ await describeEachDatabase('create group commit', (backend) => {
   /** The handle's prepared statements, counting the runs: one per group commit. */
   const counted = () => {
     const counter = { statements: 0 }
-    const prepare: PrepareStatement = (name, text) => {
-      const run = database.prepared(name, text)
-      return async (values) => {
+    const prepare: PrepareStatement = <Row extends QueryResultRow>(name: string, text: string) => {
+      const run = database.prepared<Row>(name, text)
+      return (values) => {
         counter.statements++
-        await run(values)
+        return run(values)
       }
     }
     return { counter, prepare }

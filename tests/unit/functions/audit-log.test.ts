@@ -115,6 +115,33 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     expect(await auditLog.verifyChain(task.id)).toEqual({ ok: true, entries: 9 })
   })
 
+  it('two replicas writing one task in turn still chain each row to the one before', async () => {
+    // Each replica hashes over the head it last wrote; the other's write moves it, and the stale
+    // attempt writes nothing, learns the head and hashes again.
+    const replica = createAuditLog({
+      config: readAuditLogConfig({ DATABASE_URL: backend.url, AUDIT_RETENTION_DAYS: '30' }),
+    })
+    await replica.init()
+    try {
+      const task = taskSnapshot()
+      const events = [taskCreated(task), ...Array.from({ length: 5 }, (_, i) => taskUpdated(task, `t${i}`))]
+      for (const [index, event] of events.entries()) {
+        const writer = index % 2 === 0 ? auditLog : replica
+        expect((await writer.handle(eventContext, event)).statusCode).toBe(200)
+      }
+      // The same event through the other replica: already recorded, nothing written.
+      expect((await replica.handle(eventContext, { ...events[0]! })).statusCode).toBe(204)
+      const rows = await rowsOf(task.id)
+      expect(rows.map((row) => row.event_id)).toEqual(events.map((event) => event.id))
+      expect(rows[0]?.prev_hash).toBeNull()
+      for (let index = 1; index < rows.length; index++)
+        expect(rows[index]?.prev_hash).toBe(rows[index - 1]?.hash)
+      expect(await auditLog.verifyChain(task.id)).toEqual({ ok: true, entries: events.length })
+    } finally {
+      await replica.shutdown()
+    }
+  })
+
   it('verifyChain reports the first row whose content was changed', async () => {
     const task = taskSnapshot()
     const created = taskCreated(task)
