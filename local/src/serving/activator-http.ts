@@ -1,6 +1,8 @@
 // HTTP plumbing of the activator: which headers cross the proxy, reading a bounded request body, and
 // the problem+json answers the activator gives itself (503 buffer full or timed out, 502 process lost).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import type { Dispatcher } from 'undici'
 
 // Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own, never forwarded.
 const hopByHop = new Set([
@@ -42,6 +44,22 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks)
+}
+
+// A function's answer to an event is a few hundred bytes with its length known: read whole and
+// written in one go. stream.pipeline costs an AbortController per response (its DOMException and
+// stack capture were ~2.5 % of the local platform's CPU at 200 events/s); streams (SSE) still use it.
+const bufferedResponseLimitBytes = 1024 * 1024
+
+/** Writes the function's response to the caller: whole when its length is known and small, else streamed. */
+export async function relayResponse(response: Dispatcher.ResponseData, res: ServerResponse): Promise<void> {
+  res.writeHead(response.statusCode, responseHeaders(response.headers))
+  const length = Number(response.headers['content-length'])
+  if (Number.isInteger(length) && length <= bufferedResponseLimitBytes) {
+    res.end(Buffer.from(await response.body.arrayBuffer()))
+    return
+  }
+  await pipeline(response.body, res)
 }
 
 /** RFC 9457 problem details; a response already under way can only be cut. */

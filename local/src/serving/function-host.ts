@@ -11,9 +11,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
-import { forwardedHeaders, readBody, responseHeaders, writeProblem } from './activator-http.ts'
+import { forwardedHeaders, readBody, relayResponse, writeProblem } from './activator-http.ts'
 import { ConcurrencyMeter } from './concurrency-meter.ts'
 import { buildFunctionOnce } from './function-build.ts'
 import { FunctionProcess, type FunctionProcessState } from './function-process.ts'
@@ -265,8 +264,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
       if (pending.res.destroyed) {
         await response.body.dump()
       } else {
-        pending.res.writeHead(response.statusCode, responseHeaders(response.headers))
-        await pipeline(response.body, pending.res)
+        await relayResponse(response, pending.res)
       }
       proc.served++
       finish(pending)
