@@ -42,6 +42,11 @@ const remindersConfigSchema = z
     REMINDERS_BATCH_SIZE: positiveInt(100),
     /** How long a tick's claim holds: longer than emitting one batch, so only a crashed tick's lapses. */
     REMINDERS_CLAIM_SECONDS: positiveInt(120),
+    /**
+     * A tick fires the reminders due up to this many seconds after it, so with a PingSource every
+     * minute each reminder fires within 30 s of its time, either side, instead of up to a minute late.
+     */
+    REMINDERS_LEAD_SECONDS: z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).default(30)),
     /** Milliseconds to wait for the sink's answer to one reminder. */
     REMINDERS_SINK_TIMEOUT_MS: positiveInt(10_000),
     LOG_LEVEL: logLevel,

@@ -8,8 +8,10 @@ import { claimDue, markFired, releaseClaim } from './schedule-store.ts'
 // The tick: Knative's PingSource posts `dev.knative.sources.ping` with the JSON it was configured
 // with (sources/ping-sources.yaml sets {"action":"tick"}) every minute. PingSource has no delivery
 // retry, so a tick never does "the work of this minute": it fires everything due, whenever it came
-// due, and a failed or missed tick is made up by the next one. A reminder is thus emitted within one
-// tick interval of its remindAt (60 s on a cluster; the local PingSource's interval is configurable).
+// due, and a failed or missed tick is made up by the next one. A tick also fires what comes due
+// within its lead (half the interval by default), so a reminder is emitted within half a tick
+// interval of its remindAt, either side (30 s on a cluster, where ticks come every minute), and not
+// up to a whole interval late.
 
 export const pingEventType = 'dev.knative.sources.ping'
 
@@ -24,6 +26,8 @@ export type TickOptions = {
   readonly schema: string
   readonly sink: SinkEmitter
   readonly now: Date
+  /** Reminders due up to this long after `now` fire on this tick. */
+  readonly leadMs: number
   readonly batchSize: number
   readonly claimMs: number
 }
@@ -41,6 +45,7 @@ export async function fireDueReminders(options: TickOptions): Promise<Outcome> {
   for (;;) {
     const claim = await claimDue(options.db, options.schema, {
       now: options.now,
+      dueBy: new Date(options.now.getTime() + options.leadMs),
       limit: options.batchSize,
       claimMs: options.claimMs,
     })

@@ -83,11 +83,40 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     const schedule = reminderScheduleOf(event)
     const applied = await applyOnce(event, schedule)
     if (applied.duplicate) return done()
+    // Set for sooner than the next tick could fire it on time: fired now, as that tick would have
+    // (within the lead), so no reminder waits up to a whole interval for the tick after it is set.
+    const leadMs = config.REMINDERS_LEAD_SECONDS * 1000
+    if (
+      applied.result === 'applied' &&
+      schedule.remindAt &&
+      schedule.remindAt.getTime() <= now().getTime() + leadMs
+    )
+      await fireNow()
     return done({
       taskId: schedule.taskId,
       taskVersion: schedule.taskVersion,
       result: applied.result,
       remindAt: schedule.remindAt?.toISOString() ?? null,
+    })
+  }
+
+  /** Fires what is due now for a task event; a failure leaves it due for the next tick. */
+  async function fireNow(): Promise<void> {
+    if (!sink) return
+    const outcome = await fireDue(sink).catch((error: unknown) => unavailable(String(error)))
+    if (outcome.kind !== 'done')
+      options.logger?.warn({ outcome }, 'a reminder due now was not fired; the next tick fires it')
+  }
+
+  function fireDue(sink: SinkEmitter): Promise<Outcome> {
+    return fireDueReminders({
+      db: tables(),
+      schema: config.REMINDERS_SCHEMA,
+      sink,
+      now: now(),
+      leadMs: config.REMINDERS_LEAD_SECONDS * 1000,
+      batchSize: config.REMINDERS_BATCH_SIZE,
+      claimMs: config.REMINDERS_CLAIM_SECONDS * 1000,
     })
   }
 
@@ -99,14 +128,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
       options.logger?.error('K_SINK is not set (no SinkBinding?): refusing the tick, no reminder is fired')
       return unavailable('K_SINK is not configured: reminders cannot be emitted')
     }
-    const outcome = await fireDueReminders({
-      db: tables(),
-      schema: config.REMINDERS_SCHEMA,
-      sink,
-      now: now(),
-      batchSize: config.REMINDERS_BATCH_SIZE,
-      claimMs: config.REMINDERS_CLAIM_SECONDS * 1000,
-    })
+    const outcome = await fireDue(sink)
     if (outcome.kind === 'done') options.logger?.info(outcome.body ?? {}, 'reminders tick')
     return outcome
   }

@@ -80,7 +80,8 @@ export function createScheduleApplier(run: (values: unknown[]) => Promise<Schedu
 export type Claim = { readonly claimId: string; readonly reminders: readonly DueReminder[] }
 
 /**
- * Claims up to `limit` reminders due at `now` until `now + claimMs`. `FOR UPDATE SKIP LOCKED` lets
+ * Claims up to `limit` reminders due by `dueBy` (now, or a little ahead: the tick's lead) until
+ * `now + claimMs`. `FOR UPDATE SKIP LOCKED` lets
  * ticks on several replicas claim at once without waiting on each other or taking the same row: a
  * row another tick is claiming is skipped, and one it has claimed is excluded by claimed_until
  * (PostgreSQL re-checks the WHERE clause on the locked row's newest version).
@@ -88,8 +89,9 @@ export type Claim = { readonly claimId: string; readonly reminders: readonly Due
 export async function claimDue(
   db: Kysely<ReminderTables>,
   schema: string,
-  options: { now: Date; limit: number; claimMs: number },
+  options: { now: Date; dueBy?: Date; limit: number; claimMs: number },
 ): Promise<Claim> {
+  const dueBy = options.dueBy ?? options.now
   const claimId = randomUUID()
   const table = sql.table(`${schema}.reminders`)
   const claimedUntil = new Date(options.now.getTime() + options.claimMs)
@@ -98,7 +100,7 @@ export async function claimDue(
       select task_id from ${table}
       where remind_at is not null
         and fired_remind_at is distinct from remind_at
-        and remind_at <= ${options.now}
+        and remind_at <= ${dueBy}
         and (claimed_until is null or claimed_until <= ${options.now})
       order by remind_at
       limit ${options.limit}

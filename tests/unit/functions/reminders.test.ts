@@ -79,6 +79,10 @@ await describeEachDatabase('reminders handle()', (backend) => {
     sink.reply = () => ({ status: 202 })
   })
 
+  /** Moves the test's clock forward. */
+  function passMinutes(minutes: number): void {
+    now = new Date(now.getTime() + minutes * 60_000)
+  }
   /** A time `minutes` from the test's clock (negative: in the past). */
   function at(minutes: number): string {
     return new Date(now.getTime() + minutes * 60_000).toISOString()
@@ -98,6 +102,37 @@ await describeEachDatabase('reminders handle()', (backend) => {
       | { task_version: number; remind_at: Date | null; fired_remind_at: Date | null }
       | undefined
   }
+
+  it('a tick fires what comes due within its lead (30 s), and nothing later', async () => {
+    const soon = taskSnapshot({ remindAt: new Date(now.getTime() + 25_000).toISOString(), dueAt: at(60) })
+    const later = taskSnapshot({ remindAt: new Date(now.getTime() + 35_000).toISOString(), dueAt: at(60) })
+    expect((await handle(taskCreated(soon))).statusCode).toBe(200)
+    expect((await handle(taskCreated(later))).statusCode).toBe(200)
+    expect((await handle(reminderTick())).statusCode).toBe(200)
+    expect(emittedFor(soon.id)).toHaveLength(1)
+    expect(emittedFor(later.id)).toHaveLength(0)
+    // The next minute's tick fires the other, 25 s after its time: within 30 s either side.
+    now = new Date(now.getTime() + 60_000)
+    expect((await handle(reminderTick())).statusCode).toBe(200)
+    expect(emittedFor(later.id)).toHaveLength(1)
+    expect(emittedFor(soon.id)).toHaveLength(1)
+  })
+
+  it('with REMINDERS_LEAD_SECONDS=0 a tick fires only what is already due', async () => {
+    const strict = create({ REMINDERS_LEAD_SECONDS: '0' })
+    await strict.init()
+    try {
+      const task = taskSnapshot({ remindAt: new Date(now.getTime() + 5_000).toISOString(), dueAt: at(60) })
+      expect((await strict.handle(eventContext, taskCreated(task))).statusCode).toBe(200)
+      expect((await strict.handle(eventContext, reminderTick())).statusCode).toBe(200)
+      expect(emittedFor(task.id)).toHaveLength(0)
+      now = new Date(now.getTime() + 5_000)
+      expect((await strict.handle(eventContext, reminderTick())).statusCode).toBe(200)
+      expect(emittedFor(task.id)).toHaveLength(1)
+    } finally {
+      await strict.shutdown()
+    }
+  })
 
   it('a created task with a remindAt is scheduled and fires on the first tick after it, once', async () => {
     const task = taskSnapshot({ remindAt: at(5), dueAt: at(60) })
@@ -142,13 +177,18 @@ await describeEachDatabase('reminders handle()', (backend) => {
     expect(reminderEventId(taskId, time)).toMatch(/^[0-9a-f-]{8}-[0-9a-f-]{4}-5/)
   })
 
-  it('a remindAt already past is fired by the next tick', async () => {
-    const task = taskSnapshot({ remindAt: at(-90) })
-    await handle(taskCreated(task))
-    await handle(reminderTick())
-    expect(emittedFor(task.id).map((event) => event.id)).toEqual([
-      reminderEventId(task.id, new Date(task.remindAt!)),
+  it('a remindAt already past, or within the lead, fires when scheduled, not a tick later', async () => {
+    const past = taskSnapshot({ remindAt: at(-90) })
+    const soon = taskSnapshot({ remindAt: new Date(now.getTime() + 20_000).toISOString() })
+    await handle(taskCreated(past))
+    await handle(taskCreated(soon))
+    expect(emittedFor(past.id).map((event) => event.id)).toEqual([
+      reminderEventId(past.id, new Date(past.remindAt!)),
     ])
+    expect(emittedFor(soon.id)).toHaveLength(1)
+    await handle(reminderTick())
+    expect(emittedFor(past.id)).toHaveLength(1)
+    expect(emittedFor(soon.id)).toHaveLength(1)
   })
 
   it('an update moving remindAt reschedules: the old time does not fire, the new one does', async () => {
@@ -168,28 +208,30 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
 
   it('an update that clears remindAt cancels the reminder', async () => {
-    const task = taskSnapshot({ remindAt: at(-1) })
+    const task = taskSnapshot({ remindAt: at(2) })
     await handle(taskCreated(task))
     await handle(taskUpdatedTo(task, nextVersion(task, { remindAt: null })))
+    passMinutes(3)
     await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     expect((await rowOf(task.id))?.remind_at).toBeNull()
   })
 
   it('completing or deleting a task cancels its reminder', async () => {
-    const completedTask = taskSnapshot({ remindAt: at(-1) })
-    const deletedTask = taskSnapshot({ remindAt: at(-1) })
+    const completedTask = taskSnapshot({ remindAt: at(2) })
+    const deletedTask = taskSnapshot({ remindAt: at(2) })
     await handle(taskCreated(completedTask))
     await handle(taskCreated(deletedTask))
     expect((await handle(taskCompleted(nextVersion(completedTask, { status: 'done' })))).statusCode).toBe(200)
     expect((await handle(taskDeleted(nextVersion(deletedTask, {})))).statusCode).toBe(200)
+    passMinutes(3)
     await handle(reminderTick())
     expect(emittedFor(completedTask.id)).toHaveLength(0)
     expect(emittedFor(deletedTask.id)).toHaveLength(0)
   })
 
   it('an event older than the version applied is ignored: a redelivered create cannot undo a cancel', async () => {
-    const task = taskSnapshot({ remindAt: at(-1) })
+    const task = taskSnapshot({ remindAt: at(2) })
     const created = taskCreated(task)
     await handle(created)
     await handle(taskUpdatedTo(task, nextVersion(task, { remindAt: null })))
@@ -197,15 +239,17 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const replayed = await handle(taskCreated(task))
     expect(replayed.statusCode).toBe(200)
     expect(replayed.body).toMatchObject({ result: 'stale' })
+    passMinutes(3)
     await handle(reminderTick())
     expect(emittedFor(task.id)).toHaveLength(0)
     expect(await rowOf(task.id)).toMatchObject({ task_version: 2, remind_at: null })
   })
 
   it('a redelivered event (same source and id) has no second effect', async () => {
-    const task = taskSnapshot({ remindAt: at(-1) })
+    const task = taskSnapshot({ remindAt: at(2) })
     const created = taskCreated(task)
     expect((await handle(created)).statusCode).toBe(200)
+    passMinutes(3)
     await handle(reminderTick())
     expect((await handle({ ...created })).statusCode).toBe(204)
     await handle(reminderTick())
@@ -227,8 +271,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
 
   it('a tick fires every due reminder across several batches', async () => {
-    const tasks = Array.from({ length: 7 }, () => taskSnapshot({ remindAt: at(-1) }))
+    const tasks = Array.from({ length: 7 }, () => taskSnapshot({ remindAt: at(2) }))
     for (const task of tasks) await handle(taskCreated(task))
+    passMinutes(3)
     const response = await handle(reminderTick())
     expect(response.statusCode).toBe(200)
     expect((response.body as { batches: number }).batches).toBeGreaterThanOrEqual(3)
@@ -236,8 +281,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
 
   it('a sink answering 5xx makes the tick answer 503 and leaves the reminder due for the next tick', async () => {
-    const task = taskSnapshot({ remindAt: at(-1) })
+    const task = taskSnapshot({ remindAt: at(2) })
     await handle(taskCreated(task))
+    passMinutes(3)
     sink.reply = () => ({ status: 500 })
     const failed = await handle(reminderTick())
     expect(failed.statusCode).toBe(503)
@@ -257,8 +303,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
     const other = create({ REMINDERS_BATCH_SIZE: '2' })
     await other.init()
     try {
-      const tasks = Array.from({ length: 12 }, () => taskSnapshot({ remindAt: at(-1) }))
+      const tasks = Array.from({ length: 12 }, () => taskSnapshot({ remindAt: at(2) }))
       for (const task of tasks) await handle(taskCreated(task))
+      passMinutes(3)
       // The sink waits before answering, so concurrent ticks overlap.
       sink.reply = () => ({ status: 202, delayMs: 15 })
       const responses = await Promise.all([
@@ -277,8 +324,9 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
 
   it("a crashed tick's claim lapses after REMINDERS_CLAIM_SECONDS and a later tick fires the reminder", async () => {
-    const task = taskSnapshot({ remindAt: at(-1) })
+    const task = taskSnapshot({ remindAt: at(2) })
     await handle(taskCreated(task))
+    passMinutes(3)
     // What a replica that claimed the reminder and died before the sink answered leaves behind.
     await backend.query(
       `update reminders.reminders set claim_id = $2, claimed_until = $3 where task_id = $1`,
@@ -292,15 +340,17 @@ await describeEachDatabase('reminders handle()', (backend) => {
   })
 
   it('a reschedule while a tick is emitting the old time keeps the new time due', async () => {
-    const task = taskSnapshot({ remindAt: at(-1) })
+    const task = taskSnapshot({ remindAt: at(2) })
     await handle(taskCreated(task))
+    passMinutes(3)
     const db = new Kysely<ReminderTables>({
       dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: backend.url, max: 1 }) }),
     }).withSchema('reminders')
     try {
       const claim = await claimDue(db, 'reminders', { now, limit: 1000, claimMs: 60_000 })
       expect(claim.reminders.map((reminder) => reminder.taskId)).toContain(task.id)
-      const moved = nextVersion(task, { remindAt: at(-0.5) })
+      // Moved beyond the lead, so the update schedules it for a tick instead of firing it.
+      const moved = nextVersion(task, { remindAt: at(1) })
       await handle(taskUpdatedTo(task, moved))
       // The tick's sink answered for the old time only now: the claim was dropped by the reschedule.
       await markFired(db, claim.claimId, [task.id])
@@ -313,6 +363,7 @@ await describeEachDatabase('reminders handle()', (backend) => {
         fired_remind_at: null,
         remind_at: new Date(moved.remindAt!),
       })
+      passMinutes(2)
       await handle(reminderTick())
       expect(emittedFor(task.id).map((event) => event.id)).toEqual([
         reminderEventId(task.id, new Date(moved.remindAt!)),
