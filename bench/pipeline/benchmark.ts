@@ -12,6 +12,7 @@ import { startLocalSystem } from '../../local/src/system.ts'
 import { type LoadBody, startTaskLoadProcess } from '../api/task-load-process.ts'
 import type { Benchmark, BenchReport } from '../src/harness/benchmark.ts'
 import { ratio } from '../src/harness/stats.ts'
+import { type ColdPipeline, measureColdPipeline } from './cold-pipeline.ts'
 import { readEffectLatencies } from './effect-latency.ts'
 import { noopFunctionName, startNoopBaseline } from './noop-baseline.ts'
 import { measureReminderLateness, type ReminderLateness } from './reminder-lateness.ts'
@@ -160,7 +161,30 @@ const benchmark: Benchmark = {
     })
     reminderBar.finish()
 
-    return report({ paced, saturated, latency, reminders, sourceNames, quick: context.quick, loadAverage })
+    // Phase 4, cold: the same system again, its functions scaling to zero after a second; rounds of
+    // one task, each posted once no function has a process left.
+    await baseline.stop()
+    await system.stop()
+    const rounds = context.size(20, 3)
+    const coldBar = context.progress('cold rounds', rounds)
+    const cold = await measureColdPipeline({
+      config,
+      databaseUrl: database.url,
+      rounds,
+      onRound: () => coldBar.increment(),
+    })
+    coldBar.finish()
+
+    return report({
+      paced,
+      saturated,
+      latency,
+      reminders,
+      cold,
+      sourceNames,
+      quick: context.quick,
+      loadAverage,
+    })
   },
 }
 
@@ -188,11 +212,12 @@ async function report(run: {
   saturated: Phase
   latency: Awaited<ReturnType<typeof readEffectLatencies>>
   reminders: ReminderLateness
+  cold: ColdPipeline
   sourceNames: readonly string[]
   quick: boolean
   loadAverage: number
 }): Promise<BenchReport> {
-  const { paced, saturated, latency, reminders, sourceNames, quick, loadAverage } = run
+  const { paced, saturated, latency, reminders, cold, sourceNames, quick, loadAverage } = run
   const { samples, loadDone, loadMs } = paced
   const loadSeconds = loadMs / 1000
   const duringLoad = samples.filter((sample) => sample.second <= loadSeconds)
@@ -272,6 +297,9 @@ async function report(run: {
     figures[`${source.name}.maxLag`] = source.maxLag
   }
   for (const row of perEvent) figures[`${row.name}.cpuMsPerEvent`] = round2(row.totalMs)
+  figures.coldSlowestEffectP50Ms = Math.round(cold.slowestP50Ms)
+  figures.coldSlowestEffectMaxMs = Math.round(cold.slowestMaxMs)
+  for (const effect of cold.latencies) figures[`${effect.name}.coldEffectP99Ms`] = Math.round(effect.p99Ms)
   figures.reminderLatenessMinS = round1(reminders.minS)
   figures.reminderLatenessP50S = round1(reminders.p50S)
   figures.reminderLatenessP99S = round1(reminders.p99S)
@@ -351,6 +379,17 @@ async function report(run: {
           effect.effects,
           Math.round(effect.p50Ms),
           Math.round(effect.p90Ms),
+          Math.round(effect.p99Ms),
+          Math.round(effect.maxMs),
+        ]),
+      },
+      {
+        title: `First event after every function scaled to zero: POST -> effect, ${cold.rounds} rounds of one task (the last of the three effects: p50 ${Math.round(cold.slowestP50Ms)} ms, max ${Math.round(cold.slowestMaxMs)} ms)`,
+        columns: ['function', 'effect', 'p50 ms', 'p99 ms', 'max ms'],
+        rows: cold.latencies.map((effect) => [
+          effect.name,
+          effectNames[effect.name] ?? '',
+          Math.round(effect.p50Ms),
           Math.round(effect.p99Ms),
           Math.round(effect.maxMs),
         ]),
@@ -470,7 +509,8 @@ async function report(run: {
       `Goals (issue 18): >= 600 tasks/s sustained; at ${paced.rate}/s POST -> effect p99 < 1 s per function; <= 0.6 ms CPU per event per function with its PostgreSQL backends. ` +
         `Measured: ${Math.round(capacity.tasksPerSecond)} tasks/s sustained (${Math.round(eventsPerMinute).toLocaleString('en-US')} task events a minute, x${figures.ratioToSeedsBar} the seeds' bar of ${seedsEventsPerMinute.toLocaleString('en-US')}); ` +
         `slowest POST -> effect p99 ${Math.round(slowestEffect.p99Ms)} ms (${slowestEffect.name}); the no-op function alone costs ${round2(noopMs)} ms per event; ` +
-        `reminders notified ${round1(reminders.minS)} to ${round1(reminders.maxS)} s from their time (goal: within 60 s).`,
+        `reminders notified ${round1(reminders.minS)} to ${round1(reminders.maxS)} s from their time (goal: within 60 s); ` +
+        `first event after scale to zero, last effect p50 ${Math.round(cold.slowestP50Ms)} ms, max ${Math.round(cold.slowestMaxMs)} ms (goal: p99 < 1.5 s).`,
       "`startLocalSystem` with KAFKA_BROKERS (the run's broker; topics from brokers/topics) and DATABASE_URL (a database of the run), `func.yaml` scale settings as they are, " +
         `overrides: scale-to-zero grace ${gracePeriodMs / 1000} s (no function restarts cold mid-run) and offsets committed every ${commitIntervalMs / 1000} s (Knative: 5 s) so the lag read from the committed offsets follows the work. ` +
         `Load: POST /tasks on a fixed schedule (open loop) from a process of its own straight to the API (not through the gateway), each with an assignee, a due date and a reminder, so every function has work: ${paced.rate}/s for ${loadSeconds} s, then ${saturated.rate}/s for ${saturated.loadMs / 1000} s (more than the pipeline takes; sustained = tasks / seconds until every source delivered them). ` +

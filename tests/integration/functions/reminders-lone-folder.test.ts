@@ -26,13 +26,17 @@ describe('reminders folder copied alone', () => {
     const built = await folder.installAndBuild()
     expect(built).not.toMatch(/from ["']\.\.\/\.\.\//)
 
-    // K_SINK is what the SinkBinding would inject.
-    const { url, coldStartMs } = await folder.start({ K_SINK: sink.url })
+    // K_SINK is what the SinkBinding would inject. Without a lead, a reminder not yet due when its
+    // event arrives waits for a tick (with one, it would fire on the event).
+    const { url, coldStartMs } = await folder.start({ K_SINK: sink.url, REMINDERS_LEAD_SECONDS: '0' })
 
-    const task = taskSnapshot({ remindAt: new Date(Date.now() - 60_000).toISOString() })
+    const remindAt = new Date(Date.now() + 1_500)
+    const task = taskSnapshot({ remindAt: remindAt.toISOString() })
     const scheduled = await postBinary(`${url}/`, taskCreated(task))
     expect(scheduled.statusCode, folder.output()).toBe(200)
     expect(await scheduled.body.json()).toMatchObject({ taskId: task.id, result: 'applied' })
+    expect(sink.accepted).toHaveLength(0)
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, remindAt.getTime() + 100 - Date.now())))
 
     const ticked = await postBinary(`${url}/`, reminderTick({ action: 'tick' }, 'tick-1'))
     expect(ticked.statusCode, folder.output()).toBe(200)
