@@ -45,7 +45,7 @@ export async function openFunctionDatabase<DB>(
   return handle
 }
 
-export type { DatabaseHandle } from '../../db/src/index.ts'
+export type { DatabaseHandle, PreparedStatement, PrepareStatement } from '../../db/src/index.ts'
 export { isTransientDatabaseError } from '../../db/src/index.ts'
 
 /**

@@ -38,6 +38,8 @@ export {
   functionDatabase,
   isTransientDatabaseError,
   openFunctionDatabase,
+  type PreparedStatement,
+  type PrepareStatement,
 } from './database.ts'
 export { type FunctionImplementation, functionEntry } from './entry.ts'
 export { type EventKey, type InboxResult, processOnce } from './inbox.ts'

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import type { PreparedStatement } from '#kit'
 import { type AuditEntryContent, entryHash } from './audit-hash.ts'
 import type { AuditTables } from './audit-tables.ts'
 
@@ -21,9 +22,6 @@ type AppendRow = {
   chain_head: string | null
 }
 
-/** Runs `<schema>.append_entry` (migration 0002) with its values; see FunctionDatabase.statement. */
-export type AppendStatement = (values: unknown[]) => Promise<AppendRow[]>
-
 export function appendEntryStatementText(schema: string): string {
   return `select outcome, entry_seq::text as entry_seq, chain_head from ${schema}.append_entry(
     $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16)`
@@ -41,7 +39,8 @@ const attemptsPerEvent = 3
  * One round trip per event: the hash is computed here over the head this process expects, and
  * `append_entry` writes nothing and answers the actual head when another writer moved it.
  */
-export function createEntryAppender(run: AppendStatement) {
+/** `run` is `appendEntryStatementText`'s statement (FunctionDatabase.statement). */
+export function createEntryAppender(run: PreparedStatement<AppendRow>) {
   const heads = new Map<string, string>()
   const remember = (taskId: string, hash: string) => {
     heads.delete(taskId)

@@ -1,4 +1,4 @@
-import type { QueryResultRow } from 'pg'
+import type { PrepareStatement } from '#kit'
 import type { DeliveryKey, DeliveryRecord } from './delivery-records.ts'
 import type { NewNotification } from './notification-store.ts'
 import type { Channel } from './preferences.ts'
@@ -7,12 +7,6 @@ import type { Channel } from './preferences.ts'
 // channels: what is known (inbox, preferences, delivery records), what needs no sending (in-app
 // notifications and skipped channels, with their records), and the closing marks (announced, inbox).
 // A channel that sends (webhook, email) still claims and finishes its own record (delivery-records.ts).
-
-/** Declares a prepared statement and returns its runner (FunctionDatabase.statement). */
-export type PrepareRunner = <Row extends QueryResultRow>(
-  name: string,
-  text: string,
-) => (values: unknown[]) => Promise<Row[]>
 
 type StateRow = {
   processed: boolean
@@ -79,7 +73,8 @@ function statementTexts(schema: string) {
   }
 }
 
-export function createFanoutStatements(schema: string, prepare: PrepareRunner) {
+/** `prepare` declares each statement and returns its runner (FunctionDatabase.statement). */
+export function createFanoutStatements(schema: string, prepare: PrepareStatement) {
   const texts = statementTexts(schema)
   const run = {
     state: prepare<StateRow>('fanout_state', texts.state),

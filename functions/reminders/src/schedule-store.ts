@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
+import type { PreparedStatement } from '#kit'
 import type { DueReminder } from './reminder-event.ts'
 import type { ReminderSchedule } from './reminder-schedule.ts'
 import type { RemindersTable, ReminderTables } from './reminder-tables.ts'
@@ -53,7 +54,8 @@ export function applyScheduleOnceText(schema: string): string {
     select exists (select from inbox) as fresh, exists (select from applied) as applied`
 }
 
-export function createScheduleApplier(run: (values: unknown[]) => Promise<ScheduleOnceRow[]>) {
+/** `run` is `applyScheduleOnceText`'s statement (FunctionDatabase.statement). */
+export function createScheduleApplier(run: PreparedStatement<ScheduleOnceRow>) {
   return async function applyOnce(
     event: { readonly source: string; readonly id: string },
     schedule: ReminderSchedule,
