@@ -40,6 +40,11 @@ export function positiveInt(defaultValue: number) {
   return z.preprocess(unsetWhenEmpty, z.coerce.number().int().positive().default(defaultValue))
 }
 
+/** A whole number, zero or more, with a default, such as a lead time that may be off. */
+export function nonNegativeInt(defaultValue: number) {
+  return z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).default(defaultValue))
+}
+
 /** The log level faas-js-runtime and pino share. */
 export const logLevel = z.preprocess(
   unsetWhenEmpty,

@@ -26,6 +26,7 @@ export {
   authVariables,
   ConfigError,
   logLevel,
+  nonNegativeInt,
   optionalUrl,
   positiveInt,
   readConfig,

@@ -37,9 +37,9 @@ const attemptsPerEvent = 3
 /**
  * Records task events once each (the inbox) as hash-chained rows, refreshing who may read each task.
  * One round trip per event: the hash is computed here over the head this process expects, and
- * `append_entry` writes nothing and answers the actual head when another writer moved it.
+ * `append_entry` writes nothing and answers the actual head when another writer moved it. `run` is
+ * `appendEntryStatementText`'s statement (FunctionDatabase.statement).
  */
-/** `run` is `appendEntryStatementText`'s statement (FunctionDatabase.statement). */
 export function createEntryAppender(run: PreparedStatement<AppendRow>) {
   const heads = new Map<string, string>()
   const remember = (taskId: string, hash: string) => {
@@ -49,16 +49,15 @@ export function createEntryAppender(run: PreparedStatement<AppendRow>) {
   }
   // Events of one task in this process go one after another, each hashing over the head the one
   // before it wrote: concurrent ones (an unordered source, retries) would otherwise all miss.
-  const lanes = new Map<string, Promise<unknown>>()
+  const lanes = new Map<string, Promise<void>>()
   return function append(content: AuditEntryContent, readers: TaskReaders): Promise<AppendResult> {
+    // A lane's tail never rejects (`settled`), so the next event runs whatever the last one did.
     const previous = lanes.get(content.taskId)
-    const result = previous
-      ? previous.then(
-          () => appendOne(content, readers),
-          () => appendOne(content, readers),
-        )
-      : appendOne(content, readers)
-    const settled = result.catch(() => {})
+    const result = previous ? previous.then(() => appendOne(content, readers)) : appendOne(content, readers)
+    const settled = result.then(
+      () => {},
+      () => {},
+    )
     lanes.set(content.taskId, settled)
     void settled.then(() => {
       if (lanes.get(content.taskId) === settled) lanes.delete(content.taskId)

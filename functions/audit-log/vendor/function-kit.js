@@ -886,6 +886,9 @@ var optionalUrl = z3.preprocess(unsetWhenEmpty, z3.url().optional());
 function positiveInt(defaultValue) {
   return z3.preprocess(unsetWhenEmpty, z3.coerce.number().int().positive().default(defaultValue));
 }
+function nonNegativeInt(defaultValue) {
+  return z3.preprocess(unsetWhenEmpty, z3.coerce.number().int().min(0).default(defaultValue));
+}
 var logLevel = z3.preprocess(
   unsetWhenEmpty,
   z3.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
@@ -1658,6 +1661,7 @@ export {
   isTransientDatabaseError,
   json,
   logLevel,
+  nonNegativeInt,
   openFunctionDatabase,
   optionalUrl,
   outcomeOfCodecError,

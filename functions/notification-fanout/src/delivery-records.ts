@@ -98,11 +98,22 @@ export async function deliveriesOf(
     .orderBy('recipient')
     .orderBy('channel')
     .execute()
-  return rows.map((row) => ({
+  return rows.map(deliveryRecordOf)
+}
+
+/** A `deliveries` row as the fan-out reads it. */
+export function deliveryRecordOf(row: {
+  recipient: string
+  channel: string
+  notification_id: string
+  status: string
+  announced: boolean
+}): DeliveryRecord {
+  return {
     recipient: row.recipient,
     channel: row.channel as Channel,
     notificationId: row.notification_id,
     status: row.status,
     announced: row.announced,
-  }))
+  }
 }

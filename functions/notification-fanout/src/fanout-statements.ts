@@ -1,5 +1,5 @@
 import type { PrepareStatement } from '#kit'
-import type { DeliveryKey, DeliveryRecord } from './delivery-records.ts'
+import { type DeliveryKey, type DeliveryRecord, deliveryRecordOf } from './delivery-records.ts'
 import type { NewNotification } from './notification-store.ts'
 import type { Channel } from './preferences.ts'
 
@@ -91,7 +91,7 @@ export function createFanoutStatements(schema: string, prepare: PrepareStatement
       return {
         processed: row.processed,
         storedPreferences: new Map(row.preferences.map((stored) => [stored.user_id, stored.settings])),
-        records: row.records.map(recordOf),
+        records: row.records.map(deliveryRecordOf),
       }
     },
 
@@ -128,7 +128,7 @@ export function createFanoutStatements(schema: string, prepare: PrepareStatement
           })),
         ),
       ])
-      return rows.map(recordOf)
+      return rows.map(deliveryRecordOf)
     },
 
     /** Marks the announced records, and records the event processed when `done`. */
@@ -150,13 +150,3 @@ export function createFanoutStatements(schema: string, prepare: PrepareStatement
 }
 
 export type FanoutStatements = ReturnType<typeof createFanoutStatements>
-
-function recordOf(row: RecordRow): DeliveryRecord {
-  return {
-    recipient: row.recipient,
-    channel: row.channel as Channel,
-    notificationId: row.notification_id,
-    status: row.status,
-    announced: row.announced,
-  }
-}

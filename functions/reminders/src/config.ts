@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   authVariables,
   logLevel,
+  nonNegativeInt,
   optionalUrl,
   parseSinkOverrides,
   positiveInt,
@@ -46,7 +47,7 @@ const remindersConfigSchema = z
      * A tick fires the reminders due up to this many seconds after it, so with a PingSource every
      * minute each reminder fires within 30 s of its time, either side, instead of up to a minute late.
      */
-    REMINDERS_LEAD_SECONDS: z.preprocess(unsetWhenEmpty, z.coerce.number().int().min(0).default(30)),
+    REMINDERS_LEAD_SECONDS: nonNegativeInt(30),
     /** Milliseconds to wait for the sink's answer to one reminder. */
     REMINDERS_SINK_TIMEOUT_MS: positiveInt(10_000),
     LOG_LEVEL: logLevel,

@@ -28,6 +28,8 @@ export type TickOptions = {
   readonly now: Date
   /** Reminders due up to this long after `now` fire on this tick. */
   readonly leadMs: number
+  /** Only this task's reminder (a task event firing its own), not every one due. */
+  readonly taskId?: string
   readonly batchSize: number
   readonly claimMs: number
 }
@@ -46,6 +48,7 @@ export async function fireDueReminders(options: TickOptions): Promise<Outcome> {
     const claim = await claimDue(options.db, options.schema, {
       now: options.now,
       dueBy: new Date(options.now.getTime() + options.leadMs),
+      ...(options.taskId === undefined ? {} : { taskId: options.taskId }),
       limit: options.batchSize,
       claimMs: options.claimMs,
     })

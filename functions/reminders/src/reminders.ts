@@ -68,6 +68,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     ...(options.logger ? { logger: options.logger } : {}),
   })
   const tables = database.tables
+  const leadMs = config.REMINDERS_LEAD_SECONDS * 1000
   const applyOnce = createScheduleApplier(
     database.statement('reminders_apply_schedule', applyScheduleOnceText(config.REMINDERS_SCHEMA)),
   )
@@ -84,14 +85,13 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     const applied = await applyOnce(event, schedule)
     if (applied.duplicate) return done()
     // Set for sooner than the next tick could fire it on time: fired now, as that tick would have
-    // (within the lead), so no reminder waits up to a whole interval for the tick after it is set.
-    const leadMs = config.REMINDERS_LEAD_SECONDS * 1000
+    // (within the lead). Only this task's reminder: the tick fires the rest.
     if (
       applied.result === 'applied' &&
       schedule.remindAt &&
       schedule.remindAt.getTime() <= now().getTime() + leadMs
     )
-      await fireNow()
+      await fireNow(schedule.taskId)
     return done({
       taskId: schedule.taskId,
       taskVersion: schedule.taskVersion,
@@ -100,23 +100,24 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
     })
   }
 
-  /** Fires what is due now for a task event; a failure leaves it due for the next tick. */
-  async function fireNow(): Promise<void> {
+  /** Fires a task's reminder due now, for its task event; a failure leaves it due for the next tick. */
+  async function fireNow(taskId: string): Promise<void> {
     if (!sink) return
-    const outcome = await fireDue(sink).catch((error: unknown) => unavailable(String(error)))
+    const outcome = await fireDue(sink, taskId).catch((error: unknown) => unavailable(String(error)))
     if (outcome.kind !== 'done')
-      options.logger?.warn({ outcome }, 'a reminder due now was not fired; the next tick fires it')
+      options.logger?.warn({ taskId, outcome }, 'a reminder due now was not fired; the next tick fires it')
   }
 
-  function fireDue(sink: SinkEmitter): Promise<Outcome> {
+  function fireDue(sink: SinkEmitter, taskId?: string): Promise<Outcome> {
     return fireDueReminders({
       db: tables(),
       schema: config.REMINDERS_SCHEMA,
       sink,
       now: now(),
-      leadMs: config.REMINDERS_LEAD_SECONDS * 1000,
+      leadMs,
       batchSize: config.REMINDERS_BATCH_SIZE,
       claimMs: config.REMINDERS_CLAIM_SECONDS * 1000,
+      ...(taskId === undefined ? {} : { taskId }),
     })
   }
 

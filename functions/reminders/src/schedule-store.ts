@@ -82,8 +82,8 @@ export function createScheduleApplier(run: PreparedStatement<ScheduleOnceRow>) {
 export type Claim = { readonly claimId: string; readonly reminders: readonly DueReminder[] }
 
 /**
- * Claims up to `limit` reminders due by `dueBy` (now, or a little ahead: the tick's lead) until
- * `now + claimMs`. `FOR UPDATE SKIP LOCKED` lets
+ * Claims up to `limit` reminders due by `dueBy` (now, or a little ahead: the tick's lead), of one task
+ * when `taskId` is given, until `now + claimMs`. `FOR UPDATE SKIP LOCKED` lets
  * ticks on several replicas claim at once without waiting on each other or taking the same row: a
  * row another tick is claiming is skipped, and one it has claimed is excluded by claimed_until
  * (PostgreSQL re-checks the WHERE clause on the locked row's newest version).
@@ -91,7 +91,7 @@ export type Claim = { readonly claimId: string; readonly reminders: readonly Due
 export async function claimDue(
   db: Kysely<ReminderTables>,
   schema: string,
-  options: { now: Date; dueBy?: Date; limit: number; claimMs: number },
+  options: { now: Date; dueBy?: Date; limit: number; claimMs: number; taskId?: string },
 ): Promise<Claim> {
   const dueBy = options.dueBy ?? options.now
   const claimId = randomUUID()
@@ -104,6 +104,7 @@ export async function claimDue(
         and fired_remind_at is distinct from remind_at
         and remind_at <= ${dueBy}
         and (claimed_until is null or claimed_until <= ${options.now})
+        and (${options.taskId ?? null}::uuid is null or task_id = ${options.taskId ?? null}::uuid)
       order by remind_at
       limit ${options.limit}
       for update skip locked

@@ -103,6 +103,20 @@ await describeEachDatabase('reminders handle()', (backend) => {
       | undefined
   }
 
+  it("a task event fires only its own due reminder; the tick fires another task's that is still due", async () => {
+    const first = taskSnapshot({ remindAt: at(-5) })
+    sink.reply = () => ({ status: 500 })
+    expect((await handle(taskCreated(first))).statusCode).toBe(200)
+    expect(emittedFor(first.id)).toHaveLength(0)
+    sink.reply = () => ({ status: 202 })
+    const second = taskSnapshot({ remindAt: at(-1) })
+    expect((await handle(taskCreated(second))).statusCode).toBe(200)
+    expect(emittedFor(second.id)).toHaveLength(1)
+    expect(emittedFor(first.id)).toHaveLength(0)
+    expect((await handle(reminderTick())).statusCode).toBe(200)
+    expect(emittedFor(first.id)).toHaveLength(1)
+  })
+
   it('a tick fires what comes due within its lead (30 s), and nothing later', async () => {
     const soon = taskSnapshot({ remindAt: new Date(now.getTime() + 25_000).toISOString(), dueAt: at(60) })
     const later = taskSnapshot({ remindAt: new Date(now.getTime() + 35_000).toISOString(), dueAt: at(60) })
