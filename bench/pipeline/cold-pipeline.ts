@@ -3,10 +3,10 @@
 // left. POST -> effect per function is read from the run database as in the paced phase.
 import pg from 'pg'
 import { pino } from 'pino'
-import { request } from 'undici'
 import type { LocalSystemConfig } from '../../local/src/config.ts'
 import { startLocalSystem } from '../../local/src/system.ts'
-import { type EffectLatency, readEffectLatencies } from './effect-latency.ts'
+import { type EffectLatency, readEffectLatencies, readTaskEffects } from './effect-latency.ts'
+import { postTask } from './post-task.ts'
 
 // Short, so a round waits seconds for zero, not Knative's 30 s + 60 s stable window.
 const coldGracePeriodMs = 1_000
@@ -39,7 +39,13 @@ export async function measureColdPipeline(options: {
   try {
     for (let round = 0; round < options.rounds; round++) {
       await untilEveryFunctionAtZero(system)
-      const id = await postTask(system.api.url, round)
+      const dueAt = new Date(Date.now() + 2 * 24 * 3600_000).toISOString()
+      const id = await postTask(system.api.url, {
+        title: `cold ${round}`,
+        assignee: 'bob',
+        dueAt,
+        remindMinutesBefore: 60,
+      })
       const effects = await untilEffects(options.databaseUrl, id)
       slowest.push(Math.max(...effects))
       options.onRound?.()
@@ -67,19 +73,6 @@ async function untilEveryFunctionAtZero(system: Awaited<ReturnType<typeof startL
   }
 }
 
-async function postTask(apiUrl: string, round: number): Promise<string> {
-  const dueAt = new Date(Date.now() + 2 * 24 * 3600_000).toISOString()
-  const response = await request(new URL('/tasks', apiUrl), {
-    method: 'POST',
-    headers: { authorization: 'Bearer dev.alice', 'content-type': 'application/json' },
-    body: JSON.stringify({ title: `cold ${round}`, assignee: 'bob', dueAt, remindMinutesBefore: 60 }),
-  })
-  const body = (await response.body.json()) as { id?: string }
-  if (response.statusCode !== 201 || body.id === undefined)
-    throw new Error(`POST /tasks answered ${response.statusCode} in a cold round`)
-  return body.id
-}
-
 /** Waits for the task's three effects; returns their latencies from its created_at, in ms. */
 async function untilEffects(databaseUrl: string, taskId: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'taskflow-bench-cold' })
@@ -87,21 +80,8 @@ async function untilEffects(databaseUrl: string, taskId: string): Promise<number
   try {
     const deadline = Date.now() + effectDeadlineMs
     for (;;) {
-      const { rows } = await client.query<{
-        audit: string | null
-        notified: string | null
-        scheduled: string | null
-      }>(
-        `select
-          (select extract(epoch from (min(e.recorded_at) - t.created_at)) * 1000 from audit.entries e where e.task_id = t.id) as audit,
-          (select extract(epoch from (min(n.created_at) - t.created_at)) * 1000 from notifications.notifications n where n.task_id = t.id) as notified,
-          (select extract(epoch from (r.updated_at - t.created_at)) * 1000 from reminders.reminders r where r.task_id = t.id) as scheduled
-        from tasks.tasks t where t.id = $1`,
-        [taskId],
-      )
-      const row = rows[0]
-      if (row && row.audit !== null && row.notified !== null && row.scheduled !== null)
-        return [Number(row.audit), Number(row.notified), Number(row.scheduled)]
+      const effects = Object.values(await readTaskEffects(client, taskId))
+      if (effects.every((ms) => ms !== null)) return effects as number[]
       if (Date.now() > deadline)
         throw new Error(`task ${taskId}: not every effect within 60 s of a cold start`)
       await sleep(20)

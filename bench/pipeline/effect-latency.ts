@@ -5,20 +5,26 @@
 import pg from 'pg'
 import { percentile } from '../src/harness/stats.ts'
 
-/** The effect each function leaves per task, with the column that dates it. */
-const effects = {
-  'audit-log': `select extract(epoch from (e.recorded_at - t.created_at)) * 1000 as ms
-    from tasks.tasks t join audit.entries e on e.task_id = t.id and e.event_type = 'dev.taskflow.task.created'
-    where t.created_at >= $1 and t.created_at < $2`,
-  'notification-fanout': `select extract(epoch from (n.created_at - t.created_at)) * 1000 as ms
-    from tasks.tasks t join notifications.notifications n on n.task_id = t.id
-    where t.created_at >= $1 and t.created_at < $2`,
-  reminders: `select extract(epoch from (r.updated_at - t.created_at)) * 1000 as ms
-    from tasks.tasks t join reminders.reminders r on r.task_id = t.id
-    where t.created_at >= $1 and t.created_at < $2`,
+/** The effect each function leaves per task: each task's rows and the time the effect was written. */
+const effectTimes = {
+  'audit-log': `select task_id, min(recorded_at) as at from audit.entries
+    where event_type = 'dev.taskflow.task.created' group by task_id`,
+  'notification-fanout':
+    'select task_id, min(created_at) as at from notifications.notifications group by task_id',
+  reminders: 'select task_id, updated_at as at from reminders.reminders',
 } as const
 
-export type EffectFunction = keyof typeof effects
+/** Per task (`t`), ms from its created_at to each effect (null: not written yet), a column each. */
+const effectsOfTasks = (() => {
+  const effects = Object.entries(effectTimes)
+  const columns = effects.map(
+    ([name], i) => `extract(epoch from (e${i}.at - t.created_at)) * 1000 as "${name}"`,
+  )
+  const joins = effects.map(([, times], i) => `left join (${times}) e${i} on e${i}.task_id = t.id`)
+  return `select ${columns.join(', ')} from tasks.tasks t ${joins.join(' ')}`
+})()
+
+export type EffectFunction = keyof typeof effectTimes
 
 export interface EffectLatency {
   readonly name: EffectFunction
@@ -34,6 +40,24 @@ export interface EffectLatency {
 
 const curvePercentiles = [0, 10, 25, 50, 75, 90, 95, 99, 99.9, 100]
 
+/** One task's effects so far, in ms from its created_at (null: not written yet). */
+export async function readTaskEffects(
+  client: pg.Client,
+  taskId: string,
+): Promise<Record<EffectFunction, number | null>> {
+  const { rows } = await client.query<Record<EffectFunction, string | null>>(
+    `${effectsOfTasks} where t.id = $1`,
+    [taskId],
+  )
+  const row = rows[0]
+  return Object.fromEntries(
+    (Object.keys(effectTimes) as EffectFunction[]).map((name) => [
+      name,
+      row?.[name] == null ? null : Number(row[name]),
+    ]),
+  ) as Record<EffectFunction, number | null>
+}
+
 /** Latencies of the tasks created in [from, to). */
 export async function readEffectLatencies(
   databaseUrl: string,
@@ -43,15 +67,13 @@ export async function readEffectLatencies(
   await client.connect()
   try {
     const range = [window.from, window.to]
-    const counted = await client.query<{ n: number }>(
-      'select count(*)::int as n from tasks.tasks where created_at >= $1 and created_at < $2',
+    const { rows } = await client.query<Record<EffectFunction, string | null>>(
+      `${effectsOfTasks} where t.created_at >= $1 and t.created_at < $2`,
       range,
     )
-    const latencies: EffectLatency[] = []
-    for (const [name, text] of Object.entries(effects) as [EffectFunction, string][]) {
-      const rows = (await client.query<{ ms: string }>(text, range)).rows
-      const samples = rows.map((row) => Number(row.ms))
-      latencies.push({
+    const latencies = (Object.keys(effectTimes) as EffectFunction[]).map((name): EffectLatency => {
+      const samples = rows.flatMap((row) => (row[name] === null ? [] : [Number(row[name])]))
+      return {
         name,
         effects: samples.length,
         p50Ms: percentile(samples, 50),
@@ -59,9 +81,9 @@ export async function readEffectLatencies(
         p99Ms: percentile(samples, 99),
         maxMs: percentile(samples, 100),
         curve: curvePercentiles.map((p) => [p, percentile(samples, p)] as const),
-      })
-    }
-    return { tasks: counted.rows[0]?.n ?? 0, latencies }
+      }
+    })
+    return { tasks: rows.length, latencies }
   } finally {
     await client.end()
   }

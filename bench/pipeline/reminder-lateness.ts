@@ -3,8 +3,8 @@
 // notification was stored against its remindAt (the user's view: tick, reminder.due on Kafka,
 // notification-fanout), read from the run database.
 import pg from 'pg'
-import { request } from 'undici'
 import { percentile } from '../src/harness/stats.ts'
+import { postTask } from './post-task.ts'
 
 export interface ReminderLateness {
   readonly tasks: number
@@ -35,20 +35,13 @@ export async function measureReminderLateness(options: {
   const ids: string[] = []
   for (let index = 0; index < options.tasks; index++) {
     const remindAt = new Date(start + (index * options.spreadMs) / options.tasks)
-    const response = await request(new URL('/tasks', options.apiUrl), {
-      method: 'POST',
-      headers: { authorization: 'Bearer dev.alice', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: `reminder lateness ${index}`,
-        assignee: 'bob',
-        dueAt: new Date(remindAt.getTime() + 3_600_000).toISOString(),
-        remindAt: remindAt.toISOString(),
-      }),
+    const id = await postTask(options.apiUrl, {
+      title: `reminder lateness ${index}`,
+      assignee: 'bob',
+      dueAt: new Date(remindAt.getTime() + 3_600_000).toISOString(),
+      remindAt: remindAt.toISOString(),
     })
-    const body = (await response.body.json()) as { id?: string }
-    if (response.statusCode !== 201 || body.id === undefined)
-      throw new Error(`POST /tasks answered ${response.statusCode} for a reminder task`)
-    ids.push(body.id)
+    ids.push(id)
   }
   const waitUntil = start + options.spreadMs + options.waitAfterMs
   while (Date.now() < waitUntil) {
