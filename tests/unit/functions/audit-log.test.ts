@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createEvent, EventTypes } from '../../../events/src/index.ts'
 import { type AuditLogFunction, createAuditLog } from '../../../functions/audit-log/src/audit-log.ts'
+import { searchEntries } from '../../../functions/audit-log/src/audit-queries.ts'
+import type { AuditTables } from '../../../functions/audit-log/src/audit-tables.ts'
 import { readAuditLogConfig } from '../../../functions/audit-log/src/config.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { eventContext, readContext, taskCreated, taskSnapshot, taskUpdated } from './task-events.ts'
@@ -199,6 +203,39 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     it('a user who is not creator, assignee or watcher gets 404 for the trail', async () => {
       const response = await auditLog.handle(readContext('mallory', { task: task.id }), undefined)
       expect(response.statusCode).toBe(404)
+    })
+
+    it('a search starts from the tasks the user may read (indexed): with none, no entry is read', async () => {
+      const statements: string[] = []
+      const pool = new pg.Pool({ connectionString: backend.url, max: 1 })
+      const db = new Kysely<AuditTables>({
+        dialect: new PostgresDialect({ pool }),
+        log: (event) => {
+          statements.push(event.query.sql)
+        },
+      }).withSchema('audit')
+      try {
+        const nobody = await searchEntries(db, { userId: 'nobody-at-all', limit: 10 })
+        expect(nobody).toEqual({ entries: [], nextCursor: null })
+        expect(statements).toHaveLength(1)
+        expect(statements[0]).not.toContain('"entries"')
+        expect(statements[0]).toContain('"task_readers"')
+
+        const watcher = await searchEntries(db, { userId: carol, limit: 10 })
+        expect(watcher.entries.map((entry) => entry.eventId)).toEqual(events.map((e) => e.id).reverse())
+        const indexes = await backend.query(
+          "select indexname from pg_indexes where schemaname = 'audit' and tablename = 'task_readers'",
+        )
+        expect(indexes.rows.map((row: { indexname: string }) => row.indexname)).toEqual(
+          expect.arrayContaining([
+            'task_readers_created_by',
+            'task_readers_assignee',
+            'task_readers_watchers',
+          ]),
+        )
+      } finally {
+        await db.destroy()
+      }
     })
 
     it('a read without a bearer token is 401', async () => {
