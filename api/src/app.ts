@@ -59,6 +59,7 @@ export function createApp(deps: AppDeps): Express {
       outboxBacklog: () => readOutboxBacklog(deps.db),
       relayStatus: () => deps.relay?.status(),
       registry: deps.metrics.registry,
+      logger: deps.logger,
     }),
   )
 

@@ -61,7 +61,9 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    HOST: z.string().default('0.0.0.0'),
+    // Unset: every interface when tokens are verified (a container), loopback with development tokens,
+    // which anyone who can reach the port could forge.
+    HOST: optionalString,
     DATABASE_URL: optionalString,
     PGLITE_DATA_DIR: optionalString,
     // false behind a pooler that cannot keep prepared statements per client (PgBouncer in transaction
@@ -84,6 +86,10 @@ const envSchema = z
     // cluster-local URLs, locally their activators.
     AUDIT_LOG_URL: optionalString.pipe(z.url().optional()),
     NOTIFICATIONS_URL: optionalString.pipe(z.url().optional()),
+    // Open notification streams per user and per replica (429 beyond), and a read's whole time.
+    NOTIFICATION_STREAMS_PER_USER: z.coerce.number().int().min(1).default(5),
+    NOTIFICATION_STREAMS_MAX: z.coerce.number().int().min(1).default(1000),
+    FUNCTION_READ_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     AUTH_JWT_SECRET: optionalString.pipe(
       z.string().min(32, 'an HS256 secret needs at least 32 bytes').optional(),
     ),
@@ -184,7 +190,13 @@ export type ApiConfig = {
   kafkaTls: KafkaTls | undefined
   taskEventsTopic: string
   eventSource: string
-  functionReads: { auditLog: string | undefined; notifications: string | undefined }
+  functionReads: {
+    auditLog: string | undefined
+    notifications: string | undefined
+    streamsPerUser: number
+    streamsMax: number
+    timeoutMs: number
+  }
   auth: AuthSettings
   bodyLimit: string
   logLevel: string
@@ -217,7 +229,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    host:
+      e.HOST ?? (e.AUTH_JWT_SECRET === undefined && e.AUTH_JWKS_URL === undefined ? '127.0.0.1' : '0.0.0.0'),
     databaseUrl: e.DATABASE_URL,
     pgliteDataDir: e.PGLITE_DATA_DIR,
     preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
@@ -230,7 +243,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kafkaTls: kafkaTls(e),
     taskEventsTopic: e.TASK_EVENTS_TOPIC,
     eventSource: e.EVENT_SOURCE,
-    functionReads: { auditLog: e.AUDIT_LOG_URL, notifications: e.NOTIFICATIONS_URL },
+    functionReads: {
+      auditLog: e.AUDIT_LOG_URL,
+      notifications: e.NOTIFICATIONS_URL,
+      streamsPerUser: e.NOTIFICATION_STREAMS_PER_USER,
+      streamsMax: e.NOTIFICATION_STREAMS_MAX,
+      timeoutMs: e.FUNCTION_READ_TIMEOUT_MS,
+    },
     auth: authSettings(e),
     bodyLimit: e.BODY_LIMIT.toLowerCase(),
     logLevel: e.LOG_LEVEL,

@@ -20,6 +20,46 @@ export interface FunctionReadTargets {
   readonly auditLog?: string | undefined
   /** Base URL of the notification-fanout function (NOTIFICATIONS_URL). */
   readonly notifications?: string | undefined
+  /** Open notification streams one user may hold on this replica (NOTIFICATION_STREAMS_PER_USER). */
+  readonly streamsPerUser?: number
+  /** Open notification streams on this replica, all users (NOTIFICATION_STREAMS_MAX). */
+  readonly streamsMax?: number
+  /** A read's whole time, waiting for a connection included (FUNCTION_READ_TIMEOUT_MS). */
+  readonly timeoutMs?: number
+}
+
+type FunctionTarget = 'auditLog' | 'notifications'
+
+const defaultLimits = { streamsPerUser: 5, streamsMax: 1_000, timeoutMs: 30_000 }
+
+/** Counts open streams per user and in all, so one user's streams cannot take the replica's. */
+class StreamSlots {
+  readonly #perUser = new Map<string, number>()
+  readonly perUser: number
+  readonly max: number
+  #total = 0
+  constructor(perUser: number, max: number) {
+    this.perUser = perUser
+    this.max = max
+  }
+
+  /** A release function, or the reason there is no slot. */
+  take(userId: string): (() => void) | string {
+    const held = this.#perUser.get(userId) ?? 0
+    if (held >= this.perUser) return `at most ${this.perUser} open notification streams per user`
+    if (this.#total >= this.max) return 'this server holds as many notification streams as it may'
+    this.#perUser.set(userId, held + 1)
+    this.#total++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#total--
+      const left = (this.#perUser.get(userId) ?? 1) - 1
+      if (left === 0) this.#perUser.delete(userId)
+      else this.#perUser.set(userId, left)
+    }
+  }
 }
 
 interface Forward {
@@ -78,9 +118,18 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger,
   const router = Router()
   // The API's own body handling (media type 415, size 413, syntax 400) before anything is forwarded.
   const json = jsonBody(bodyLimit)
+  const limits = {
+    streamsPerUser: targets.streamsPerUser ?? defaultLimits.streamsPerUser,
+    streamsMax: targets.streamsMax ?? defaultLimits.streamsMax,
+    timeoutMs: targets.timeoutMs ?? defaultLimits.timeoutMs,
+  }
+  // Streams hold their connection for as long as the client listens: they get a pool of their own,
+  // bounded by the stream slots, so they never queue the reads behind them.
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 })
+  const streamAgent = new Agent({ keepAliveTimeout: 30_000, connections: limits.streamsMax })
+  const streams = new StreamSlots(limits.streamsPerUser, limits.streamsMax)
 
-  const route = (target: keyof FunctionReadTargets, forward: (req: Request) => Forward) => {
+  const route = (target: FunctionTarget, forward: (req: Request) => Forward) => {
     return async (req: Request, res: Response): Promise<void> => {
       const base = targets[target]
       if (!base) {
@@ -104,26 +153,57 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger,
         if (value !== undefined) headers[name] = value
       }
       if (body !== undefined) headers['content-type'] = 'application/json'
+      let release: (() => void) | undefined
+      if (stream) {
+        const slot = streams.take(req.principal.userId)
+        if (typeof slot === 'string')
+          throw new ProblemError({
+            status: 429,
+            title: 'Too many requests',
+            detail: slot,
+            headers: { 'Retry-After': '30' },
+          })
+        release = slot
+      }
+      // A client that leaves cancels its request, queued or in flight; a read waits no longer than its
+      // timeout for a connection and an answer together.
+      // The response's 'close' before it finished is the client leaving (the request's 'close' also
+      // fires once a body has been read).
+      const abort = new AbortController()
+      const onClose = () => {
+        if (!res.writableFinished) abort.abort(new Error('the client went away'))
+      }
+      res.once('close', onClose)
+      const deadline = stream
+        ? undefined
+        : setTimeout(() => abort.abort(new Error('timeout')), limits.timeoutMs)
       let upstream: Dispatcher.ResponseData
       try {
-        upstream = await agent.request({
+        upstream = await (stream ? streamAgent : agent).request({
           origin: url.origin,
           path: url.pathname + url.search,
           method,
           headers,
           body: body ?? null,
-          bodyTimeout: stream ? 0 : 30_000,
+          bodyTimeout: stream ? 0 : limits.timeoutMs,
           headersTimeout: 60_000,
+          signal: abort.signal,
         })
       } catch (error) {
+        release?.()
+        clearTimeout(deadline)
+        res.off('close', onClose)
+        if (res.destroyed) return
         logger.warn({ err: error, target }, 'function read route unreachable')
         throw new ProblemError({
-          status: 503,
-          title: 'Service unavailable',
-          detail: `${target} is unreachable`,
+          status: abort.signal.aborted ? 504 : 503,
+          title: abort.signal.aborted ? 'Gateway timeout' : 'Service unavailable',
+          detail: abort.signal.aborted ? `${target} did not answer in time` : `${target} is unreachable`,
         })
       }
       if (upstream.statusCode >= 400 && !isProblemJson(upstream.headers['content-type'])) {
+        release?.()
+        clearTimeout(deadline)
         throw new ProblemError(await problemOfPlainError(upstream))
       }
       res.status(upstream.statusCode)
@@ -132,10 +212,23 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger,
         if (value !== undefined) res.setHeader(name, value)
       }
       if (stream) res.flushHeaders()
-      req.once('close', () => upstream.body.destroy())
-      await pipeline(upstream.body, res).catch(() => {
-        // The caller left (an SSE client closing its stream): nothing to report.
-      })
+      // A stream ends when the token that opened it expires: the client reconnects with a fresh one.
+      const expiresAt = req.principal.claims.exp
+      const expiry =
+        stream && typeof expiresAt === 'number'
+          ? setTimeout(() => upstream.body.destroy(), Math.max(0, expiresAt * 1000 - Date.now()))
+          : undefined
+      res.once('close', () => upstream.body.destroy())
+      try {
+        await pipeline(upstream.body, res).catch(() => {
+          // The caller left (an SSE client closing its stream), or its token expired: nothing to report.
+        })
+      } finally {
+        release?.()
+        clearTimeout(deadline)
+        clearTimeout(expiry)
+        res.off('close', onClose)
+      }
     }
   }
 

@@ -2,6 +2,7 @@
 // succeed, but without Kafka every write still commits (the outbox holds the events), so a Kafka outage
 // is reported as "degraded" and the replica stays in the Service's endpoints.
 import { Router } from 'express'
+import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { methodNotAllowed } from './http/method-not-allowed.ts'
 import type { OutboxBacklog } from './metrics.ts'
@@ -12,6 +13,8 @@ export type HealthRoutesOptions = {
   outboxBacklog: () => Promise<OutboxBacklog>
   relayStatus: () => OutboxRelayStatus | undefined
   registry: Registry
+  /** Where a failed probe's cause goes: the answer names no host, user or driver message. */
+  logger?: Logger
   /** Readiness gives up on a database that does not answer in this time. */
   probeTimeoutMs?: number
 }
@@ -42,11 +45,15 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
         outbox: { backlog: backlog.count, oldestAgeSeconds: backlog.oldestAgeSeconds },
       })
     } catch (error) {
+      options.logger?.warn({ err: error }, 'readiness probe failed')
       res.status(503).json({
         status: 'unavailable',
         database: 'down',
         kafka,
-        detail: error instanceof Error ? error.message : String(error),
+        detail:
+          error instanceof ProbeTimeout
+            ? 'the database did not answer in time'
+            : 'the database is unreachable',
       })
     }
   })
@@ -60,10 +67,14 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
   return router
 }
 
+class ProbeTimeout extends Error {
+  override readonly name = 'ProbeTimeout'
+}
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+    timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${ms} ms`)), ms)
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }

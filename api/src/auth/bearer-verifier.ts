@@ -83,14 +83,17 @@ async function verifyJwt(
 ): Promise<AuthResult> {
   try {
     const options = {
+      // A token without `exp` would be valid forever: refused.
+      requiredClaims: ['exp'],
       ...(algorithms === undefined ? {} : { algorithms }),
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
       ...(settings.audience === undefined ? {} : { audience: settings.audience }),
     }
     const { payload } =
       typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)
-    const userId = payload.sub
-    if (userId === undefined || !userIdPattern.test(userId)) {
+    const userId: unknown = payload.sub
+    // jose checks `sub`'s type only when told which subject to expect: an array would pass the pattern.
+    if (typeof userId !== 'string' || !userIdPattern.test(userId)) {
       return { ok: false, reason: 'token has no valid "sub" claim' }
     }
     return { ok: true, principal: { userId, claims: payload } }

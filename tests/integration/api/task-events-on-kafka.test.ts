@@ -305,6 +305,9 @@ describe.runIf(ready)('task API on Kafka and PostgreSQL', () => {
       expect(refused.headers['retry-after']).toBeDefined()
       const notReady = await call(api.url, 'GET', '/readyz')
       expect(notReady.status).toBe(503)
+      // The probe says what is down, not the driver's message (host, port, user).
+      expect(notReady.body).toMatchObject({ status: 'unavailable', database: 'down' })
+      expect(notReady.body.detail).toMatch(/^the database (is unreachable|did not answer in time)$/)
       const metrics = await call(api.url, 'GET', '/metrics')
       expect(metrics.status).toBe(200)
       expect(metrics.text).toContain('outbox_backlog_query_up 0')

@@ -20,6 +20,14 @@ describe('api config', () => {
     })
   })
 
+  it('listens on loopback with development tokens, on every interface with verified ones, else on HOST', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1')
+    expect(loadConfig({ AUTH_JWKS_URL: 'https://id.example/jwks.json' }).host).toBe('0.0.0.0')
+    expect(loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32) }).host).toBe('0.0.0.0')
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0')
+    expect(loadConfig({ HOST: ' ' }).host).toBe('127.0.0.1')
+  })
+
   it('parses brokers, an HS256 secret and a JWKS URL', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'a:9092, b:9092' }).kafkaBrokers).toEqual(['a:9092', 'b:9092'])
     expect(loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_ISSUER: 'me' }).auth).toEqual({

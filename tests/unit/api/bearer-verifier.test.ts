@@ -48,6 +48,22 @@ describe('bearer verifier', () => {
       })
     })
 
+    it('rejects a token that never expires and a sub that is not a string (issue 19, finding 7)', async () => {
+      const forever = await new SignJWT({ sub: 'alice', iss: 'taskflow-tests' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(secret))
+      expect(await verifier.verify(`Bearer ${forever}`)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('exp'),
+      })
+      const arraySub = await hs256({ sub: ['alice'], iss: 'taskflow-tests' })
+      expect(await verifier.verify(`Bearer ${arraySub}`)).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('sub'),
+      })
+    })
+
     it('rejects missing, non-bearer and garbage headers, and development tokens', async () => {
       expect(await verifier.verify(undefined)).toMatchObject({
         ok: false,

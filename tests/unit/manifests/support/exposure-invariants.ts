@@ -1,7 +1,8 @@
 // Who can reach what from outside the cluster. The Task API is the only public door: it authenticates
 // callers and forwards the functions' read routes to their cluster-local URLs. The functions take
-// unauthenticated CloudEvents on `/` (KafkaSources and PingSources do not sign), so they must be
-// cluster-local Knative Services and no public route may send to them.
+// CloudEvents on `/` (checked by sender identity, not by user tokens), so they must be cluster-local
+// Knative Services and no public route may send to them. The Task API's operational endpoints
+// (/metrics, /readyz, /healthz) are for the cluster: no public rule may match them.
 import type { FuncYaml } from './invariants.ts'
 import type { KubernetesObject } from './kustomize.ts'
 
@@ -18,7 +19,7 @@ export const forwardedFunctions: Record<string, string> = {
 }
 
 type Rule = {
-  matches?: { path?: { value?: string } }[]
+  matches?: { path?: { type?: string; value?: string } }[]
   filters?: { type?: string; urlRewrite?: { hostname?: string } }[]
   backendRefs?: { kind?: string; name?: string; namespace?: string }[]
 }
@@ -55,9 +56,26 @@ export function publicRouteViolations(resources: KubernetesObject[], namespace: 
         const paths = (rule.matches ?? []).map((match) => match.path?.value ?? '/').join(' ')
         violations.push(`HTTPRoute ${route.metadata.name}: ${paths} goes to ${target}, not the Task API`)
       }
+      for (const internal of operationalPaths) {
+        const exposing = (rule.matches ?? [{}]).find((match) => pathMatches(match.path, internal))
+        if (exposing)
+          violations.push(
+            `HTTPRoute ${route.metadata.name}: ${exposing.path?.value ?? '/'} makes ${internal} public`,
+          )
+      }
     }
   }
   return violations
+}
+
+const operationalPaths = ['/metrics', '/readyz', '/healthz']
+
+/** Gateway API path matching: no path is PathPrefix `/`; PathPrefix matches whole segments. */
+function pathMatches(path: { type?: string; value?: string } | undefined, candidate: string): boolean {
+  const value = path?.value ?? '/'
+  if (path?.type === 'Exact') return value === candidate
+  const prefix = value.endsWith('/') ? value : `${value}/`
+  return value === '/' || candidate === value || candidate.startsWith(prefix)
 }
 
 /** Function Services cluster-local (as their func.yaml deploys them), the Task API public. */
@@ -97,4 +115,32 @@ export function forwardingViolations(resources: KubernetesObject[], namespace: s
       violations.push(`${taskApiService}-config ${setting} is ${data[setting]}, not ${fn}'s ${expected}`)
   }
   return violations
+}
+
+type Selector = {
+  matchLabels?: Record<string, string>
+  matchExpressions?: { key: string; operator: string; values?: string[] }[]
+}
+
+/** Whether a pod labelled `labels` is selected (NetworkPolicy podSelector semantics, In/Exists only). */
+function selects(selector: Selector, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value)
+  const byExpressions = (selector.matchExpressions ?? []).every((expression) =>
+    expression.operator === 'In'
+      ? (expression.values ?? []).includes(labels[expression.key] ?? '')
+      : expression.operator === 'Exists' && labels[expression.key] !== undefined,
+  )
+  return byLabels && byExpressions
+}
+
+/** Every Knative Service's pods (labelled serving.knative.dev/service) admit traffic by a NetworkPolicy. */
+export function networkPolicyViolations(resources: KubernetesObject[]): string[] {
+  const policies = resources.filter((r) => r.kind === 'NetworkPolicy')
+  return resources
+    .filter(isKnativeService)
+    .filter((service) => {
+      const pod = { 'serving.knative.dev/service': service.metadata.name }
+      return !policies.some((policy) => selects((policy.spec as { podSelector: Selector }).podSelector, pod))
+    })
+    .map((service) => `Service ${service.metadata.name}: no NetworkPolicy limits who reaches its pods`)
 }
