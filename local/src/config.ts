@@ -35,15 +35,34 @@ const envSchema = z.object({
   COMMIT_INTERVAL_MS: milliseconds(5_000),
   STATUS_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Host names the gateway answers to (the Host header, port aside); others get 421, so a web page
+   * cannot reach the system through a DNS name rebound to this machine. Loopback names always count.
+   */
+  ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   /** Development-mode auth unless the API is given a JWT secret or JWKS URL (see api/src/config.ts). */
   AUTH_JWT_SECRET: z.string().optional(),
   AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+  /** production: the Task API and the functions refuse development tokens (and need AUTH_*). */
+  NODE_ENV: z.enum(['development', 'test', 'production']).optional(),
 })
 
 export interface LocalSystemConfig {
   readonly rootDir: string
   readonly host: string
   readonly port: number
+  /** Host names the gateway serves: loopback names, HOST, ALLOWED_HOSTS. */
+  readonly allowedHosts: readonly string[]
   readonly kafkaBrokers: readonly string[]
   readonly databaseUrl: string | undefined
   readonly pgliteDataDir: string
@@ -70,11 +89,29 @@ export function readLocalConfig(env: Record<string, string | undefined> = proces
   }
   const e = parsed.data
   const apiEnv: Record<string, string> = {}
-  if (e.AUTH_JWT_SECRET) apiEnv.AUTH_JWT_SECRET = e.AUTH_JWT_SECRET
-  if (e.AUTH_JWKS_URL) apiEnv.AUTH_JWKS_URL = e.AUTH_JWKS_URL
+  for (const name of [
+    'AUTH_JWT_SECRET',
+    'AUTH_JWKS_URL',
+    'AUTH_ISSUER',
+    'AUTH_AUDIENCE',
+    'NODE_ENV',
+  ] as const) {
+    const value = e[name]
+    if (value) apiEnv[name] = value
+  }
+  const wildcard = e.HOST === '0.0.0.0' || e.HOST === '::'
   return {
     rootDir: repoRoot,
     host: e.HOST,
+    allowedHosts: [
+      ...new Set([
+        'localhost',
+        '127.0.0.1',
+        '[::1]',
+        ...(wildcard ? [] : [e.HOST.toLowerCase()]),
+        ...e.ALLOWED_HOSTS,
+      ]),
+    ],
     port: e.PORT,
     kafkaBrokers: e.KAFKA_BROKERS,
     databaseUrl: e.DATABASE_URL,

@@ -42,11 +42,28 @@ const hopByHop = new Set([
 export async function startGateway(options: {
   readonly host: string
   readonly port: number
+  /** Host names (Host header, port aside) served; anything else is answered 421. */
+  readonly allowedHosts: readonly string[]
   readonly routes: readonly GatewayRoute[]
   readonly logger: Logger
 }): Promise<Gateway> {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 })
+  // No cap on connections to a route: a notification stream holds one for as long as it is open, and a
+  // capped pool would queue every other request behind them (the API caps streams per user instead).
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: null })
+  const allowed = new Set(options.allowedHosts.map((host) => host.toLowerCase()))
   const server: Server = createServer((req, res) => {
+    if (!allowed.has(hostnameOf(req.headers.host))) {
+      res.writeHead(421, { 'content-type': 'application/problem+json' })
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Misdirected Request',
+          status: 421,
+          detail: 'this host name is not served here (ALLOWED_HOSTS)',
+        }),
+      )
+      return
+    }
     void forward(req, res).catch((error: unknown) => {
       options.logger.warn({ err: error, path: req.url }, 'gateway could not reach the route target')
       if (!res.headersSent) {
@@ -123,4 +140,12 @@ export async function startGateway(options: {
       await agent.close()
     },
   }
+}
+
+/** The host name of a Host header, port and case aside (`[::1]` keeps its brackets). */
+function hostnameOf(host: string | undefined): string {
+  const value = (host ?? '').toLowerCase()
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1)
+  const colon = value.lastIndexOf(':')
+  return colon < 0 ? value : value.slice(0, colon)
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
+import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Gateway, startGateway } from '../../../local/src/gateway.ts'
 
@@ -39,6 +40,7 @@ describe('gateway (one base URL for the API and the functions read routes)', () 
     gateway = await startGateway({
       host: '127.0.0.1',
       port: 0,
+      allowedHosts: ['127.0.0.1', 'localhost'],
       logger: pino({ level: 'silent' }),
       routes: [
         {
@@ -73,6 +75,20 @@ describe('gateway (one base URL for the API and the functions read routes)', () 
       body: '{"title":"t"}',
       auth: 'Bearer dev.alice',
     })
+  })
+
+  it('answers 421 to a Host it does not serve (DNS rebinding), whatever the port', async () => {
+    const { port } = gateway.url
+    const status = (host: string) =>
+      request(new URL('/tasks', gateway.url), { headers: { host } }).then(async (response) => {
+        await response.body.dump()
+        return response.statusCode
+      })
+    expect(await status(`attacker.example:${port}`)).toBe(421)
+    expect(await status('rebound.example')).toBe(421)
+    // The fake API answers every /tasks request 201.
+    expect(await status(`localhost:${port}`)).toBe(201)
+    expect(await status(`LOCALHOST:${port}`)).toBe(201)
   })
 
   it('routes /tasks/:id/audit to the audit function, not the API', async () => {
