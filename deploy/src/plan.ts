@@ -163,6 +163,25 @@ export function buildDeployPlan(inventory: DeployInventory, settings: DeploySett
     kubectl(settings, 'apply', '--filename', paths.namespace),
   )
 
+  // Sender identity: without it no source sends a token and every function (production mode) answers
+  // 401. A cluster-wide Knative setting, so the plan names it (README "Sender identity").
+  add(
+    'namespace',
+    'enable Knative Eventing sender identity (authentication-oidc in config-features): sources send OIDC tokens',
+    kubectl(
+      settings,
+      'patch',
+      'configmap',
+      'config-features',
+      '--namespace',
+      'knative-eventing',
+      '--type',
+      'merge',
+      '--patch',
+      '{"data":{"authentication-oidc":"enabled"}}',
+    ),
+  )
+
   add(
     'brokers',
     `apply the Strimzi Kafka "${inventory.kafkaCluster}", its node pools, users and metrics config (${overlay})`,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { AuthSettings } from '../../api/src/auth/index.ts'
+import type { SenderIdentitySettings } from './event-sender.ts'
 
 // Config helpers for a function's own `src/config.ts`: each function declares one zod object over the
 // environment and reads it once at start. Nothing else in a function reads `process.env`.
@@ -112,4 +113,77 @@ function authSettingsOf(env: AuthVariables): AuthSettings {
   if (env.AUTH_JWT_SECRET !== undefined) return { mode: 'hs256', secret: env.AUTH_JWT_SECRET, ...claims }
   if (env.AUTH_JWKS_URL !== undefined) return { mode: 'jwks', jwksUrl: env.AUTH_JWKS_URL, ...claims }
   return { mode: 'development' }
+}
+
+const commaList = z.preprocess(
+  trimmedOrUnset,
+  z
+    .string()
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    )
+    .optional(),
+)
+
+/**
+ * Spread into a function's env schema, then `.transform(withSenderIdentity)`: who may send it events.
+ * EVENTS_OIDC_ISSUER and EVENTS_OIDC_JWKS_URL (the cluster's ServiceAccount issuer), EVENTS_AUDIENCE
+ * (what its sources' `sink.audience` says) and EVENTS_ALLOWED_SENDERS (their subjects, from sources/).
+ * None set: no check, which NODE_ENV=production refuses unless EVENTS_SENDER_AUTH=disabled says so.
+ */
+export const senderIdentityVariables = {
+  EVENTS_SENDER_AUTH: z.preprocess(trimmedOrUnset, z.enum(['oidc', 'disabled']).optional()),
+  EVENTS_OIDC_ISSUER: z.preprocess(trimmedOrUnset, z.string().optional()),
+  EVENTS_OIDC_JWKS_URL: z.preprocess(trimmedOrUnset, z.url().optional()),
+  EVENTS_OIDC_JWKS_BEARER_FILE: z.preprocess(trimmedOrUnset, z.string().optional()),
+  EVENTS_OIDC_JWKS_CA_FILE: z.preprocess(trimmedOrUnset, z.string().optional()),
+  EVENTS_AUDIENCE: z.preprocess(trimmedOrUnset, z.string().optional()),
+  EVENTS_ALLOWED_SENDERS: commaList,
+  /** Where a SinkBinding mounts this function's token for its sink (only functions that emit). */
+  EVENTS_SINK_TOKEN_FILE: z.preprocess(trimmedOrUnset, z.string().default('/oidc/token')),
+}
+
+type SenderIdentityVariables = z.output<z.ZodObject<typeof senderIdentityVariables>> & {
+  NODE_ENV?: string
+}
+
+/** Adds `senders` (the sender check's settings) to a parsed env, or reports what is missing. */
+export function withSenderIdentity<Env extends SenderIdentityVariables>(
+  env: Env,
+  context: z.RefinementCtx,
+): Env & { readonly senders: SenderIdentitySettings } {
+  const mode =
+    env.EVENTS_SENDER_AUTH ??
+    (env.EVENTS_OIDC_ISSUER !== undefined || env.NODE_ENV === 'production' ? 'oidc' : 'disabled')
+  if (mode === 'disabled') return { ...env, senders: { mode: 'disabled' } }
+  const required = [
+    'EVENTS_OIDC_ISSUER',
+    'EVENTS_OIDC_JWKS_URL',
+    'EVENTS_AUDIENCE',
+    'EVENTS_ALLOWED_SENDERS',
+  ] as const
+  const missing = required.filter((name) => env[name] === undefined || env[name]?.length === 0)
+  for (const name of missing) {
+    context.addIssue({
+      code: 'custom',
+      path: [name],
+      message: `sender identity needs ${name} (or EVENTS_SENDER_AUTH=disabled to accept events from anyone)`,
+    })
+  }
+  if (missing.length > 0) return z.NEVER
+  return {
+    ...env,
+    senders: {
+      mode: 'oidc',
+      issuer: env.EVENTS_OIDC_ISSUER!,
+      jwksUrl: env.EVENTS_OIDC_JWKS_URL!,
+      audience: env.EVENTS_AUDIENCE!,
+      allowedSubjects: env.EVENTS_ALLOWED_SENDERS!,
+      jwksTokenFile: env.EVENTS_OIDC_JWKS_BEARER_FILE,
+      jwksCaFile: env.EVENTS_OIDC_JWKS_CA_FILE,
+    },
+  }
 }

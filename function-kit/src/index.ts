@@ -30,7 +30,9 @@ export {
   optionalUrl,
   positiveInt,
   readConfig,
+  senderIdentityVariables,
   withAuthSettings,
+  withSenderIdentity,
 } from './config.ts'
 export {
   type DatabaseHandle,
@@ -43,6 +45,13 @@ export {
   type PrepareStatement,
 } from './database.ts'
 export { type FunctionImplementation, functionEntry } from './entry.ts'
+export { createEventGate, type EventGate } from './event-gate.ts'
+export {
+  createSenderVerifier,
+  type SenderIdentitySettings,
+  type SenderVerdict,
+  type SenderVerifier,
+} from './event-sender.ts'
 export { type EventKey, type InboxResult, processOnce } from './inbox.ts'
 export {
   type CloudEventRecord,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { type Dispatcher, request } from 'undici'
 import { type CloudEventRecord, httpCodec } from '../../events/src/index.ts'
 import { failed, type Outcome, unavailable } from './outcome.ts'
@@ -14,7 +15,17 @@ export type SinkOptions = {
   readonly dispatcher?: Dispatcher
   /** Milliseconds to wait for the sink's response headers and body. */
   readonly timeoutMs?: number
+  /**
+   * The sender's OIDC token for the sink: a SinkBinding with sender identity on mounts it at
+   * `/oidc/token` and renews it before it expires. No file: events are sent without one.
+   */
+  readonly tokenFile?: string | undefined
 }
+
+/** Where a SinkBinding mounts its token (knative.dev/eventing sinkbinding_lifecycle.go). */
+export const sinkBindingTokenFile = '/oidc/token'
+// The binding renews the file long before the token expires; re-reading it this often is enough.
+const tokenRereadMs = 10_000
 
 export type SinkEmitter = {
   readonly url: string
@@ -43,14 +54,19 @@ export function parseSinkOverrides(raw: string | undefined): SinkOptions['overri
 export function createSinkEmitter(options: SinkOptions): SinkEmitter {
   const extensions = options.overrides?.extensions ?? {}
   const timeout = options.timeoutMs ?? 10_000
+  const token = tokenReader(options.tokenFile ?? sinkBindingTokenFile)
   return {
     url: options.url,
     async emit(event) {
       const message = httpCodec.encode({ ...event, ...extensions }, { mode: 'binary' })
+      const bearer = await token()
       try {
         const response = await request(options.url, {
           method: 'POST',
-          headers: message.headers,
+          headers:
+            bearer === undefined
+              ? message.headers
+              : { ...message.headers, authorization: `Bearer ${bearer}` },
           body: message.body,
           headersTimeout: timeout,
           bodyTimeout: timeout,
@@ -71,5 +87,20 @@ export function createSinkEmitter(options: SinkOptions): SinkEmitter {
         )
       }
     },
+  }
+}
+
+/** The token file's content, re-read at most every few seconds; undefined while there is no file. */
+function tokenReader(path: string): () => Promise<string | undefined> {
+  let cached: { value: string | undefined; readAtMs: number } | undefined
+  return async () => {
+    const now = Date.now()
+    if (cached && now - cached.readAtMs < tokenRereadMs) return cached.value
+    const value = await readFile(path, 'utf8').then(
+      (text) => text.trim() || undefined,
+      () => undefined,
+    )
+    cached = { value, readAtMs: now }
+    return value
   }
 }

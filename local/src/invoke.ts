@@ -1,6 +1,9 @@
 // `npm run invoke -- <function> [--type T] [--data JSON] [--source S] [--id ID] [--format binary|structured]
-//  [--url URL]`: sends one CloudEvent to a function of the running local system, as `kn func invoke` does
-// (same defaults: source /boson/fn, type boson.fn, data {"message":"Hello World"}, binary mode).
+//  [--url URL] [--token TOKEN]`: sends one CloudEvent to a function of the running local system, as `kn
+// func invoke` does (same defaults: source /boson/fn, type boson.fn, data {"message":"Hello World"},
+// binary mode). The functions check the sender: the token is one of the function's own sources' (from
+// the running system), or --token (on a cluster: `kubectl create token <source ServiceAccount>
+// --audience <the function's EVENTS_AUDIENCE>`).
 import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { request } from 'undici'
@@ -26,6 +29,7 @@ const argsSchema = z.object({
     }),
   format: z.enum(['binary', 'structured']).default('binary'),
   url: z.url().optional(),
+  token: z.string().min(1).optional(),
   stateFile: z.string().optional(),
 })
 
@@ -40,6 +44,7 @@ export async function invoke(argv: readonly string[]): Promise<number> {
       data: { type: 'string' },
       format: { type: 'string' },
       url: { type: 'string' },
+      token: { type: 'string' },
       'state-file': { type: 'string' },
     },
   })
@@ -56,6 +61,7 @@ export async function invoke(argv: readonly string[]): Promise<number> {
   }
   const args = parsed.data
   let target = args.url
+  let token = args.token
   if (!target) {
     const state = await readSystemState(args.stateFile)
     if (!state) {
@@ -69,6 +75,7 @@ export async function invoke(argv: readonly string[]): Promise<number> {
       )
       return 2
     }
+    token ??= state.invokeTokens[args.function]
   }
   const event = {
     specversion: '1.0',
@@ -80,7 +87,11 @@ export async function invoke(argv: readonly string[]): Promise<number> {
     data: args.data,
   }
   const { headers, body } = httpCodec.encode(event, { mode: args.format })
-  const response = await request(target, { method: 'POST', headers, body })
+  const response = await request(target, {
+    method: 'POST',
+    headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` },
+    body,
+  })
   const text = await response.body.text()
   console.info(`${response.statusCode} from ${args.function} (${target})`)
   for (const [name, value] of Object.entries(response.headers)) {

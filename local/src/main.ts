@@ -22,13 +22,26 @@ const system = await startLocalSystem(config, logger).catch((error: unknown) => 
   logger.fatal({ err: error }, 'the local system could not start')
   process.exit(1)
 })
-await writeSystemState({
-  pid: process.pid,
-  startedAt: new Date().toISOString(),
-  gateway: system.url.href,
-  functions: Object.fromEntries([...system.functions].map(([name, host]) => [name, host.url])),
-  status: new URL('/_local/status', system.url).href,
-})
+const startedAt = new Date().toISOString()
+async function saveState(): Promise<void> {
+  const invokeTokens: Record<string, string> = {}
+  for (const name of system.functions.keys()) {
+    const token = await system.invokeToken(name)
+    if (token !== undefined) invokeTokens[name] = token
+  }
+  await writeSystemState({
+    pid: process.pid,
+    startedAt,
+    gateway: system.url.href,
+    functions: Object.fromEntries([...system.functions].map(([name, host]) => [name, host.url])),
+    status: new URL('/_local/status', system.url).href,
+    invokeTokens,
+  })
+}
+await saveState()
+// The invoke tokens last an hour: renewed well before.
+const stateTimer = setInterval(() => void saveState().catch(() => {}), 15 * 60_000)
+stateTimer.unref()
 console.info(
   `\ntaskflow is up at ${system.url.href}\n` +
     `  try: curl -s -X POST ${system.url.href}tasks -H 'authorization: Bearer dev.alice' ` +
@@ -55,6 +68,7 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   clearInterval(statusTimer)
+  clearInterval(stateTimer)
   logger.info({ signal }, 'stopping')
   await system.stop()
   await removeSystemState()

@@ -1,6 +1,6 @@
 // Where a running local system says what it serves, so `npm run invoke` and `npm run status` can find
 // it without flags. Written at start, removed at stop.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { z } from 'zod'
 
@@ -14,13 +14,19 @@ const stateSchema = z.object({
   functions: z.record(z.string(), z.string()),
   /** Status endpoint of the running system. */
   status: z.string(),
+  /**
+   * Function name -> a token of one of its sources (what `kubectl create token` gives on a cluster), so
+   * `npm run invoke` passes the sender check. Renewed while the system runs; the file is private (0600).
+   */
+  invokeTokens: z.record(z.string(), z.string()).default({}),
 })
 
-export type SystemState = z.infer<typeof stateSchema>
+export type SystemState = z.input<typeof stateSchema>
 
 export async function writeSystemState(state: SystemState, file = defaultStateFile): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`)
+  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 })
+  await chmod(file, 0o600)
 }
 
 export async function removeSystemState(file = defaultStateFile): Promise<void> {
@@ -28,7 +34,7 @@ export async function removeSystemState(file = defaultStateFile): Promise<void> 
 }
 
 /** The state of a live system, or null (no file, or its process is gone). */
-export async function readSystemState(file = defaultStateFile): Promise<SystemState | null> {
+export async function readSystemState(file = defaultStateFile): Promise<z.output<typeof stateSchema> | null> {
   let text: string
   try {
     text = await readFile(file, 'utf8')

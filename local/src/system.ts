@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { loadConfig as loadApiConfig, type RunningApi, startApi } from '../../api/src/index.ts'
 import { loadTopicManifests, reconcileTopics } from '../../brokers/local/src/topics.ts'
 import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../../db/src/index.ts'
+import { createSenderVerifier } from '../../function-kit/src/event-sender.ts'
 import { createKafkaClient, withAdmin } from '../../kafka/src/index.ts'
 import {
   type Destination,
@@ -15,10 +16,22 @@ import {
   loadSystemManifests,
   type SystemManifests,
 } from '../../sources/src/manifests.ts'
+import {
+  destinationAudience,
+  kafkaSinkApiVersion,
+  type ResourceRef,
+  resourceAudience,
+  senderSubject,
+  serviceSenders,
+  sinkAllowedSubjects,
+  sourceApiVersion,
+} from '../../sources/src/sender-identity.ts'
+import { type LocalIssuer, startLocalIssuer } from './auth/local-issuer.ts'
 import type { LocalSystemConfig } from './config.ts'
 import { type KafkaSink, startKafkaSink } from './eventing/kafka-sink.ts'
 import { type KafkaSourceDispatcher, startKafkaSource } from './eventing/kafka-source.ts'
 import { type PingSource, startPingSource } from './eventing/ping-source.ts'
+import { startSinkBindingToken } from './eventing/sink-binding-token.ts'
 import { SinkClient } from './eventing/sink-client.ts'
 import { createEmbeddedEventLog, createKafkaEventLog } from './eventlog/index.ts'
 import type { EventLog, LogProducer } from './eventlog/types.ts'
@@ -38,6 +51,13 @@ export interface LocalSystem {
   readonly sinks: ReadonlyMap<string, KafkaSink>
   readonly pings: ReadonlyMap<string, PingSource>
   readonly manifests: SystemManifests
+  /** The local ServiceAccount token issuer every source and sink of this system trusts. */
+  readonly issuer: LocalIssuer
+  /**
+   * A token that lets a developer send `name` an event, as `kubectl create token <a source's
+   * ServiceAccount> --audience <its audience>` does on a cluster; undefined for a function no source sends to.
+   */
+  invokeToken(name: string): Promise<string | undefined>
   status(): Promise<SystemStatus>
   stop(): Promise<void>
 }
@@ -73,6 +93,10 @@ export async function startLocalSystem(
   }
   try {
     const manifests = loadSystemManifests(config.rootDir)
+    // Sender identity (Knative's authentication-oidc): every source sends its own token, every sink checks.
+    const issuer = await startLocalIssuer()
+    stack.push(() => issuer.close())
+    const oidc = { mode: 'oidc', issuer: issuer.issuer, jwksUrl: issuer.jwksUrl } as const
 
     // One database server for every process: PostgreSQL by URL, else PGlite over the wire protocol.
     let databaseUrl = config.databaseUrl
@@ -96,6 +120,11 @@ export async function startLocalSystem(
         producer,
         contentMode: sink.contentMode,
         logger,
+        senders: createSenderVerifier({
+          ...oidc,
+          audience: resourceAudience(sinkRef(sink)),
+          allowedSubjects: sinkAllowedSubjects(manifests, sinkRef(sink)),
+        }),
       })
       stack.push(() => started.stop())
       sinks.set(sink.name, started)
@@ -114,11 +143,27 @@ export async function startLocalSystem(
       for (const [name, value] of Object.entries(service.env)) {
         if (!isClusterOnlySetting(name)) env[name] = value
       }
+      checkSenderSettings(service, serviceSenders(manifests, service))
       Object.assign(env, config.apiEnv, overrides.functionEnv, {
         DATABASE_URL: overrides.functionDatabaseUrl ?? databaseUrl,
         LOG_LEVEL: config.logLevel,
+        EVENTS_OIDC_ISSUER: issuer.issuer,
+        EVENTS_OIDC_JWKS_URL: issuer.jwksUrl,
       })
-      if (binding) env.K_SINK = resolveDestination(binding.sink, sinks, functions)
+      if (binding) {
+        env.K_SINK = resolveDestination(binding.sink, sinks, functions)
+        const audience = destinationAudience(binding.sink)
+        if (audience !== undefined) {
+          const token = await startSinkBindingToken({
+            binding: binding.name,
+            subject: senderSubject({ apiVersion: sourceApiVersion, kind: 'SinkBinding', ...binding }),
+            audience,
+            tokens: issuer,
+          })
+          stack.push(() => token.stop())
+          env.EVENTS_SINK_TOKEN_FILE = token.file
+        }
+      }
       const host = await startFunctionHost({
         name: service.name,
         dir,
@@ -143,6 +188,10 @@ export async function startLocalSystem(
         log: eventLog,
         logger,
         sinkClient,
+        identity: {
+          subject: senderSubject({ apiVersion: sourceApiVersion, kind: 'KafkaSource', ...source }),
+          tokens: issuer,
+        },
         commitIntervalMs: config.commitIntervalMs,
       })
       stack.push(() => dispatcher.stop())
@@ -174,6 +223,11 @@ export async function startLocalSystem(
         data: ping.data,
         contentType: ping.contentType,
         sinkUrl: resolveDestination(ping.sink, sinks, functions),
+        sinkAudience: destinationAudience(ping.sink),
+        identity: {
+          subject: senderSubject({ apiVersion: sourceApiVersion, kind: 'PingSource', ...ping }),
+          tokens: issuer,
+        },
         intervalOverrideMs: overrides.pingIntervals?.[ping.name] ?? config.pingIntervalMs,
         logger,
       })
@@ -186,6 +240,7 @@ export async function startLocalSystem(
     const gateway: Gateway = await startGateway({
       host: config.host,
       port: config.port,
+      allowedHosts: config.allowedHosts,
       logger,
       routes: [
         {
@@ -211,6 +266,14 @@ export async function startLocalSystem(
       sinks,
       pings,
       manifests,
+      issuer,
+      async invokeToken(name) {
+        const service = manifests.services.find((candidate) => candidate.name === name)
+        if (!service) return undefined
+        const { audience, subjects } = serviceSenders(manifests, service)
+        const subject = subjects[0]
+        return audience === undefined || subject === undefined ? undefined : issuer.token(subject, audience)
+      },
       status: () => collectStatus(system),
       stop: stopAll,
     }
@@ -285,16 +348,48 @@ function sourceSpec(
       ? new URL(resolveDestination(delivery.deadLetterSink, sinks, functions))
       : null,
     ceOverrides: source.ceOverrides,
+    sinkAudience: destinationAudience(source.sink),
+    deadLetterAudience: delivery.deadLetterSink ? destinationAudience(delivery.deadLetterSink) : undefined,
   }
+}
+
+function sinkRef(sink: { name: string; namespace: string }): ResourceRef {
+  return { apiVersion: kafkaSinkApiVersion, kind: 'KafkaSink', name: sink.name, namespace: sink.namespace }
+}
+
+/**
+ * A function's EVENTS_AUDIENCE and EVENTS_ALLOWED_SENDERS (its Service manifest; func.yaml carries the
+ * same) must be what the sources under sources/ make of it: one source of truth, checked at start.
+ */
+function checkSenderSettings(
+  service: { name: string; env: Readonly<Record<string, string>> },
+  derived: { audience: string | undefined; subjects: readonly string[] },
+): void {
+  const expected = {
+    EVENTS_AUDIENCE: derived.audience ?? '',
+    EVENTS_ALLOWED_SENDERS: derived.subjects.join(','),
+  }
+  const wrong = Object.entries(expected).filter(([name, value]) => (service.env[name] ?? '') !== value)
+  if (wrong.length > 0)
+    throw new Error(
+      `manifests/base: Service ${service.name} must set ${wrong
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' and ')} (derived from sources/)`,
+    )
 }
 
 /**
  * Settings of the cluster's ConfigMaps that describe the cluster, not the function: the OTLP collector's
- * address, production mode and the identity provider. Locally the system's own auth settings (the same
+ * address, production mode and the identity providers (users' and ServiceAccounts'). Locally the system's own auth settings (the same
  * the Task API gets) apply instead, so the API and the functions accept the same tokens.
  */
 function isClusterOnlySetting(name: string): boolean {
-  return name.startsWith('OTEL_EXPORTER_') || name.startsWith('AUTH_') || name === 'NODE_ENV'
+  return (
+    name.startsWith('OTEL_EXPORTER_') ||
+    name.startsWith('AUTH_') ||
+    name.startsWith('EVENTS_OIDC_') ||
+    name === 'NODE_ENV'
+  )
 }
 
 /** What a Knative Destination (ref or uri) addresses locally. */

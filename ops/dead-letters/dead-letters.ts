@@ -137,7 +137,11 @@ export type ReplayOutcome = {
 /** Posts each dead letter, without the error extensions, to `to` or to the sink it failed at, in order. */
 export async function replayDeadLetters(
   letters: readonly DeadLetter[],
-  options: { to?: string; timeoutMs?: number } = {},
+  options: {
+    to?: string
+    timeoutMs?: number /** Sent as `Bearer`: the sender's token. */
+    token?: string
+  } = {},
 ): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = []
   for (const letter of letters) {
@@ -151,10 +155,14 @@ export async function replayDeadLetters(
     const event: CloudEventRecord = { ...letter.event }
     for (const name of errorExtensions) delete event[name]
     const message = httpCodec.encode(event)
+    const headers =
+      options.token === undefined
+        ? message.headers
+        : { ...message.headers, authorization: `Bearer ${options.token}` }
     try {
       const response = await request(target, {
         method: 'POST',
-        headers: message.headers,
+        headers,
         body: message.body,
         headersTimeout: options.timeoutMs ?? 30_000,
         bodyTimeout: options.timeoutMs ?? 30_000,

@@ -1,6 +1,7 @@
 // `npm run dead-letters -- list|replay [options]`: the dead-letter topic read back, and replayed on demand.
 // The topic is the one the KafkaSources' deadLetterSink (a KafkaSink) writes to, read from sources/;
 // Kafka is reached with the Task API's settings (KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_CA_FILE, KAFKA_TLS).
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../../api/src/config.ts'
@@ -25,6 +26,10 @@ Options (filters combine):
   --code <code>          only this knativeerrorcode (repeatable; 5xx or 4xx for a class)
   --since <time>         only dead letters written at or after this ISO-8601 time
   --to <url>             replay: post to <url> instead (e.g. the function's URL in this run)
+  --token-file <path>    replay: send the token in <path> as the sender. The functions accept only
+                         their sources' tokens: on a cluster \`kubectl create token <source
+                         ServiceAccount> --audience <function's EVENTS_AUDIENCE>\`, one function per run
+                         (--destination); locally the invokeTokens of .data/local/system.json
   --dry-run              replay: print what would be sent, send nothing
   --topic <name>         the dead-letter topic (default: the KafkaSink the KafkaSources dead-letter to)
 
@@ -45,6 +50,7 @@ const { values, positionals } = (() => {
         code: { type: 'string', multiple: true },
         since: { type: 'string' },
         to: { type: 'string' },
+        'token-file': { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         topic: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -131,7 +137,17 @@ async function replay(topic: string, letters: readonly DeadLetter[]): Promise<nu
     }
     return 0
   }
-  const outcomes = await replayDeadLetters(letters, values.to === undefined ? {} : { to: values.to })
+  const token =
+    values['token-file'] === undefined
+      ? undefined
+      : await readFile(values['token-file'], 'utf8').then(
+          (text) => text.trim(),
+          (error: Error) => fail(`--token-file: ${error.message}`),
+        )
+  const outcomes = await replayDeadLetters(letters, {
+    ...(values.to === undefined ? {} : { to: values.to }),
+    ...(token === undefined ? {} : { token }),
+  })
   const count = { replayed: 0, failed: 0, skipped: 0 }
   for (const { letter, target, result, detail } of outcomes) {
     count[result] += 1

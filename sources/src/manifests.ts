@@ -76,20 +76,24 @@ const destinationSchema = z
       .object({ apiVersion: z.string(), kind: z.string(), name: dnsName, namespace: dnsName.optional() })
       .optional(),
     uri: z.string().min(1).optional(),
+    /** The OIDC audience a sender asks its token for (Knative: needed where the sink is no Eventing Addressable). */
+    audience: z.string().min(1).optional(),
   })
   .refine((d) => d.ref !== undefined || d.uri !== undefined, 'a destination needs ref or uri')
 
 /** Where events go: an Addressable by reference (namespace defaulted to the holder's) or a URI. */
-export type Destination =
+export type Destination = (
   | { ref: { apiVersion: string; kind: string; name: string; namespace: string }; uri?: string }
   | { ref?: undefined; uri: string }
+) & { audience?: string }
 
 function toDestination(value: z.output<typeof destinationSchema>, namespace: string): Destination {
+  const audience = value.audience === undefined ? {} : { audience: value.audience }
   if (value.ref !== undefined) {
     const ref = { ...value.ref, namespace: value.ref.namespace ?? namespace }
-    return value.uri === undefined ? { ref } : { ref, uri: value.uri }
+    return value.uri === undefined ? { ref, ...audience } : { ref, uri: value.uri, ...audience }
   }
-  return { uri: value.uri as string }
+  return { uri: value.uri as string, ...audience }
 }
 
 const intString = (what: string) =>
@@ -354,6 +358,51 @@ const sinkBindingSchema = z.object({
   }),
 })
 
+// ---- EventPolicy ----
+
+/** Who may send to which Eventing-owned sink (Knative EventPolicy, eventing.knative.dev/v1alpha1). */
+export type EventPolicyManifest = {
+  name: string
+  namespace: string
+  /** Resources the policy applies to, by name; empty: every Eventing-owned sink of its namespace. */
+  to: { apiVersion: string; kind: string; name: string }[]
+  /** Senders: a resource whose OIDC identity Knative resolves, or a subject (`*` at the end: a prefix). */
+  from: ({ ref: { apiVersion: string; kind: string; name: string; namespace: string } } | { sub: string })[]
+}
+
+const eventPolicySchema = z.object({
+  apiVersion: z.literal('eventing.knative.dev/v1alpha1'),
+  kind: z.literal('EventPolicy'),
+  metadata: metadataSchema,
+  spec: z
+    .object({
+      to: z
+        .array(
+          z.object({ ref: z.object({ apiVersion: z.string(), kind: z.string(), name: dnsName }) }).strict(),
+        )
+        .default([]),
+      from: z
+        .array(
+          z.union([
+            z
+              .object({
+                ref: z.object({
+                  apiVersion: z.string(),
+                  kind: z.string(),
+                  name: dnsName,
+                  namespace: dnsName.optional(),
+                }),
+              })
+              .strict(),
+            z.object({ sub: z.string().min(1) }).strict(),
+          ]),
+        )
+        .min(1),
+    })
+    // `to.selector` and `filters` are valid upstream but not emulated: refused rather than ignored.
+    .strict(),
+})
+
 // ---- KafkaTopic ----
 
 export type TopicManifest = {
@@ -480,6 +529,7 @@ export type SystemManifests = {
   pingSources: PingSourceManifest[]
   kafkaSinks: KafkaSinkManifest[]
   sinkBindings: SinkBindingManifest[]
+  eventPolicies: EventPolicyManifest[]
   topics: TopicManifest[]
   services: ServiceManifest[]
 }
@@ -686,6 +736,18 @@ export function buildSystemManifests(documents: ManifestDocuments): SystemManife
         namespace,
         subject: { ...spec.subject, namespace: spec.subject.namespace ?? namespace },
         sink: toDestination(spec.sink, namespace),
+      }
+    }),
+    eventPolicies: ofKind(sourceDocuments, 'EventPolicy').map((document) => {
+      const { metadata, spec } = parseAs(eventPolicySchema, document)
+      const namespace = metadata.namespace ?? 'default'
+      return {
+        name: metadata.name,
+        namespace,
+        to: spec.to.map((entry) => entry.ref),
+        from: spec.from.map((entry) =>
+          'ref' in entry ? { ref: { ...entry.ref, namespace: entry.ref.namespace ?? namespace } } : entry,
+        ),
       }
     }),
     topics: ofKind(topicDocuments, 'KafkaTopic').map((document) => {

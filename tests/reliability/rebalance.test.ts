@@ -28,6 +28,8 @@ describe.runIf(ready)('scenario 7: consumers added and removed under load', () =
         extra.push(
           await startKafkaSource({
             spec: source.spec,
+            // Another replica of the same source: it sends as that source.
+            ...(source.identity ? { identity: source.identity } : {}),
             log: sut.eventLog,
             logger: pino({ level: 'silent' }),
             commitIntervalMs: 500,

@@ -164,7 +164,38 @@ const gatewayBackend = z
   })
   .strict()
 
+const labelSelector = z
+  .object({
+    matchLabels: stringMap.optional(),
+    matchExpressions: z
+      .array(
+        z
+          .object({
+            key: z.string().min(1),
+            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+            values: z.array(z.string()).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict()
+const networkPolicyPeer = z
+  .object({ namespaceSelector: labelSelector.optional(), podSelector: labelSelector.optional() })
+  .strict()
+  .refine((peer) => peer.namespaceSelector !== undefined || peer.podSelector !== undefined, 'an empty peer')
+
 const builtinSchemas: Record<string, z.ZodObject> = {
+  'networking.k8s.io/v1/NetworkPolicy': z.object({
+    metadata: namespacedMeta,
+    spec: z
+      .object({
+        podSelector: labelSelector,
+        policyTypes: z.array(z.enum(['Ingress', 'Egress'])).min(1),
+        ingress: z.array(z.object({ from: z.array(networkPolicyPeer).min(1) }).strict()).optional(),
+      })
+      .strict(),
+  }),
   'v1/Namespace': z.object({ metadata: objectMeta.omit({ namespace: true }).strict() }),
   'v1/ConfigMap': z.object({ metadata: namespacedMeta, data: stringMap }),
   // Secrets may carry only non-secret keys in this repository (checked again by the invariants).

@@ -1,8 +1,10 @@
 import {
   answerInvalidCloudEventsWith400,
+  createEventGate,
   createTokenVerifier,
   decodeTaskflowEvent,
   done,
+  type EventGate,
   type FunctionContext,
   type FunctionResponse,
   functionDatabase,
@@ -39,6 +41,8 @@ export type AuditLogOptions = {
   readonly verifyToken?: TokenVerifier
   /** Used by tests to fix the clock of the retention purge. */
   readonly now?: () => Date
+  /** Checks each CloudEvent's sender; defaults to the check `config.senders` describes. */
+  readonly eventGate?: EventGate
 }
 
 export type AuditLogFunction = {
@@ -55,6 +59,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
   const { config } = options
   const now = options.now ?? (() => new Date())
   const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
+  const eventGate = options.eventGate ?? createEventGate(config.senders, options.logger)
 
   const database = functionDatabase<AuditTables>({
     url: config.DATABASE_URL,
@@ -105,7 +110,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
       return verifyChain(tables(), taskId)
     },
     handle(context, cloudevent) {
-      if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransient)
+      if (cloudevent)
+        return eventGate(context, () => respond(context, () => onEvent(cloudevent), isTransient))
       return answerAuditRead(context, { db: tables(), verifyToken, pageSize: config.AUDIT_PAGE_SIZE }).catch(
         (error) => respond(context, () => Promise.reject(error), isTransientDatabaseError),
       )

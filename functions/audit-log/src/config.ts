@@ -5,9 +5,11 @@ import {
   optionalUrl,
   positiveInt,
   readConfig,
+  senderIdentityVariables,
   telemetrySettingsOf,
   telemetryVariables,
   withAuthSettings,
+  withSenderIdentity,
 } from '#kit'
 
 // The audit-log function's whole configuration, read once from the environment at start.
@@ -29,8 +31,11 @@ const auditLogConfigSchema = z
     ...telemetryVariables,
     /** The Task API's token settings (same variables, same rules): `auth` after parsing. */
     ...authVariables,
+    /** Who may send it CloudEvents (sender identity): `senders` after parsing. */
+    ...senderIdentityVariables,
   })
   .transform(withAuthSettings)
+  .transform(withSenderIdentity)
   .transform((env) => ({ ...env, telemetry: telemetrySettingsOf(env, 'audit-log') }))
 
 export type AuditLogConfig = z.output<typeof auditLogConfigSchema>

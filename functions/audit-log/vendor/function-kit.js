@@ -752,16 +752,18 @@ function tokenVerifierFor(settings) {
     }
   }
 }
-async function verifyJwt(token, key, algorithms, settings) {
+async function verifyJwt(token, key, algorithms2, settings) {
   try {
     const options = {
-      ...algorithms === void 0 ? {} : { algorithms },
+      // A token without `exp` would be valid forever: refused.
+      requiredClaims: ["exp"],
+      ...algorithms2 === void 0 ? {} : { algorithms: algorithms2 },
       ...settings.issuer === void 0 ? {} : { issuer: settings.issuer },
       ...settings.audience === void 0 ? {} : { audience: settings.audience }
     };
     const { payload } = typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
     const userId = payload.sub;
-    if (userId === void 0 || !userIdPattern.test(userId)) {
+    if (typeof userId !== "string" || !userIdPattern.test(userId)) {
       return { ok: false, reason: 'token has no valid "sub" claim' };
     }
     return { ok: true, principal: { userId, claims: payload } };
@@ -938,6 +940,54 @@ function authSettingsOf(env) {
   if (env.AUTH_JWT_SECRET !== void 0) return { mode: "hs256", secret: env.AUTH_JWT_SECRET, ...claims };
   if (env.AUTH_JWKS_URL !== void 0) return { mode: "jwks", jwksUrl: env.AUTH_JWKS_URL, ...claims };
   return { mode: "development" };
+}
+var commaList = z3.preprocess(
+  trimmedOrUnset,
+  z3.string().transform(
+    (raw) => raw.split(",").map((item) => item.trim()).filter((item) => item !== "")
+  ).optional()
+);
+var senderIdentityVariables = {
+  EVENTS_SENDER_AUTH: z3.preprocess(trimmedOrUnset, z3.enum(["oidc", "disabled"]).optional()),
+  EVENTS_OIDC_ISSUER: z3.preprocess(trimmedOrUnset, z3.string().optional()),
+  EVENTS_OIDC_JWKS_URL: z3.preprocess(trimmedOrUnset, z3.url().optional()),
+  EVENTS_OIDC_JWKS_BEARER_FILE: z3.preprocess(trimmedOrUnset, z3.string().optional()),
+  EVENTS_OIDC_JWKS_CA_FILE: z3.preprocess(trimmedOrUnset, z3.string().optional()),
+  EVENTS_AUDIENCE: z3.preprocess(trimmedOrUnset, z3.string().optional()),
+  EVENTS_ALLOWED_SENDERS: commaList,
+  /** Where a SinkBinding mounts this function's token for its sink (only functions that emit). */
+  EVENTS_SINK_TOKEN_FILE: z3.preprocess(trimmedOrUnset, z3.string().default("/oidc/token"))
+};
+function withSenderIdentity(env, context3) {
+  const mode = env.EVENTS_SENDER_AUTH ?? (env.EVENTS_OIDC_ISSUER !== void 0 || env.NODE_ENV === "production" ? "oidc" : "disabled");
+  if (mode === "disabled") return { ...env, senders: { mode: "disabled" } };
+  const required = [
+    "EVENTS_OIDC_ISSUER",
+    "EVENTS_OIDC_JWKS_URL",
+    "EVENTS_AUDIENCE",
+    "EVENTS_ALLOWED_SENDERS"
+  ];
+  const missing = required.filter((name) => env[name] === void 0 || env[name]?.length === 0);
+  for (const name of missing) {
+    context3.addIssue({
+      code: "custom",
+      path: [name],
+      message: `sender identity needs ${name} (or EVENTS_SENDER_AUTH=disabled to accept events from anyone)`
+    });
+  }
+  if (missing.length > 0) return z3.NEVER;
+  return {
+    ...env,
+    senders: {
+      mode: "oidc",
+      issuer: env.EVENTS_OIDC_ISSUER,
+      jwksUrl: env.EVENTS_OIDC_JWKS_URL,
+      audience: env.EVENTS_AUDIENCE,
+      allowedSubjects: env.EVENTS_ALLOWED_SENDERS,
+      jwksTokenFile: env.EVENTS_OIDC_JWKS_BEARER_FILE,
+      jwksCaFile: env.EVENTS_OIDC_JWKS_CA_FILE
+    }
+  };
 }
 
 // db/src/embedded-server.ts
@@ -1449,6 +1499,113 @@ function functionEntry(name, settings, implementation) {
   };
 }
 
+// function-kit/src/event-sender.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { createRemoteJWKSet as createRemoteJWKSet2, customFetch, errors as joseErrors2, jwtVerify as jwtVerify2 } from "jose";
+import { Agent, fetch as undiciFetch } from "undici";
+var algorithms = ["RS256", "ES256"];
+var verifiedCacheSize = 1024;
+function createSenderVerifier(settings) {
+  if (settings.mode === "disabled")
+    return { mode: "disabled", verify: async () => ({ ok: true, subject: "anonymous" }) };
+  const oidc = settings;
+  const keys = remoteKeySet(settings);
+  const verified = /* @__PURE__ */ new Map();
+  const allowed = subjectMatcher(settings.allowedSubjects);
+  async function subjectOf(token) {
+    const known = verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return { ok: true, subject: known.subject };
+    try {
+      const { payload } = await jwtVerify2(token, keys, {
+        algorithms,
+        issuer: oidc.issuer,
+        audience: oidc.audience,
+        requiredClaims: ["exp", "sub"]
+      });
+      if (typeof payload.sub !== "string") return { ok: false, status: 401, reason: "token has no subject" };
+      if (verified.size >= verifiedCacheSize) verified.clear();
+      verified.set(token, { subject: payload.sub, expiresAtMs: payload.exp * 1e3 });
+      return { ok: true, subject: payload.sub };
+    } catch (error) {
+      return rejection2(error);
+    }
+  }
+  return {
+    mode: "oidc",
+    async verify(authorization) {
+      const header = typeof authorization === "string" ? authorization : authorization?.[0];
+      const match = header === void 0 ? null : /^Bearer +(\S+)\s*$/i.exec(header);
+      if (!match?.[1]) return { ok: false, status: 401, reason: "no Bearer token: the sender is unknown" };
+      const verdict = await subjectOf(match[1]);
+      if (!verdict.ok) return verdict;
+      if (!allowed(verdict.subject))
+        return { ok: false, status: 403, reason: `sender ${verdict.subject} may not send here` };
+      return verdict;
+    }
+  };
+}
+function subjectMatcher(patterns) {
+  const exact = new Set(patterns.filter((pattern) => !pattern.endsWith("*")));
+  const prefixes = patterns.filter((pattern) => pattern.endsWith("*")).map((pattern) => pattern.slice(0, -1));
+  return (subject) => exact.has(subject) || prefixes.some((prefix) => subject.startsWith(prefix));
+}
+function remoteKeySet(settings) {
+  const { jwksTokenFile, jwksCaFile } = settings;
+  if (jwksTokenFile === void 0 && jwksCaFile === void 0)
+    return createRemoteJWKSet2(new URL(settings.jwksUrl));
+  let dispatcher;
+  return createRemoteJWKSet2(new URL(settings.jwksUrl), {
+    // The pod's token is re-read per fetch: the kubelet rotates it.
+    [customFetch]: async (url, options) => {
+      dispatcher ??= jwksCaFile ? readFile2(jwksCaFile, "utf8").then((ca) => new Agent({ connect: { ca } })) : Promise.resolve(void 0);
+      const headers = Object.fromEntries(options.headers.entries());
+      if (jwksTokenFile) headers.authorization = `Bearer ${(await readFile2(jwksTokenFile, "utf8")).trim()}`;
+      const agent = await dispatcher;
+      return await undiciFetch(url, {
+        ...options,
+        headers,
+        ...agent ? { dispatcher: agent } : {}
+      });
+    }
+  });
+}
+function rejection2(error) {
+  if (error instanceof joseErrors2.JWKSTimeout || error instanceof joseErrors2.JWKSInvalid || error instanceof TypeError)
+    return { ok: false, status: 503, reason: "the issuer key set is unavailable" };
+  if (error instanceof joseErrors2.JWTExpired) return { ok: false, status: 401, reason: "token expired" };
+  if (error instanceof joseErrors2.JWTClaimValidationFailed)
+    return { ok: false, status: 401, reason: `token claim "${error.claim}" rejected: ${error.reason}` };
+  if (error instanceof joseErrors2.JWSSignatureVerificationFailed)
+    return { ok: false, status: 401, reason: "token signature does not verify" };
+  if (error instanceof joseErrors2.JWKSNoMatchingKey)
+    return { ok: false, status: 401, reason: "token signed by a key the issuer does not publish" };
+  if (error instanceof joseErrors2.JOSEError)
+    return { ok: false, status: 401, reason: `invalid token (${error.code})` };
+  return { ok: false, status: 401, reason: "invalid token" };
+}
+
+// function-kit/src/event-gate.ts
+function createEventGate(settings, logger, verifier = createSenderVerifier(settings)) {
+  if (verifier.mode === "disabled") {
+    logger?.warn("sender identity is off: CloudEvents are accepted from anyone who can reach this function");
+    return (_context, deliver) => deliver();
+  }
+  return async (context3, deliver) => {
+    const verdict = await verifier.verify(context3.headers.authorization);
+    if (verdict.ok) return deliver();
+    const log = context3.log ?? logger;
+    log?.error(
+      { status: verdict.status, reason: verdict.reason, ceId: context3.headers["ce-id"] },
+      "event refused: its sender is not allowed (see EVENTS_ALLOWED_SENDERS and the sources\u2019 sink.audience)"
+    );
+    if (verdict.status === 503)
+      return problem(503, "Service unavailable", `senders cannot be checked now: ${verdict.reason}`);
+    if (verdict.status === 403) return problem(403, "Forbidden", verdict.reason);
+    const response = problem(401, "Unauthorized", verdict.reason);
+    return { ...response, headers: { ...response.headers, "www-authenticate": "Bearer" } };
+  };
+}
+
 // function-kit/src/inbox.ts
 import { sql as sql2 } from "kysely";
 async function processOnce(db, schema, event, effect) {
@@ -1594,7 +1751,10 @@ function parseSeq(text) {
 }
 
 // function-kit/src/sink.ts
+import { readFile as readFile3 } from "node:fs/promises";
 import { request } from "undici";
+var sinkBindingTokenFile = "/oidc/token";
+var tokenRereadMs = 1e4;
 var retriableStatuses = /* @__PURE__ */ new Set([404, 408, 409, 429]);
 function parseSinkOverrides(raw) {
   if (raw === void 0 || raw === "") return void 0;
@@ -1612,14 +1772,16 @@ function parseSinkOverrides(raw) {
 function createSinkEmitter(options) {
   const extensions = options.overrides?.extensions ?? {};
   const timeout = options.timeoutMs ?? 1e4;
+  const token = tokenReader(options.tokenFile ?? sinkBindingTokenFile);
   return {
     url: options.url,
     async emit(event) {
       const message = httpCodec.encode({ ...event, ...extensions }, { mode: "binary" });
+      const bearer = await token();
       try {
         const response = await request(options.url, {
           method: "POST",
-          headers: message.headers,
+          headers: bearer === void 0 ? message.headers : { ...message.headers, authorization: `Bearer ${bearer}` },
           body: message.body,
           headersTimeout: timeout,
           bodyTimeout: timeout,
@@ -1639,6 +1801,19 @@ function createSinkEmitter(options) {
     }
   };
 }
+function tokenReader(path) {
+  let cached;
+  return async () => {
+    const now = Date.now();
+    if (cached && now - cached.readAtMs < tokenRereadMs) return cached.value;
+    const value = await readFile3(path, "utf8").then(
+      (text) => text.trim() || void 0,
+      () => void 0
+    );
+    cached = { value, readAtMs: now };
+    return value;
+  };
+}
 export {
   ConfigError,
   EventTypes,
@@ -1647,7 +1822,9 @@ export {
   authVariables,
   authenticate,
   createEvent,
+  createEventGate,
   createFunctionLogger,
+  createSenderVerifier,
   createSinkEmitter,
   createTokenVerifier,
   decodeSeqCursor,
@@ -1675,10 +1852,12 @@ export {
   recordOf,
   rejected,
   respond,
+  senderIdentityVariables,
   telemetrySettingsOf,
   telemetryVariables,
   toResponse,
   unavailable,
   unprocessable,
-  withAuthSettings
+  withAuthSettings,
+  withSenderIdentity
 };

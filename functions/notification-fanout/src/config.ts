@@ -5,9 +5,11 @@ import {
   optionalUrl,
   positiveInt,
   readConfig,
+  senderIdentityVariables,
   telemetrySettingsOf,
   telemetryVariables,
   withAuthSettings,
+  withSenderIdentity,
 } from '#kit'
 
 // The notification-fanout function's whole configuration, read once from the environment at start.
@@ -65,8 +67,11 @@ const notificationFanoutConfigSchema = z
     ...telemetryVariables,
     /** The Task API's token settings (same variables, same rules): `auth` after parsing. */
     ...authVariables,
+    /** Who may send it CloudEvents (sender identity): `senders` after parsing. */
+    ...senderIdentityVariables,
   })
   .transform(withAuthSettings)
+  .transform(withSenderIdentity)
   .transform((env) => ({ ...env, telemetry: telemetrySettingsOf(env, 'notification-fanout') }))
 
 export type NotificationFanoutConfig = z.output<typeof notificationFanoutConfigSchema>

@@ -1,8 +1,10 @@
 import {
   answerInvalidCloudEventsWith400,
+  createEventGate,
   createSinkEmitter,
   createTokenVerifier,
   decodeTaskflowEvent,
+  type EventGate,
   type FunctionContext,
   type FunctionResponse,
   functionDatabase,
@@ -34,6 +36,8 @@ export type NotificationFanoutOptions = {
   readonly verifyToken?: TokenVerifier
   /** Used by tests to fix the clock that quiet hours are judged by. */
   readonly now?: () => Date
+  /** Checks each CloudEvent's sender; defaults to the check `config.senders` describes. */
+  readonly eventGate?: EventGate
 }
 
 export type NotificationFanoutFunction = {
@@ -53,6 +57,7 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
   const { config } = options
   const now = options.now ?? (() => new Date())
   const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
+  const eventGate = options.eventGate ?? createEventGate(config.senders, options.logger)
   const email = createEmailSender({
     smtpUrl: config.SMTP_URL,
     from: config.EMAIL_FROM,
@@ -96,7 +101,11 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
       sink =
         config.K_SINK === undefined
           ? undefined
-          : createSinkEmitter({ url: config.K_SINK, overrides: parseSinkOverrides(config.K_CE_OVERRIDES) })
+          : createSinkEmitter({
+              url: config.K_SINK,
+              overrides: parseSinkOverrides(config.K_CE_OVERRIDES),
+              tokenFile: config.EVENTS_SINK_TOKEN_FILE,
+            })
       await database.open()
     },
     async shutdown() {
@@ -114,27 +123,29 @@ export function createNotificationFanout(options: NotificationFanoutOptions): No
           streams,
         }).catch((error) => respond(context, () => Promise.reject(error), isTransientDatabaseError))
       }
-      return respond(
-        context,
-        async () => {
-          const decoded = decodeTaskflowEvent((cloudeventOrBody ?? {}) as object)
-          if (!decoded.ok) return decoded.outcome
-          return fanOut(
-            {
-              db: tables(),
-              statements,
-              webhook: webhook!,
-              email,
-              sink,
-              eventSource: config.NOTIFY_EVENT_SOURCE,
-              now,
-              // Longer than a webhook can take, so a live attempt is never taken over.
-              leaseMs: config.WEBHOOK_TIMEOUT_MS * 3,
-            },
-            decoded.event,
-          )
-        },
-        isTransientDatabaseError,
+      return eventGate(context, () =>
+        respond(
+          context,
+          async () => {
+            const decoded = decodeTaskflowEvent((cloudeventOrBody ?? {}) as object)
+            if (!decoded.ok) return decoded.outcome
+            return fanOut(
+              {
+                db: tables(),
+                statements,
+                webhook: webhook!,
+                email,
+                sink,
+                eventSource: config.NOTIFY_EVENT_SOURCE,
+                now,
+                // Longer than a webhook can take, so a live attempt is never taken over.
+                leaseMs: config.WEBHOOK_TIMEOUT_MS * 3,
+              },
+              decoded.event,
+            )
+          },
+          isTransientDatabaseError,
+        ),
       )
     },
   }

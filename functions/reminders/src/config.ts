@@ -7,9 +7,11 @@ import {
   parseSinkOverrides,
   positiveInt,
   readConfig,
+  senderIdentityVariables,
   telemetrySettingsOf,
   telemetryVariables,
   withAuthSettings,
+  withSenderIdentity,
 } from '#kit'
 
 // Environment values are strings and Knative renders unset ConfigMap keys as '': treat it as absent.
@@ -55,8 +57,11 @@ const remindersConfigSchema = z
     ...telemetryVariables,
     /** The Task API's token settings (same variables, same rules) for the read: `auth` after parsing. */
     ...authVariables,
+    /** Who may send it CloudEvents (sender identity): `senders` after parsing. */
+    ...senderIdentityVariables,
   })
   .transform(withAuthSettings)
+  .transform(withSenderIdentity)
   .transform((env) => ({ ...env, telemetry: telemetrySettingsOf(env, 'reminders') }))
 
 export type RemindersConfig = z.output<typeof remindersConfigSchema>

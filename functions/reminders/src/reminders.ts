@@ -1,9 +1,11 @@
 import {
   answerInvalidCloudEventsWith400,
+  createEventGate,
   createSinkEmitter,
   createTokenVerifier,
   decodeTaskflowEvent,
   done,
+  type EventGate,
   type FunctionContext,
   type FunctionResponse,
   functionDatabase,
@@ -36,6 +38,8 @@ export type RemindersOptions = {
   readonly now?: () => Date
   /** Checks bearer tokens; defaults to the Task API's verifier for `config.auth`. */
   readonly verifyToken?: TokenVerifier
+  /** Checks each CloudEvent's sender; defaults to the check `config.senders` describes. */
+  readonly eventGate?: EventGate
 }
 
 export type RemindersFunction = {
@@ -50,6 +54,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
   const { config } = options
   const now = options.now ?? (() => new Date())
   const verifyToken = options.verifyToken ?? createTokenVerifier(config.auth)
+  const eventGate = options.eventGate ?? createEventGate(config.senders, options.logger)
   const sink: SinkEmitter | undefined =
     config.K_SINK === undefined
       ? undefined
@@ -57,6 +62,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
           url: config.K_SINK,
           overrides: config.K_CE_OVERRIDES,
           timeoutMs: config.REMINDERS_SINK_TIMEOUT_MS,
+          tokenFile: config.EVENTS_SINK_TOKEN_FILE,
         })
 
   const database = functionDatabase<ReminderTables>({
@@ -148,7 +154,8 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
       await database.close()
     },
     handle(context, cloudevent) {
-      if (cloudevent) return respond(context, () => onEvent(cloudevent), isTransientDatabaseError)
+      if (cloudevent)
+        return eventGate(context, () => respond(context, () => onEvent(cloudevent), isTransientDatabaseError))
       return answerReminderRead(context, { db: tables(), now: now(), verifyToken }).catch((error) =>
         respond(context, () => Promise.reject(error), isTransientDatabaseError),
       )

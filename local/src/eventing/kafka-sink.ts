@@ -6,6 +6,8 @@
 //   application/cloudevents+json (batches included), 405 for anything but POST;
 // - 503 when the write fails, so the sender (a KafkaSource dispatcher, a function's K_SINK client)
 //   retries it: Knative's dispatchers retry 5xx.
+// - with sender identity on: 401 without a valid token for the sink's audience, 403 for a sender no
+//   EventPolicy allows, before the body is read (the kit's verifier, as the functions use).
 // Record key: the `partitionkey` extension (CloudEvents Kafka binding), else the subject (our events keep
 // one task in one partition that way), else none.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -18,6 +20,7 @@ import {
   httpCodec,
   kafkaCodec,
 } from '../../../events/src/index.ts'
+import type { SenderVerifier } from '../../../function-kit/src/event-sender.ts'
 import type { LogProducer } from '../eventlog/types.ts'
 
 export interface KafkaSinkOptions {
@@ -30,12 +33,16 @@ export interface KafkaSinkOptions {
   /** Largest accepted request body. Default 4 MiB. */
   readonly maxBodyBytes?: number
   readonly logger: Logger
+  /** Checks each sender's token; absent: anyone may send (sender identity off). */
+  readonly senders?: SenderVerifier
 }
 
 export interface KafkaSinkStats {
   readonly accepted: number
   readonly rejected: number
   readonly writeFailures: number
+  /** Requests refused for their sender (401/403). */
+  readonly refused: number
 }
 
 export interface KafkaSink {
@@ -98,13 +105,24 @@ export function problemForCodecError(error: CodecError, structured: boolean): Pr
 export async function startKafkaSink(options: KafkaSinkOptions): Promise<KafkaSink> {
   const logger = options.logger.child({ kafkaSink: options.name, topic: options.topic })
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes
-  const counters = { accepted: 0, rejected: 0, writeFailures: 0 }
+  const counters = { accepted: 0, rejected: 0, writeFailures: 0, refused: 0 }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST')
       respond(res, { status: 405, title: 'Method Not Allowed', detail: 'a KafkaSink accepts POST only' })
       return
+    }
+    if (options.senders) {
+      const verdict = await options.senders.verify(req.headers.authorization)
+      if (!verdict.ok) {
+        counters.refused++
+        logger.error({ status: verdict.status, reason: verdict.reason }, 'sender refused')
+        if (verdict.status === 401) res.setHeader('www-authenticate', 'Bearer')
+        const title = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[verdict.status]
+        respond(res, { status: verdict.status, title, detail: verdict.reason })
+        return
+      }
     }
     const body = await readBody(req, maxBodyBytes)
     if (body === null) {

@@ -6,6 +6,8 @@
 //   the dead-letter sink with knativeerrordest/code/data; no dead-letter sink (or it fails too) = dropped;
 // - `ordered`: one request in flight per partition; `unordered`: up to `maxInFlight` per consumer;
 // - offsets committed only up to the first unfinished record of each partition (at-least-once).
+// - sender identity: with a token source, each request carries the source's own OIDC token for the
+//   sink's audience (and the dead-letter sink's for its own), as with `authentication-oidc` on.
 // Unlike Knative's ordered mode (a 200 ms poll timer, 250 events/s whatever the sink's speed), the
 // next record of a partition is sent as soon as the previous one finished.
 import type { Logger } from 'pino'
@@ -16,6 +18,7 @@ import {
   kafkaRecordToHttpBinary,
   wrapUndecodableRecord,
 } from '../../../events/src/index.ts'
+import type { ServiceAccountTokens } from '../auth/local-issuer.ts'
 import type { BatchContext, EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../eventlog/types.ts'
 import type { DeliveryPolicy } from './delivery-policy.ts'
 import { PartitionOffsetTracker } from './offset-tracker.ts'
@@ -33,6 +36,15 @@ export interface KafkaSourceSpec {
   /** Without one, Knative drops events that fail: configure one wherever nothing may be lost. */
   readonly deadLetterSink: URL | null
   readonly ceOverrides?: Record<string, string>
+  /** The OIDC audiences of the sink and the dead-letter sink; none: no token is sent there. */
+  readonly sinkAudience?: string | undefined
+  readonly deadLetterAudience?: string | undefined
+}
+
+/** Who the source is when it sends (its OIDC ServiceAccount's subject) and where its tokens come from. */
+export interface SenderIdentity {
+  readonly subject: string
+  readonly tokens: ServiceAccountTokens
 }
 
 export interface KafkaSourceStats {
@@ -55,10 +67,14 @@ export interface KafkaSourceOptions {
   readonly maxBatchRecords?: number
   /** Shared HTTP client (one keep-alive pool per sink origin); created when absent. */
   readonly sinkClient?: SinkClient
+  /** Absent: no tokens are sent (sender identity off). */
+  readonly identity?: SenderIdentity
 }
 
 export interface KafkaSourceDispatcher {
   readonly spec: KafkaSourceSpec
+  /** Who it sends as: another replica of the same source uses the same identity. */
+  readonly identity: SenderIdentity | undefined
   stats(): KafkaSourceStats
   consumer(): GroupConsumer
   stop(): Promise<void>
@@ -82,6 +98,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   const counters = { inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 }
   const slots = new Semaphore(spec.ordering === 'ordered' ? Number.POSITIVE_INFINITY : maxInFlight)
   const sourceLogger = logger.child({ source: spec.name })
+  const bearer = bearerFor(options.identity)
 
   const consumer = log.consumer({
     groupId: spec.consumerGroup,
@@ -96,6 +113,8 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     counters.inFlight++
     try {
       const request = toHttpRequest(record, knative)
+      const token = await bearer(spec.sinkAudience)
+      if (token !== undefined) request.headers.authorization = token
       const outcome = await sinkClient.deliver(spec.sink, request, spec.delivery, {
         signal: context.signal,
         onRetry: () => {
@@ -121,6 +140,11 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   ): Promise<void> {
     const where = { topic: record.topic, partition: record.partition, offset: record.offset }
     const status = outcome.last.status ?? outcome.last.error?.message
+    if (status === 401 || status === 403)
+      sourceLogger.error(
+        { ...where, status, sink: spec.sink.href },
+        'the sink refused this source as a sender: check its sink.audience and the sink’s allowed senders',
+      )
     if (!spec.deadLetterSink) {
       counters.dropped++
       sourceLogger.error(
@@ -129,7 +153,12 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
       )
       return
     }
-    const dlq = { headers: deadLetterHeaders(request, spec.sink, outcome.last), body: request.body }
+    const headers = deadLetterHeaders(request, spec.sink, outcome.last)
+    // The sink's token is no good at the dead-letter sink: it gets one for its own audience.
+    delete headers.authorization
+    const token = await bearer(spec.deadLetterAudience)
+    if (token !== undefined) headers.authorization = token
+    const dlq = { headers, body: request.body }
     const dlqOutcome = await sinkClient.deliver(spec.deadLetterSink, dlq, spec.delivery, {
       signal: context.signal,
     })
@@ -200,12 +229,21 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
 
   return {
     spec,
+    identity: options.identity,
     stats: () => ({ ...counters }),
     consumer: () => consumer,
     async stop() {
       await consumer.stop()
       if (ownsClient) await sinkClient.close()
     },
+  }
+}
+
+/** `Bearer <token>` for an audience, or undefined where no token is sent. */
+function bearerFor(identity: SenderIdentity | undefined) {
+  return async (audience: string | undefined): Promise<string | undefined> => {
+    if (identity === undefined || audience === undefined) return undefined
+    return `Bearer ${await identity.tokens.token(identity.subject, audience)}`
   }
 }
 

@@ -9,7 +9,8 @@ import { Cron } from 'croner'
 import type { Logger } from 'pino'
 import { v7 as uuidv7 } from 'uuid'
 import type { DeliveryPolicy } from './delivery-policy.ts'
-import { type DeliveryOutcome, SinkClient } from './sink-client.ts'
+import type { SenderIdentity } from './kafka-source.ts'
+import { type DeliveryOutcome, type HttpEventRequest, SinkClient } from './sink-client.ts'
 
 export const pingEventType = 'dev.knative.sources.ping'
 
@@ -26,6 +27,9 @@ export interface PingSourceOptions {
   /** `spec.contentType`; Knative's default when data is set is `application/json`. */
   readonly contentType?: string
   readonly sinkUrl: string
+  /** The sink's OIDC audience; with `identity`, each tick carries the source's token for it. */
+  readonly sinkAudience?: string | undefined
+  readonly identity?: SenderIdentity | undefined
   /** Tick every this many ms instead of the schedule (local fast ticks). */
   readonly intervalOverrideMs?: number
   /** Retries after the first attempt of a tick. Default 2. */
@@ -109,11 +113,18 @@ export function startPingSource(options: PingSourceOptions): PingSource {
   const running = new Set<Promise<void>>()
   const counters = { ticks: 0, delivered: 0, failed: 0 }
 
+  async function withToken(request: HttpEventRequest): Promise<HttpEventRequest> {
+    const { identity, sinkAudience } = options
+    if (identity === undefined || sinkAudience === undefined) return request
+    const token = await identity.tokens.token(identity.subject, sinkAudience)
+    return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+  }
+
   function tick(tickAt: Date): Promise<void> {
     counters.ticks++
     const request = pingEventRequest(options, tickAt)
-    const delivery = client
-      .deliver(sink, request, policy, { signal: abort.signal })
+    const delivery = withToken(request)
+      .then((signed) => client.deliver(sink, signed, policy, { signal: abort.signal }))
       .then((outcome) => record(outcome, request.headers['ce-id']!))
       .catch((error: Error) => {
         counters.failed++

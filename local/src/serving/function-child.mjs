@@ -1,13 +1,15 @@
 // Entry point of one function process: faas-js-runtime's own `start()` serving the function's built
 // module, exactly what `faas-js-runtime ./build/index.js` runs in the container, plus two local needs:
 // - a free port chosen here and reported to the host over IPC (the runtime maps port 0 to 8080);
+// - loopback only: faas-js-runtime 4.0.1 listens on '::' whatever HOST says (index.js __start); on a
+//   laptop that would offer the function to the whole network, so its one listen() is moved to 127.0.0.1;
 // - a watchdog: when the host goes away (IPC channel closed: exit, crash or SIGKILL) this process exits,
 //   so no function process outlives the local system or a failed test.
 // Plain JavaScript on purpose: a .ts entry makes Node load its type stripper in every function process
 // (measured +16 MiB RSS per process, 98 vs 82 MiB for the fixture).
 // Usage (by function-process.ts only): node function-child.mjs <function dir> <entry file>
 import { createRequire, enableCompileCache } from 'node:module'
-import { createServer } from 'node:net'
+import { createServer, Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
@@ -56,7 +58,23 @@ const require = createRequire(runtimePath)
 const runtime = require(runtimePath)
 const loader = require(join(dirname(runtimePath), 'lib', 'function-loader.js'))
 
+/** Runs `start` with every listen() on all interfaces moved to the loopback interface. */
+async function onLoopback(start) {
+  const listen = Server.prototype.listen
+  Server.prototype.listen = function listenOnLoopback(options, ...rest) {
+    const wildcard = (host) => host === '::' || host === '0.0.0.0' || host === undefined
+    if (typeof options === 'object' && options !== null && wildcard(options.host))
+      return listen.call(this, { ...options, host: '127.0.0.1' }, ...rest)
+    return listen.call(this, options, ...rest)
+  }
+  try {
+    return await start()
+  } finally {
+    Server.prototype.listen = listen
+  }
+}
+
 const code = await loader.loadFunction(entry)
 const port = await freePort()
-await runtime.start(code, { port, logLevel: process.env.FUNC_LOG_LEVEL ?? 'warn' })
+await onLoopback(() => runtime.start(code, { port, logLevel: process.env.FUNC_LOG_LEVEL ?? 'warn' }))
 process.send({ kind: 'listening', port })

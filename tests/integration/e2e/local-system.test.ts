@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LogRecord } from '../../../local/src/eventlog/types.ts'
-import { kafkaAvailable, kafkaBrokers } from '../../support/kafka.ts'
-import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
-import { eventually, type SystemUnderTest, startSystemUnderTest } from './local-system.ts'
+import {
+  backends,
+  eventually,
+  realServicesAvailable,
+  type SystemUnderTest,
+  startOnBackend,
+} from './local-system.ts'
 
 // Needs: nothing for the embedded default (PGlite + embedded event log); the real broker of the
 // integration global setup and the shared PostgreSQL for the second run (skipped locally when absent).
@@ -21,34 +25,23 @@ interface AuditEntry {
   actor: string | null
 }
 
-const backends = [
-  { name: 'embedded defaults (PGlite, embedded event log)', real: false },
-  { name: 'Kafka + PostgreSQL', real: true },
-] as const
-
-const realServices = (await kafkaAvailable()) && (await postgresAvailable())
+const realServices = await realServicesAvailable()
 
 for (const backend of backends) {
   describe.runIf(!backend.real || realServices)(`local system end to end [${backend.name}]`, () => {
     let sut: SystemUnderTest
-    let database: TestDatabase | undefined
 
     beforeAll(async () => {
-      database = backend.real ? await createTestDatabase() : undefined
-      sut = await startSystemUnderTest(
-        backend.real ? { kafkaBrokers: kafkaBrokers(), databaseUrl: database!.url } : {},
-        {
-          pingIntervals: { 'reminders-tick': 500 },
-          gracePeriodMs: 3_000,
-          stableWindowMs: 2_000,
-          // A low target so a burst shows scale-out; max stays func.yaml's.
-          functionScale: { 'audit-log': { target: 1, utilization: 100 } },
-        },
-      )
+      sut = await startOnBackend(backend, {
+        pingIntervals: { 'reminders-tick': 500 },
+        gracePeriodMs: 3_000,
+        stableWindowMs: 2_000,
+        // A low target so a burst shows scale-out; max stays func.yaml's.
+        functionScale: { 'audit-log': { target: 1, utilization: 100 } },
+      })
     }, 180_000)
     afterAll(async () => {
       await sut?.stop()
-      await database?.drop()
     }, 60_000)
 
     const createTask = async (user: string, body: Record<string, unknown>) => {

@@ -5,6 +5,8 @@ import { pino } from 'pino'
 import { readLocalConfig } from '../../../local/src/config.ts'
 import { type LocalSystem, type LocalSystemOverrides, startLocalSystem } from '../../../local/src/system.ts'
 import { eventually as waitFor } from '../../support/eventually.ts'
+import { kafkaAvailable, kafkaBrokers } from '../../support/kafka.ts'
+import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts'
 
 // Starts the whole local system (`npm start`'s composition) for an end-to-end test: on the embedded
 // defaults (PGlite + embedded event log) or on a real Kafka and PostgreSQL.
@@ -51,6 +53,36 @@ export async function startSystemUnderTest(
     async stop() {
       await system.stop()
       await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The two event logs and databases every end-to-end suite runs on. */
+export const backends = [
+  { name: 'embedded defaults (PGlite, embedded event log)', real: false },
+  { name: 'Kafka + PostgreSQL', real: true },
+] as const
+export type Backend = (typeof backends)[number]
+
+/** Whether the real backend's services (the integration setup's broker, the shared PostgreSQL) are up. */
+export const realServicesAvailable = async () => (await kafkaAvailable()) && (await postgresAvailable())
+
+/** Starts the system on `backend`; on the real one with a database of its own, dropped by stop(). */
+export async function startOnBackend(
+  backend: Backend,
+  overrides: LocalSystemOverrides,
+): Promise<SystemUnderTest> {
+  if (!backend.real) return startSystemUnderTest({}, overrides)
+  const database = await createTestDatabase()
+  const sut = await startSystemUnderTest(
+    { kafkaBrokers: kafkaBrokers(), databaseUrl: database.url },
+    overrides,
+  )
+  return {
+    ...sut,
+    async stop() {
+      await sut.stop()
+      await database.drop()
     },
   }
 }

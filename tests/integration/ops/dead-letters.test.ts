@@ -141,6 +141,12 @@ describe.runIf(ready)('dead letters: read back and replayed', () => {
     expect(Object.keys(first!.headers).filter((name) => name.startsWith('ce-knativeerror'))).toEqual([])
     expect(JSON.parse(first!.body)).toEqual({ task: { id: 'task-a' } })
 
+    // The sender's token (the functions check it) goes with each replayed event.
+    sink.received.length = 0
+    await replayDeadLetters([a], { token: 'source-token' })
+    expect(sink.received.map((request) => request.headers.authorization)).toEqual(['Bearer source-token'])
+    expect(first!.headers.authorization).toBeUndefined()
+
     status.value = 503
     const refused = await replayDeadLetters([b], { to: `${sink.url}/elsewhere` })
     expect(refused).toMatchObject([{ result: 'failed', detail: 'HTTP 503', target: `${sink.url}/elsewhere` }])

@@ -31,6 +31,15 @@ describe.each(['dev', 'prod'] as Overlay[])('deploy plan for overlay %s', (overl
     expect(line(steps[0] as Step)).toBe('kubectl apply --filename manifests/base/namespace.yaml')
   })
 
+  it('enables Knative sender identity before any function or source is deployed', () => {
+    const enable = indexOf(steps, (s) => line(s).includes('config-features'))
+    expect(line(steps[enable] as Step)).toBe(
+      'kubectl patch configmap config-features --namespace knative-eventing --type merge --patch {"data":{"authentication-oidc":"enabled"}}',
+    )
+    expect(enable).toBeLessThan(indexOf(steps, (s) => s.command === 'kn'))
+    expect(enable).toBeLessThan(indexOf(steps, (s) => s.args.includes('!function.knative.dev/name')))
+  })
+
   it("applies this overlay's brokers and topics, then waits for Kafka, topics and users", () => {
     const brokers = indexOf(
       steps,

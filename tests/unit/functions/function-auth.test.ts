@@ -94,10 +94,15 @@ describe('token verifier (the Task API verifier in the kit)', () => {
 })
 
 describe('auth settings: the functions read AUTH_* as the Task API does', () => {
+  // Sender identity (EVENTS_*) is the functions' own concern, tested in event-sender.test.ts.
+  const withoutSenders =
+    (read: (env: Record<string, string | undefined>) => { auth: { mode: string } }) =>
+    (env: Record<string, string | undefined>) =>
+      read({ EVENTS_SENDER_AUTH: 'disabled', ...env })
   const readers = {
-    'audit-log': readAuditLogConfig,
-    'notification-fanout': readNotificationFanoutConfig,
-    reminders: readRemindersConfig,
+    'audit-log': withoutSenders(readAuditLogConfig),
+    'notification-fanout': withoutSenders(readNotificationFanoutConfig),
+    reminders: withoutSenders(readRemindersConfig),
   }
   const environments: Record<string, string | undefined>[] = [
     {},
@@ -156,7 +161,12 @@ describe('a function in JWT mode', () => {
   let auditLog: AuditLogFunction
   let fanout: NotificationFanoutFunction
   const task = taskSnapshot({ createdBy: 'alice', assignee: null, watchers: [] })
-  const jwtEnv = { NODE_ENV: 'production', AUTH_JWT_SECRET: secret, PGLITE_DATA_DIR: 'memory://' }
+  const jwtEnv = {
+    NODE_ENV: 'production',
+    AUTH_JWT_SECRET: secret,
+    EVENTS_SENDER_AUTH: 'disabled',
+    PGLITE_DATA_DIR: 'memory://',
+  }
 
   beforeAll(async () => {
     auditLog = createAuditLog({ config: readAuditLogConfig(jwtEnv) })
@@ -243,7 +253,9 @@ describe('the cluster config is valid for the Task API and every function', () =
       const shared = configMaps.get('taskflow-shared-config')
       expect(shared).toBeDefined()
       expect(shared).not.toHaveProperty('AUTH_MODE')
+      const senderIdentity = configMaps.get('taskflow-sender-identity')
       const envOf = (name: string): Env => ({ ...shared, ...configMaps.get(`${name}-config`) })
+      const functionEnvOf = (name: string): Env => ({ ...senderIdentity, ...envOf(name) })
 
       // The Kafka login (a mounted CA file, a password from a Secret) is task-api-settings.test.ts's
       // subject; here only the auth settings the API and the functions share.
@@ -255,9 +267,16 @@ describe('the cluster config is valid for the Task API and every function', () =
       } = envOf('task-api')
       const api = loadConfig(apiEnv)
       expect(api.auth.mode).toBe('jwks')
-      expect(readAuditLogConfig(envOf('audit-log')).auth).toEqual(api.auth)
-      expect(readNotificationFanoutConfig(envOf('notification-fanout')).auth).toEqual(api.auth)
-      expect(readRemindersConfig(envOf('reminders')).auth).toEqual(api.auth)
+      const functions = [
+        readAuditLogConfig(functionEnvOf('audit-log')),
+        readNotificationFanoutConfig(functionEnvOf('notification-fanout')),
+        readRemindersConfig(functionEnvOf('reminders')),
+      ]
+      for (const config of functions) {
+        expect(config.auth).toEqual(api.auth)
+        // Production: every function checks who sends it events.
+        expect(config.senders.mode).toBe('oidc')
+      }
     })
   }
 })

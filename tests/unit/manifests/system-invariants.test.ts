@@ -478,7 +478,26 @@ describe('system invariants', () => {
         delete find(i, 'HTTPRoute', 'taskflow').spec.rules[1].filters
         return i
       },
-      /HTTPRoute taskflow: \/ goes to kourier-internal with Host \(public\), not the Task API/,
+      /HTTPRoute taskflow: \/tasks .* goes to kourier-internal with Host \(public\), not the Task API/,
+    ],
+    [
+      'a public catch-all route (the metrics and probes on the internet)',
+      (i) => {
+        find(i, 'HTTPRoute', 'taskflow').spec.rules[1].matches = [
+          { path: { type: 'PathPrefix', value: '/' } },
+        ]
+        return i
+      },
+      /HTTPRoute taskflow: \/ makes \/metrics public/,
+    ],
+    [
+      'a function left out of the NetworkPolicy (its pods reachable from any pod)',
+      (i) => {
+        const policy = find(i, 'NetworkPolicy', 'functions-from-knative-data-plane')
+        policy.spec.podSelector.matchExpressions[0].values = ['audit-log', 'reminders']
+        return i
+      },
+      /Service notification-fanout: no NetworkPolicy limits who reaches its pods/,
     ],
     [
       'a public function Service',

@@ -11,6 +11,7 @@ import { readNotificationFanoutConfig } from '../../../functions/notification-fa
 import { createNotificationFanout } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { createReminders } from '../../../functions/reminders/src/reminders.ts'
+import { type LocalIssuer, startLocalIssuer } from '../../../local/src/auth/local-issuer.ts'
 import { routesOf as appRoutes } from '../../support/api-routes.ts'
 import { apiEntry, functionEntries, runEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
@@ -74,6 +75,7 @@ function routesOf(app: Express): string[] {
 type Deployed = {
   api: Harness
   database: EmbeddedPostgres
+  issuer: LocalIssuer
   functions: Record<'auditLog' | 'notifications' | 'reminders', RuntimeServer & { shutdown(): Promise<void> }>
 }
 
@@ -83,22 +85,33 @@ describe('authentication and authorisation matrix (JWT mode)', () => {
 
   beforeAll(async () => {
     const database = await serveEmbeddedPostgres({ dataDir: 'memory://' })
-    const env = {
+    // Production: the functions also check who sends them events (sender identity, one source each).
+    const issuer = await startLocalIssuer()
+    const source = 'system:serviceaccount:taskflow:auth-matrix-oidc-sources.knative.dev-kafkasource'
+    const audience = (name: string) => `serving.knative.dev/service/taskflow/${name}`
+    const envOf = (name: string) => ({
       NODE_ENV: 'production',
       AUTH_JWT_SECRET: secret,
       DATABASE_URL: database.url,
       LOG_LEVEL: 'silent',
       STREAM_POLL_MS: '50',
-    }
+      EVENTS_OIDC_ISSUER: issuer.issuer,
+      EVENTS_OIDC_JWKS_URL: issuer.jwksUrl,
+      EVENTS_AUDIENCE: audience(name),
+      EVENTS_ALLOWED_SENDERS: source,
+    })
     const serve = async (fn: { init(): Promise<void>; shutdown(): Promise<void> } & object) => {
       const server = await serveWithRuntime(fn as Parameters<typeof serveWithRuntime>[0])
       return { ...server, shutdown: () => fn.shutdown() }
     }
     const functions = {
-      auditLog: await serve(createAuditLog({ config: readAuditLogConfig(env) })),
-      notifications: await serve(createNotificationFanout({ config: readNotificationFanoutConfig(env) })),
-      reminders: await serve(createReminders({ config: readRemindersConfig(env) })),
+      auditLog: await serve(createAuditLog({ config: readAuditLogConfig(envOf('audit-log')) })),
+      notifications: await serve(
+        createNotificationFanout({ config: readNotificationFanoutConfig(envOf('notification-fanout')) }),
+      ),
+      reminders: await serve(createReminders({ config: readRemindersConfig(envOf('reminders')) })),
     }
+    const names = { auditLog: 'audit-log', notifications: 'notification-fanout', reminders: 'reminders' }
     // The API's outbox relay publishes to "Kafka" = each function, as its KafkaSource would deliver.
     let offset = 0
     const publisher = {
@@ -112,8 +125,13 @@ describe('authentication and authorisation matrix (JWT mode)', () => {
             { namespace: 'taskflow', sourceName: 'auth-matrix' },
           )
           if (!message.ok) throw new Error(`undeliverable record: ${message.error.message}`)
-          for (const fn of Object.values(functions)) {
-            const response = await request(`${fn.url}/`, { method: 'POST', ...message.value })
+          for (const [key, fn] of Object.entries(functions)) {
+            const token = await issuer.token(source, audience(names[key as keyof typeof names]))
+            const response = await request(`${fn.url}/`, {
+              method: 'POST',
+              headers: { ...message.value.headers, authorization: `Bearer ${token}` },
+              body: message.value.body,
+            })
             await response.body.dump()
             if (response.statusCode >= 300) throw new Error(`${fn.url} answered ${response.statusCode}`)
           }
@@ -126,7 +144,7 @@ describe('authentication and authorisation matrix (JWT mode)', () => {
       auth: { mode: 'hs256', secret },
       functionReads: { auditLog: functions.auditLog.url, notifications: functions.notifications.url },
     })
-    deployed = { api, database, functions }
+    deployed = { api, database, issuer, functions }
 
     const created = await as('alice', 'POST', '/tasks', { title: 'alice and bob only', assignee: 'bob' })
     expect(created.status).toBe(201)
@@ -153,6 +171,7 @@ describe('authentication and authorisation matrix (JWT mode)', () => {
       await fn.shutdown()
     }
     await deployed?.database.close()
+    await deployed?.issuer.close()
   })
 
   /** A request through the API as `user` (a valid token) or with the given Authorization value. */

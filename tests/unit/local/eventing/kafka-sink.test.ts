@@ -193,7 +193,7 @@ describe('KafkaSink endpoint: rejected requests', () => {
     const started = await sink(producer)
     const reply = await post(started.url, binaryHeaders, '{}')
     expect(reply.status).toBe(503)
-    expect(started.stats()).toEqual({ accepted: 0, rejected: 0, writeFailures: 1 })
+    expect(started.stats()).toEqual({ accepted: 0, rejected: 0, writeFailures: 1, refused: 0 })
   })
 
   it('answers 405 to anything but POST', async () => {

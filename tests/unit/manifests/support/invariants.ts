@@ -11,6 +11,7 @@ import {
 import { deadLetterSizeViolations } from './dead-letter-invariants.ts'
 import {
   forwardingViolations,
+  networkPolicyViolations,
   publicRouteViolations,
   taskApiService,
   visibilityViolations,
@@ -541,6 +542,7 @@ export function checkSystemInvariants(input: SystemInput): string[] {
     'taskflow'
   violations.push(
     ...publicRouteViolations(resources, namespace),
+    ...networkPolicyViolations(resources),
     ...visibilityViolations(resources, input.funcYamls),
     ...forwardingViolations(resources, namespace),
   )
