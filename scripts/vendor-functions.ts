@@ -5,15 +5,22 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 // Bundles function-kit (and the project code it imports: events/, db/) into each function's
-// vendor/function-kit.js. `kn func deploy` sends only the function's folder to the builder, so the
+// vendor/function-kit.js, and the kit's launcher (function-kit/src/serve.ts, what `npm start` runs)
+// into vendor/serve.js. `kn func deploy` sends only the function's folder to the builder, so the
 // shared code must be inside it; npm packages stay external and come from the function's own
 // package.json. The output is committed, and tests/unit/functions checks it is not stale.
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 export const kitEntry = 'function-kit/src/index.ts'
 export const vendorPath = 'vendor/function-kit.js'
+export const serveEntry = 'function-kit/src/serve.ts'
+export const servePath = 'vendor/serve.js'
+/** The launcher for a function folder without one (the bench's no-op): the local runtime's copy. */
+export const localServePath = 'local/src/serving/function-serve.js'
 
-const header = `// GENERATED FILE: do not edit. Bundled by scripts/vendor-functions.ts from ${kitEntry}
+const headerOf = (
+  entry: string,
+) => `// GENERATED FILE: do not edit. Bundled by scripts/vendor-functions.ts from ${entry}
 // (with the project modules it imports); regenerate with \`npm run vendor\`.
 `
 
@@ -24,10 +31,19 @@ export type KitBundle = {
   readonly packages: readonly string[]
 }
 
-export async function bundleKit(): Promise<KitBundle> {
+export function bundleKit(): Promise<KitBundle> {
+  return bundle(kitEntry, vendorPath)
+}
+
+/** The launcher every function's `npm start` runs (vendor/serve.js). */
+export function bundleServe(): Promise<KitBundle> {
+  return bundle(serveEntry, servePath)
+}
+
+async function bundle(entry: string, outfile: string): Promise<KitBundle> {
   const result = await build({
     absWorkingDir: repoRoot,
-    entryPoints: [kitEntry],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -37,12 +53,12 @@ export async function bundleKit(): Promise<KitBundle> {
     metafile: true,
     minify: false,
     legalComments: 'inline',
-    banner: { js: header },
-    outfile: vendorPath,
+    banner: { js: headerOf(entry) },
+    outfile,
     logLevel: 'silent',
   })
   const output = result.outputFiles[0]
-  if (!output) throw new Error('esbuild wrote no output for the function kit')
+  if (!output) throw new Error(`esbuild wrote no output for ${entry}`)
   const imports = Object.values(result.metafile.outputs).flatMap((file) => file.imports)
   const packages = new Set(
     imports
@@ -77,12 +93,20 @@ export async function kitFunctionFolders(): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  const bundle = await bundleKit()
+  const bundles = [
+    { entry: kitEntry, path: vendorPath, bundle: await bundleKit() },
+    { entry: serveEntry, path: servePath, bundle: await bundleServe() },
+  ]
+  const serve = bundles[1]!
+  await writeFile(join(repoRoot, localServePath), serve.bundle.code)
+  console.info(`vendored ${serveEntry} -> /${localServePath} (${serve.bundle.code.length} bytes)`)
   for (const folder of await kitFunctionFolders()) {
-    const target = join(folder, vendorPath)
-    await mkdir(dirname(target), { recursive: true })
-    await writeFile(target, bundle.code)
-    console.info(`vendored ${kitEntry} -> ${target.slice(repoRoot.length)} (${bundle.code.length} bytes)`)
+    for (const { entry, path, bundle } of bundles) {
+      const target = join(folder, path)
+      await mkdir(dirname(target), { recursive: true })
+      await writeFile(target, bundle.code)
+      console.info(`vendored ${entry} -> ${target.slice(repoRoot.length)} (${bundle.code.length} bytes)`)
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { createFunctionLogger, functionEntry } from '#kit'
 import { createAuditLog } from './audit-log.ts'
 import { readAuditLogConfig } from './config.ts'
 
-// Entry point for faas-js-runtime (`faas-js-runtime ./build/index.js`): it calls init() before
+// Entry point for faas-js-runtime (`node vendor/serve.js ./build/index.js`): it calls init() before
 // listening, handle() per request, shutdown() on SIGTERM (functionEntry adds tracing around them).
 const config = readAuditLogConfig()
 const logger = createFunctionLogger('audit-log', config.LOG_LEVEL)

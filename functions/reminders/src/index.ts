@@ -2,7 +2,7 @@ import { createFunctionLogger, functionEntry } from '#kit'
 import { readRemindersConfig } from './config.ts'
 import { createReminders } from './reminders.ts'
 
-// Entry point for faas-js-runtime (`faas-js-runtime ./build/index.js`): it calls init() before
+// Entry point for faas-js-runtime (`node vendor/serve.js ./build/index.js`): it calls init() before
 // listening, handle() per request, shutdown() on SIGTERM (functionEntry adds tracing around them).
 const config = readRemindersConfig()
 const logger = createFunctionLogger('reminders', config.LOG_LEVEL)

@@ -36,6 +36,21 @@ describe('audit-log folder copied alone', () => {
     const refused = await postBinary(`${url}/`, withoutSource)
     await refused.body.dump()
     expect(refused.statusCode, folder.output()).toBe(400)
+
+    // No CORS grant (issue 19, finding 4): faas-js-runtime's own `*` is taken out by vendor/serve.js.
+    const origin = { origin: 'https://evil.example' }
+    const preflight = await request(`${url}/`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'POST' },
+    })
+    await preflight.body.dump()
+    expect(preflight.statusCode).toBe(204)
+    const read = await request(`${url}/?task=${task.id}`, {
+      headers: { ...origin, authorization: 'Bearer dev.alice' },
+    })
+    await read.body.dump()
+    for (const response of [preflight, read])
+      expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).toEqual([])
     // Figures for the report, not assertions (no timed assertions: bench/ holds performance goals).
     console.info(`[audit-log alone] cold start to readiness ${coldStartMs} ms (npm start, embedded PGlite)`)
   })

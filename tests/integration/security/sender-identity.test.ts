@@ -177,6 +177,28 @@ for (const backend of backends) {
       }
     })
 
+    it('functions grant no CORS: a preflight gets no Allow-Origin, nor does any answer', async () => {
+      const origin = { origin: 'https://evil.example' }
+      for (const name of functionNames) {
+        const preflight = await request(functionUrl(name), {
+          method: 'OPTIONS',
+          headers: {
+            ...origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'ce-id',
+          },
+        })
+        await preflight.body.dump()
+        const refused = await request(functionUrl(name), { method: 'POST', headers: origin, body: '{}' })
+        await refused.body.dump()
+        for (const response of [preflight, refused])
+          expect(
+            Object.keys(response.headers).filter((header) => header.startsWith('access-control-')),
+            name,
+          ).toEqual([])
+      }
+    })
+
     it('function processes listen on loopback only', async () => {
       const external = Object.values(networkInterfaces())
         .flat()

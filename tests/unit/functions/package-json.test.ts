@@ -23,9 +23,9 @@ describe('function package.json', () => {
         expect(pkg).toMatchObject({ name: folder.name, type: 'module', engines: { node: '>=22' } })
       })
 
-      it('builds build/index.js with esbuild and starts it with faas-js-runtime', () => {
+      it('builds build/index.js with esbuild and starts it with faas-js-runtime (vendor/serve.js)', () => {
         expect(pkg.scripts?.build).toMatch(/^esbuild src\/index\.ts .*--outfile=build\/index\.js/)
-        expect(pkg.scripts?.start).toBe('faas-js-runtime ./build/index.js')
+        expect(pkg.scripts?.start).toBe('node vendor/serve.js ./build/index.js')
         expect(pkg.dependencies?.['faas-js-runtime']).toBe('4.0.1')
         expect(pkg.devDependencies?.esbuild).toBe(rootPackage.devDependencies.esbuild)
       })

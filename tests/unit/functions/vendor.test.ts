@@ -3,8 +3,12 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   bundleKit,
+  bundleServe,
   kitFunctionFolders,
+  localServePath,
   packageNameOf,
+  repoRoot,
+  servePath,
   vendorPath,
 } from '../../../scripts/vendor-functions.ts'
 
@@ -12,6 +16,7 @@ import {
 // Rebuilding it in memory and comparing catches a kit (or events/, db/) change not yet vendored.
 
 const kit = await bundleKit()
+const serve = await bundleServe()
 const folders = await kitFunctionFolders()
 
 describe('vendored function-kit', () => {
@@ -42,7 +47,18 @@ describe('vendored function-kit', () => {
       const committed = readFileSync(join(folder, vendorPath), 'utf8')
       expect(committed === kit.code, 'vendored kit differs from a fresh bundle').toBe(true)
     })
+
+    it(`${folder.split('/').at(-1)}: ${servePath} is up to date and is what npm start runs`, () => {
+      const committed = readFileSync(join(folder, servePath), 'utf8')
+      expect(committed === serve.code, 'vendored launcher differs from a fresh bundle').toBe(true)
+      const scripts = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).scripts
+      expect(scripts.start).toBe(`node ${servePath} ./build/index.js`)
+    })
   }
+
+  it(`the local runtime's ${localServePath} is the same launcher`, () => {
+    expect(readFileSync(join(repoRoot, localServePath), 'utf8') === serve.code).toBe(true)
+  })
 
   it('names the package of a deep or scoped import', () => {
     expect(packageNameOf('kysely/migration')).toBe('kysely')
