@@ -154,26 +154,42 @@ for (const backend of backends) {
       expect(((await notifications.json()) as { notifications: unknown[] }).notifications).toEqual([])
     })
 
-    it('each KafkaSink accepts only the senders its EventPolicy names', async () => {
+    it('each KafkaSink refuses no token, an unsigned or replayed one (401) and senders its EventPolicy does not name (403)', async () => {
       const expected: Record<string, string[]> = {
         'reminder-events': [sinkBinding('reminders')],
         'notification-events': [sinkBinding('notification-fanout')],
         'dead-letters': functionNames.map(kafkaSource),
       }
+      const statusOf = async (sink: string, authorization?: string) => {
+        const response = await request(sinkUrl(sink), {
+          method: 'POST',
+          headers: authorization === undefined ? {} : { authorization },
+        })
+        await response.body.dump()
+        return response.statusCode
+      }
+      const unsigned = (claims: Record<string, unknown>) =>
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`
       for (const [sink, allowed] of Object.entries(expected)) {
+        const sender = allowed[0]!
+        expect(await statusOf(sink), `no token -> ${sink}`).toBe(401)
+        const claims = {
+          iss: sut.system.issuer.issuer,
+          aud: sinkAudience(sink),
+          sub: sender,
+          exp: 9_999_999_999,
+        }
+        expect(await statusOf(sink, `Bearer ${unsigned(claims)}`), `unsigned -> ${sink}`).toBe(401)
+        const elsewhere = await token(sender, serviceAudience('audit-log'))
+        expect(await statusOf(sink, `Bearer ${elsewhere}`), `replayed -> ${sink}`).toBe(401)
         const refused = [...functionNames.map(kafkaSource), ...functionNames.map(sinkBinding)].filter(
           (subject) => !allowed.includes(subject),
         )
-        for (const subject of refused) {
-          const statusCode = await request(sinkUrl(sink), {
-            method: 'POST',
-            headers: { authorization: `Bearer ${await token(subject, sinkAudience(sink))}` },
-          }).then(async (response) => {
-            await response.body.dump()
-            return response.statusCode
-          })
-          expect(statusCode, `${subject} -> ${sink}`).toBe(403)
-        }
+        for (const subject of refused)
+          expect(
+            await statusOf(sink, `Bearer ${await token(subject, sinkAudience(sink))}`),
+            `${subject} -> ${sink}`,
+          ).toBe(403)
       }
     })
 
