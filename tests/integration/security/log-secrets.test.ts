@@ -189,7 +189,12 @@ describe.skipIf(!hasPostgres)('secrets never reach the logs', () => {
       "bob's webhook retried, carol's refused and her email retried",
       60_000,
     )
-    expect((await api(`/tasks/${task.id}/audit`, tokens.bob)).status).toBe(200)
+    // The audit-log source consumes on its own: its trail may come a little after the notifications.
+    await eventually(
+      async () => ((await api(`/tasks/${task.id}/audit`, tokens.bob)).status === 200 ? true : undefined),
+      "bob's audit trail",
+      { timeoutMs: 60_000, retryErrors: true },
+    )
     expect((await api('/notifications', tokens.bob)).status).toBe(200)
 
     // The database falls off the network: requests fail, and the failure is logged.
