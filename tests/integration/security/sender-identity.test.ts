@@ -40,6 +40,9 @@ const sinkAudience = (name: string) =>
   resourceAudience({ apiVersion: kafkaSinkApiVersion, kind: 'KafkaSink', name, namespace })
 
 const functionNames = ['audit-log', 'notification-fanout', 'reminders'] as const
+/** A token with no signature (`alg: none`), claiming whatever it likes. */
+const unsigned = (claims: Record<string, unknown>) =>
+  `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`
 const deletedTask = (actor: string) =>
   createEvent({
     type: EventTypes.TaskDeleted,
@@ -104,12 +107,19 @@ for (const backend of backends) {
       expect((await sut.request(`/tasks/${created.id}/audit`, { user: 'mallory' })).status).toBe(200)
     })
 
-    it('every function refuses no token (401), a token replayed from another audience (401) and another source (403)', async () => {
+    it('every function refuses no token or an unsigned one (401), one replayed from another audience (401) and another source (403)', async () => {
       const event = deletedTask('mallory')
       for (const name of functionNames) {
         const own = kafkaSource(name)
         const stranger = kafkaSource(functionNames.find((other) => other !== name)!)
         expect(await post(functionUrl(name), event), `${name}: no token`).toBe(401)
+        const claims = {
+          iss: sut.system.issuer.issuer,
+          aud: serviceAudience(name),
+          sub: own,
+          exp: 9_999_999_999,
+        }
+        expect(await post(functionUrl(name), event, unsigned(claims)), `${name}: unsigned`).toBe(401)
         expect(
           await post(functionUrl(name), event, await token(own, sinkAudience('dead-letters'))),
           `${name}: its own source's dead-letter token, replayed`,
@@ -168,8 +178,6 @@ for (const backend of backends) {
         await response.body.dump()
         return response.statusCode
       }
-      const unsigned = (claims: Record<string, unknown>) =>
-        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`
       for (const [sink, allowed] of Object.entries(expected)) {
         const sender = allowed[0]!
         expect(await statusOf(sink), `no token -> ${sink}`).toBe(401)
