@@ -11,6 +11,8 @@ export interface SourceStatus {
   readonly retried: number
   readonly deadLettered: number
   readonly dropped: number
+  /** Deliveries refused for the sender (401/403): sender identity misconfigured. */
+  readonly refused: number
 }
 
 export interface FunctionStatus {
@@ -29,7 +31,13 @@ export interface SystemStatus {
   readonly eventLog: 'kafka' | 'embedded'
   readonly sources: readonly SourceStatus[]
   readonly functions: readonly FunctionStatus[]
-  readonly sinks: readonly { name: string; accepted: number; rejected: number; writeFailures: number }[]
+  readonly sinks: readonly {
+    name: string
+    accepted: number
+    rejected: number
+    writeFailures: number
+    refused: number
+  }[]
   readonly pings: readonly { name: string; ticks: number; delivered: number; failed: number }[]
 }
 
@@ -79,6 +87,7 @@ export function renderStatus(status: SystemStatus): string {
     String(s.retried),
     String(s.deadLettered),
     String(s.dropped),
+    String(s.refused),
   ])
   const functionRows = status.functions.map((f) => [
     f.name,
@@ -92,7 +101,17 @@ export function renderStatus(status: SystemStatus): string {
   return [
     `taskflow at ${status.url} (event log: ${status.eventLog})`,
     table(
-      ['source', 'ordering', 'lag', 'in flight', 'delivered', 'retried', 'dead-lettered', 'dropped'],
+      [
+        'source',
+        'ordering',
+        'lag',
+        'in flight',
+        'delivered',
+        'retried',
+        'dead-lettered',
+        'dropped',
+        'refused',
+      ],
       sourceRows,
     ),
     table(

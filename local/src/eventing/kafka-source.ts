@@ -54,6 +54,8 @@ export interface KafkaSourceStats {
   readonly deadLettered: number
   /** Failed with no dead-letter sink, or the dead-letter sink failed too (Knative drops them). */
   readonly dropped: number
+  /** Deliveries a sink refused this source as a sender (401/403): a misconfiguration, never retried. */
+  readonly refused: number
 }
 
 export interface KafkaSourceOptions {
@@ -95,7 +97,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     sourceName: spec.name,
     ceOverrides: spec.ceOverrides,
   }
-  const counters = { inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 }
+  const counters = { inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0, refused: 0 }
   const slots = new Semaphore(spec.ordering === 'ordered' ? Number.POSITIVE_INFINITY : maxInFlight)
   const sourceLogger = logger.child({ source: spec.name })
   const bearer = bearerFor(options.identity)
@@ -140,11 +142,13 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   ): Promise<void> {
     const where = { topic: record.topic, partition: record.partition, offset: record.offset }
     const status = outcome.last.status ?? outcome.last.error?.message
-    if (status === 401 || status === 403)
+    if (status === 401 || status === 403) {
+      counters.refused++
       sourceLogger.error(
         { ...where, status, sink: spec.sink.href },
         'the sink refused this source as a sender: check its sink.audience and the sink’s allowed senders',
       )
+    }
     if (!spec.deadLetterSink) {
       counters.dropped++
       sourceLogger.error(
@@ -169,6 +173,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
       throw new RevokedError()
     } else {
       counters.dropped++
+      if (dlqOutcome.last.status === 401 || dlqOutcome.last.status === 403) counters.refused++
       sourceLogger.error({ ...where, status }, 'dead-letter sink failed too: event dropped (as Knative does)')
     }
   }

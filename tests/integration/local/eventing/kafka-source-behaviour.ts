@@ -6,6 +6,7 @@ import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
 import {
   type KafkaSourceDispatcher,
   type KafkaSourceSpec,
+  type SenderIdentity,
   startKafkaSource,
 } from '../../../../local/src/eventing/kafka-source.ts'
 import type { AppendRecord } from '../../../../local/src/eventlog/types.ts'
@@ -55,7 +56,9 @@ export function kafkaSourceBehaviour(backend: () => EventLogBackend): void {
     }
     const producer = await log.producer()
     cleanup.push(() => producer.close())
-    const start = async (extra: { maxInFlight?: number } = {}): Promise<KafkaSourceDispatcher> => {
+    const start = async (
+      extra: { maxInFlight?: number; identity?: SenderIdentity } = {},
+    ): Promise<KafkaSourceDispatcher> => {
       const dispatcher = await startKafkaSource({ spec, log, logger, commitIntervalMs: 200, ...extra })
       cleanup.push(() => dispatcher.stop())
       return dispatcher
@@ -141,6 +144,30 @@ export function kafkaSourceBehaviour(backend: () => EventLogBackend): void {
     // The sink records a request before answering it: the dispatcher counts once the answer arrives.
     await eventually(() => dispatcher.stats().delivered === 2, 'dispatcher counted both deliveries')
     expect(dispatcher.stats()).toMatchObject({ delivered: 2, deadLettered: 1 })
+  })
+
+  it('sends its own token for each sink, and a sink refusing the sender is counted, not retried', async () => {
+    const { topic, sink, deadLetters, producer, start } = await setup(1, {
+      sinkAudience: 'serving.knative.dev/service/taskflow/fn',
+      deadLetterAudience: 'eventing.knative.dev/kafkasink/taskflow/dlq',
+    })
+    // A stand-in token source: the token names whom it was minted for.
+    const identity = {
+      subject: 'system:serviceaccount:taskflow:src',
+      tokens: { token: async (s: string, a: string) => `${s}@${a}` },
+    }
+    sink.reply = () => ({ status: 401, body: 'no such sender' })
+    await producer.send(topic, [taskEvent(randomUUID(), 'refused')])
+    const dispatcher = await start({ identity })
+    await eventually(() => dispatcher.stats().deadLettered === 1, 'dead-lettered at once')
+    expect(sink.requests).toHaveLength(1)
+    expect(sink.requests[0]!.headers.authorization).toBe(
+      'Bearer system:serviceaccount:taskflow:src@serving.knative.dev/service/taskflow/fn',
+    )
+    expect(deadLetters.delivered[0]!.headers.authorization).toBe(
+      'Bearer system:serviceaccount:taskflow:src@eventing.knative.dev/kafkasink/taskflow/dlq',
+    )
+    expect(dispatcher.stats()).toMatchObject({ refused: 1, deadLettered: 1, retried: 0 })
   })
 
   it('dead-letters after retries are exhausted', async () => {
