@@ -33,6 +33,12 @@ describe('gateway (one base URL for the API and the functions read routes)', () 
         setTimeout(() => res.end('data: two\n\n'), 50)
         return
       }
+      if (req.url === '/open-stream') {
+        // A stream that stays open until its client leaves.
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write(': open\n\n')
+        return
+      }
       res.writeHead(200, { 'x-upstream': 'audit' }).end(req.url)
     })
     const apiUrl = await listen(api)
@@ -45,7 +51,7 @@ describe('gateway (one base URL for the API and the functions read routes)', () 
       routes: [
         {
           name: 'audit',
-          matches: (p) => /^\/tasks\/[^/]+\/audit$/.test(p) || p === '/stream',
+          matches: (p) => /^\/tasks\/[^/]+\/audit$/.test(p) || p === '/stream' || p === '/open-stream',
           target: () => auditUrl,
         },
         { name: 'down', matches: (p) => p === '/down', target: () => new URL('http://127.0.0.1:1') },
@@ -89,6 +95,21 @@ describe('gateway (one base URL for the API and the functions read routes)', () 
     // The fake API answers every /tasks request 201.
     expect(await status(`localhost:${port}`)).toBe(201)
     expect(await status(`LOCALHOST:${port}`)).toBe(201)
+  })
+
+  it('keeps answering other requests while hundreds of streams are open (no connection cap)', async () => {
+    // 300 streams: more than the 256 connections the gateway's pool once had, which queued everything.
+    const streams = await Promise.all(
+      Array.from({ length: 300 }, () => request(new URL('/open-stream', gateway.url))),
+    )
+    try {
+      expect(streams.every((stream) => stream.statusCode === 200)).toBe(true)
+      const response = await request(new URL('/tasks/abc/audit', gateway.url), { headersTimeout: 5_000 })
+      expect(response.statusCode).toBe(200)
+      await response.body.dump()
+    } finally {
+      for (const stream of streams) stream.body.destroy()
+    }
   })
 
   it('routes /tasks/:id/audit to the audit function, not the API', async () => {
