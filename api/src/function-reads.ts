@@ -165,10 +165,9 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger,
           })
         release = slot
       }
-      // A client that leaves cancels its request, queued or in flight; a read waits no longer than its
-      // timeout for a connection and an answer together.
-      // The response's 'close' before it finished is the client leaving (the request's 'close' also
-      // fires once a body has been read).
+      // A client that leaves cancels its request, queued or in flight: the response's 'close' before
+      // it finished says so (the request's 'close' also fires once a body has been read). A read waits
+      // no longer than its timeout for a connection and an answer together.
       const abort = new AbortController()
       const onClose = () => {
         if (!res.writableFinished) abort.abort(new Error('the client went away'))
@@ -177,49 +176,43 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger,
       const deadline = stream
         ? undefined
         : setTimeout(() => abort.abort(new Error('timeout')), limits.timeoutMs)
-      let upstream: Dispatcher.ResponseData
+      let expiry: NodeJS.Timeout | undefined
       try {
-        upstream = await (stream ? streamAgent : agent).request({
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method,
-          headers,
-          body: body ?? null,
-          bodyTimeout: stream ? 0 : limits.timeoutMs,
-          headersTimeout: 60_000,
-          signal: abort.signal,
-        })
-      } catch (error) {
-        release?.()
-        clearTimeout(deadline)
-        res.off('close', onClose)
-        if (res.destroyed) return
-        logger.warn({ err: error, target }, 'function read route unreachable')
-        throw new ProblemError({
-          status: abort.signal.aborted ? 504 : 503,
-          title: abort.signal.aborted ? 'Gateway timeout' : 'Service unavailable',
-          detail: abort.signal.aborted ? `${target} did not answer in time` : `${target} is unreachable`,
-        })
-      }
-      if (upstream.statusCode >= 400 && !isProblemJson(upstream.headers['content-type'])) {
-        release?.()
-        clearTimeout(deadline)
-        throw new ProblemError(await problemOfPlainError(upstream))
-      }
-      res.status(upstream.statusCode)
-      for (const name of forwardedResponseHeaders) {
-        const value = upstream.headers[name]
-        if (value !== undefined) res.setHeader(name, value)
-      }
-      if (stream) res.flushHeaders()
-      // A stream ends when the token that opened it expires: the client reconnects with a fresh one.
-      const expiresAt = req.principal.claims.exp
-      const expiry =
-        stream && typeof expiresAt === 'number'
-          ? setTimeout(() => upstream.body.destroy(), Math.max(0, expiresAt * 1000 - Date.now()))
-          : undefined
-      res.once('close', () => upstream.body.destroy())
-      try {
+        let upstream: Dispatcher.ResponseData
+        try {
+          upstream = await (stream ? streamAgent : agent).request({
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method,
+            headers,
+            body: body ?? null,
+            bodyTimeout: stream ? 0 : limits.timeoutMs,
+            headersTimeout: 60_000,
+            signal: abort.signal,
+          })
+        } catch (error) {
+          if (res.destroyed) return
+          logger.warn({ err: error, target }, 'function read route unreachable')
+          throw new ProblemError({
+            status: abort.signal.aborted ? 504 : 503,
+            title: abort.signal.aborted ? 'Gateway timeout' : 'Service unavailable',
+            detail: abort.signal.aborted ? `${target} did not answer in time` : `${target} is unreachable`,
+          })
+        }
+        if (upstream.statusCode >= 400 && !isProblemJson(upstream.headers['content-type'])) {
+          throw new ProblemError(await problemOfPlainError(upstream))
+        }
+        res.status(upstream.statusCode)
+        for (const name of forwardedResponseHeaders) {
+          const value = upstream.headers[name]
+          if (value !== undefined) res.setHeader(name, value)
+        }
+        if (stream) res.flushHeaders()
+        // A stream ends when the token that opened it expires: the client reconnects with a fresh one.
+        const expiresAt = req.principal.claims.exp
+        if (stream && typeof expiresAt === 'number')
+          expiry = setTimeout(() => upstream.body.destroy(), Math.max(0, expiresAt * 1000 - Date.now()))
+        res.once('close', () => upstream.body.destroy())
         await pipeline(upstream.body, res).catch(() => {
           // The caller left (an SSE client closing its stream), or its token expired: nothing to report.
         })

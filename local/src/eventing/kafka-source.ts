@@ -18,10 +18,10 @@ import {
   kafkaRecordToHttpBinary,
   wrapUndecodableRecord,
 } from '../../../events/src/index.ts'
-import type { ServiceAccountTokens } from '../auth/local-issuer.ts'
 import type { BatchContext, EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../eventlog/types.ts'
 import type { DeliveryPolicy } from './delivery-policy.ts'
 import { PartitionOffsetTracker } from './offset-tracker.ts'
+import { authorizationFor, isSenderRefusal, type SenderIdentity } from './sender-identity.ts'
 import { type DeliveryOutcome, deadLetterHeaders, type HttpEventRequest, SinkClient } from './sink-client.ts'
 
 export interface KafkaSourceSpec {
@@ -39,12 +39,6 @@ export interface KafkaSourceSpec {
   /** The OIDC audiences of the sink and the dead-letter sink; none: no token is sent there. */
   readonly sinkAudience?: string | undefined
   readonly deadLetterAudience?: string | undefined
-}
-
-/** Who the source is when it sends (its OIDC ServiceAccount's subject) and where its tokens come from. */
-export interface SenderIdentity {
-  readonly subject: string
-  readonly tokens: ServiceAccountTokens
 }
 
 export interface KafkaSourceStats {
@@ -100,7 +94,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   const counters = { inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0, refused: 0 }
   const slots = new Semaphore(spec.ordering === 'ordered' ? Number.POSITIVE_INFINITY : maxInFlight)
   const sourceLogger = logger.child({ source: spec.name })
-  const bearer = bearerFor(options.identity)
+  const bearer = authorizationFor(options.identity)
 
   const consumer = log.consumer({
     groupId: spec.consumerGroup,
@@ -142,7 +136,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   ): Promise<void> {
     const where = { topic: record.topic, partition: record.partition, offset: record.offset }
     const status = outcome.last.status ?? outcome.last.error?.message
-    if (status === 401 || status === 403) {
+    if (isSenderRefusal(status)) {
       counters.refused++
       sourceLogger.error(
         { ...where, status, sink: spec.sink.href },
@@ -173,7 +167,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
       throw new RevokedError()
     } else {
       counters.dropped++
-      if (dlqOutcome.last.status === 401 || dlqOutcome.last.status === 403) counters.refused++
+      if (isSenderRefusal(dlqOutcome.last.status)) counters.refused++
       sourceLogger.error({ ...where, status }, 'dead-letter sink failed too: event dropped (as Knative does)')
     }
   }
@@ -241,14 +235,6 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
       await consumer.stop()
       if (ownsClient) await sinkClient.close()
     },
-  }
-}
-
-/** `Bearer <token>` for an audience, or undefined where no token is sent. */
-function bearerFor(identity: SenderIdentity | undefined) {
-  return async (audience: string | undefined): Promise<string | undefined> => {
-    if (identity === undefined || audience === undefined) return undefined
-    return `Bearer ${await identity.tokens.token(identity.subject, audience)}`
   }
 }
 

@@ -9,7 +9,7 @@ import { Cron } from 'croner'
 import type { Logger } from 'pino'
 import { v7 as uuidv7 } from 'uuid'
 import type { DeliveryPolicy } from './delivery-policy.ts'
-import type { SenderIdentity } from './kafka-source.ts'
+import { authorizationFor, type SenderIdentity } from './sender-identity.ts'
 import { type DeliveryOutcome, type HttpEventRequest, SinkClient } from './sink-client.ts'
 
 export const pingEventType = 'dev.knative.sources.ping'
@@ -113,11 +113,12 @@ export function startPingSource(options: PingSourceOptions): PingSource {
   const running = new Set<Promise<void>>()
   const counters = { ticks: 0, delivered: 0, failed: 0 }
 
+  const bearer = authorizationFor(options.identity)
   async function withToken(request: HttpEventRequest): Promise<HttpEventRequest> {
-    const { identity, sinkAudience } = options
-    if (identity === undefined || sinkAudience === undefined) return request
-    const token = await identity.tokens.token(identity.subject, sinkAudience)
-    return { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+    const authorization = await bearer(options.sinkAudience)
+    return authorization === undefined
+      ? request
+      : { ...request, headers: { ...request.headers, authorization } }
   }
 
   function tick(tickAt: Date): Promise<void> {

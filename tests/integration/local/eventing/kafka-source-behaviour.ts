@@ -6,9 +6,9 @@ import { partitionForKey } from '../../../../kafka/src/partitioner.ts'
 import {
   type KafkaSourceDispatcher,
   type KafkaSourceSpec,
-  type SenderIdentity,
   startKafkaSource,
 } from '../../../../local/src/eventing/kafka-source.ts'
+import type { SenderIdentity } from '../../../../local/src/eventing/sender-identity.ts'
 import type { AppendRecord } from '../../../../local/src/eventlog/types.ts'
 import type { EventLogBackend } from '../../../support/event-logs.ts'
 import { startRecordingSink } from '../../../support/recording-sink.ts'
