@@ -2,9 +2,10 @@
 //
 // Each manifest is validated by apiVersion + kind against the upstream CRD's openAPIV3Schema for that
 // version (read from SCHEMAS_DIR, default <repo>/../shared/schemas: never copied into the repo), with
-// ajv in draft-07 mode. Kinds that have no CRD there (built-in Kubernetes kinds, SinkBinding, Gateway
-// API) get a small zod schema of our own below. A kind with neither is an error, so nothing slips
-// through unvalidated.
+// ajv in draft-07 mode; every folder there is read (strimzi, knative, keda, gateway-api,
+// prometheus-operator, ...: ../shared/schemas/SOURCES.md). Only kinds that have no CRD at all (built-in
+// Kubernetes kinds, and SinkBinding, whose CRD is not stored) get a small zod schema of our own below. A
+// kind with neither is an error, so nothing slips through unvalidated.
 //
 // Like `kubectl apply` (strict field validation, the default since Kubernetes 1.27), an unknown field
 // is an error: every object schema that lists properties and does not say
@@ -154,16 +155,6 @@ const policyRule = z
     resourceNames: z.array(name).optional(),
   })
   .strict()
-const gatewayBackend = z
-  .object({
-    group: z.string().optional(),
-    kind: z.string().optional(),
-    name,
-    namespace: name.optional(),
-    port: z.number().int().min(1).max(65535),
-  })
-  .strict()
-
 const labelSelector = z
   .object({
     matchLabels: stringMap.optional(),
@@ -286,74 +277,6 @@ const builtinSchemas: Record<string, z.ZodObject> = {
       })
       .strict(),
   }),
-  // Gateway API: not among the stored upstream schemas; the fields this project uses.
-  'gateway.networking.k8s.io/v1/HTTPRoute': z.object({
-    metadata: namespacedMeta,
-    spec: z
-      .object({
-        parentRefs: z
-          .array(
-            z
-              .object({
-                group: z.string().optional(),
-                kind: z.string().optional(),
-                name,
-                namespace: name.optional(),
-              })
-              .strict(),
-          )
-          .min(1),
-        hostnames: z.array(z.string()).optional(),
-        rules: z
-          .array(
-            z
-              .object({
-                matches: z
-                  .array(
-                    z
-                      .object({
-                        path: z
-                          .object({
-                            type: z.enum(['Exact', 'PathPrefix', 'RegularExpression']),
-                            value: z.string().startsWith('/').or(z.string().startsWith('^/')),
-                          })
-                          .strict(),
-                      })
-                      .strict(),
-                  )
-                  .min(1),
-                filters: z
-                  .array(
-                    z
-                      .object({
-                        type: z.literal('URLRewrite'),
-                        urlRewrite: z.object({ hostname: z.string().min(1) }).strict(),
-                      })
-                      .strict(),
-                  )
-                  .optional(),
-                backendRefs: z.array(gatewayBackend).min(1),
-                timeouts: z
-                  .object({ request: z.string().optional(), backendRequest: z.string().optional() })
-                  .strict()
-                  .optional(),
-              })
-              .strict(),
-          )
-          .min(1)
-          .max(16),
-      })
-      .strict(),
-  }),
-  'gateway.networking.k8s.io/v1beta1/ReferenceGrant': z.object({
-    metadata: namespacedMeta,
-    spec: z
-      .object({
-        from: z.array(z.object({ group: z.string(), kind: z.string(), namespace: name }).strict()).min(1),
-        to: z.array(z.object({ group: z.string(), kind: z.string(), name: name.optional() }).strict()).min(1),
-      })
-      .strict(),
-  }),
 }
 
 export type SchemaRegistry = {
@@ -367,7 +290,9 @@ export type SchemaRegistry = {
 
 function readCrds(dir: string): Map<string, JsonSchema> {
   const byKind = new Map<string, JsonSchema>()
-  for (const sub of ['strimzi', 'knative', 'keda']) {
+  // Every folder of the schemas directory (one an upstream project: strimzi, knative, gateway-api, ...).
+  const folders = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory())
+  for (const sub of folders.map((entry) => entry.name)) {
     for (const file of readdirSync(join(dir, sub)).filter((f) => /\.ya?ml$/.test(f))) {
       for (const document of parseAllDocuments(readFileSync(join(dir, sub, file), 'utf8'))) {
         const crd = document.toJS() as {

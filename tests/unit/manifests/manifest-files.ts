@@ -1,8 +1,10 @@
-// Which files of the repository are Kubernetes manifests, kustomizations, patches or func.yaml.
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+// Which files of the repository are Kubernetes manifests, kustomizations, patches or func.yaml, and the
+// overlays as a cluster receives them (`kubectl kustomize`).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { parse } from 'yaml'
+import { type KubernetesObject, renderKustomization } from '../../../sources/src/kustomize.ts'
 import { readYamlDocuments, repoRoot } from '../../support/schemas.ts'
-import { type KubernetesObject, kustomizationFile, patchFiles } from './support/kustomize.ts'
 
 /** Folders whose YAML is applied to a cluster (brokers/local/ is the local broker, not a manifest). */
 export const manifestRoots = ['brokers', 'sources', 'manifests']
@@ -15,6 +17,11 @@ export const overlays = [
   'brokers/cluster/overlays/prod',
 ]
 
+/** An overlay (a folder relative to the repository) rendered by `kubectl kustomize`. */
+export function renderOverlay(overlay: string): KubernetesObject[] {
+  return renderKustomization(join(repoRoot, overlay))
+}
+
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry)
@@ -23,7 +30,25 @@ function walk(dir: string): string[] {
   })
 }
 
+const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
 const isKustomization = (file: string) => /(^|\/)kustomization\.ya?ml$/.test(file)
+
+type Kustomization = { resources?: string[]; patches?: { path?: string }[] }
+
+/** Every file a kustomization tree uses as a patch (`patches[].path`, here and in directory resources). */
+function patchFiles(dir: string): string[] {
+  const file = kustomizationFileNames.map((name) => join(dir, name)).find((path) => existsSync(path))
+  if (file === undefined) throw new Error(`${dir} holds no kustomization.yaml`)
+  const kustomization = (parse(readFileSync(file, 'utf8')) ?? {}) as Kustomization
+  const own = (kustomization.patches ?? []).flatMap((patch) =>
+    patch.path === undefined ? [] : [resolve(dir, patch.path)],
+  )
+  const nested = (kustomization.resources ?? [])
+    .map((entry) => resolve(dir, entry))
+    .filter((path) => existsSync(path) && statSync(path).isDirectory())
+    .flatMap(patchFiles)
+  return [...own, ...nested]
+}
 
 /** Every patch file any overlay uses: partial documents, validated only after rendering. */
 export function allPatchFiles(): Set<string> {
@@ -57,5 +82,3 @@ export function systemResources(): KubernetesObject[] {
     )
     .flatMap((file) => readYamlDocuments(file) as KubernetesObject[])
 }
-
-export { kustomizationFile }

@@ -1,5 +1,5 @@
 // Every manifest validates against the upstream schema of its apiVersion + kind (ajv on the CRD's
-// openAPIV3Schema), or against the project's own zod schema where no CRD is stored; anything else fails.
+// openAPIV3Schema), or against the project's own zod schema where no CRD exists; anything else fails.
 import { relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -8,8 +8,8 @@ import {
   repoRoot,
   type SchemaVerdict,
 } from '../../support/schemas.ts'
-import { funcYamlFiles, overlays, resourceFiles } from './manifest-files.ts'
-import { renderKustomization } from './support/kustomize.ts'
+import { kubectlAvailable } from '../../support/services.ts'
+import { funcYamlFiles, overlays, renderOverlay, resourceFiles } from './manifest-files.ts'
 
 const registry = createSchemaRegistry()
 const describeVerdict = (verdict: SchemaVerdict) =>
@@ -50,9 +50,10 @@ describe('manifest files', () => {
   })
 })
 
-describe('rendered overlays', () => {
+// What a cluster applies: each overlay as `kubectl kustomize` renders it, patches included.
+describe.runIf(kubectlAvailable())('rendered overlays', () => {
   it.each(overlays)('%s renders and every resource validates', (overlay) => {
-    const rendered = renderKustomization(`${repoRoot}/${overlay}`)
+    const rendered = renderOverlay(overlay)
     expect(rendered.length).toBeGreaterThan(0)
     for (const resource of rendered) {
       expect(describeVerdict(registry.validate(resource)), `${resource.kind}/${resource.metadata.name}`).toBe(
@@ -92,6 +93,8 @@ describe('schema registry', () => {
   const pings = readYamlDocuments(`${repoRoot}/sources/ping-sources.yaml`)
   const bindings = readYamlDocuments(`${repoRoot}/sources/sink-bindings.yaml`)
   const pools = readYamlDocuments(`${repoRoot}/brokers/cluster/overlays/prod/node-pools.yaml`)
+  const routes = readYamlDocuments(`${repoRoot}/manifests/base/routes.yaml`)
+  const policies = readYamlDocuments(`${repoRoot}/sources/event-policies.yaml`)
 
   it('uses the CRDs for Strimzi and Knative kinds and zod only where no CRD is stored', () => {
     expect(registry.validate(sources[0])).toEqual({ ok: true, schema: 'crd' })
@@ -101,6 +104,25 @@ describe('schema registry', () => {
         'sources.knative.dev/v1/KafkaSource',
         'sources.knative.dev/v1beta1/KafkaSource',
         'kafka.strimzi.io/v1/Kafka',
+      ]),
+    )
+  })
+
+  it('uses the upstream CRDs of Gateway API, Knative EventPolicy, Strimzi Connect and Prometheus Operator', () => {
+    for (const document of [byName(routes, 'HTTPRoute'), byName(routes, 'ReferenceGrant'), policies[0]]) {
+      expect(registry.validate(document)).toEqual({ ok: true, schema: 'crd' })
+    }
+    expect(registry.kinds()).toEqual(
+      expect.arrayContaining([
+        'gateway.networking.k8s.io/v1/HTTPRoute',
+        'gateway.networking.k8s.io/v1beta1/ReferenceGrant',
+        'eventing.knative.dev/v1alpha1/EventPolicy',
+        'eventing.knative.dev/v1beta3/EventType',
+        'kafka.strimzi.io/v1/KafkaConnect',
+        'kafka.strimzi.io/v1/KafkaConnector',
+        'monitoring.coreos.com/v1/PrometheusRule',
+        'monitoring.coreos.com/v1/PodMonitor',
+        'monitoring.coreos.com/v1/ServiceMonitor',
       ]),
     )
   })
@@ -216,6 +238,42 @@ describe('schema registry', () => {
         return d
       },
       /subject/,
+    ],
+    [
+      'HTTPRoute with an unknown path match type',
+      () => {
+        const d = byName(routes, 'HTTPRoute')
+        d.spec.rules[0].matches[0].path.type = 'Prefix'
+        return d
+      },
+      /allowed values/,
+    ],
+    [
+      'HTTPRoute backend on port 0',
+      () => {
+        const d = byName(routes, 'HTTPRoute')
+        d.spec.rules[0].backendRefs[0].port = 0
+        return d
+      },
+      /port/,
+    ],
+    [
+      'ReferenceGrant from a kind without its namespace',
+      () => {
+        const d = byName(routes, 'ReferenceGrant')
+        delete d.spec.from[0].namespace
+        return d
+      },
+      /namespace/,
+    ],
+    [
+      'EventPolicy with a misspelled sender field',
+      () => {
+        const d = byName(policies, 'EventPolicy')
+        d.spec.from[0].reference = d.spec.from[0].ref
+        return d
+      },
+      /reference/,
     ],
     [
       'ConfigMap with a numeric value',

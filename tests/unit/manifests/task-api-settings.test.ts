@@ -4,8 +4,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { apiEnvironmentVariables } from '../../../api/src/config.ts'
+import type { KubernetesObject } from '../../../sources/src/kustomize.ts'
 import { readYamlDocuments, repoRoot } from '../../support/schemas.ts'
-import type { KubernetesObject } from './support/kustomize.ts'
 
 // Read by the OpenTelemetry SDK when one is switched on, not by the config module.
 const sdkSetting = (name: string) => name.startsWith('OTEL_')

@@ -2,8 +2,9 @@
 // knativeerrorcode, knativeerrordata: up to 1,368 bytes base64 of the response body). The KafkaSink
 // that writes it has no dead-letter sink of its own, so a record the dead-letter topic refuses as too
 // large is dropped. Its topic must therefore take larger records than any topic a KafkaSource reads.
+
+import type { KubernetesObject } from '../../../../sources/src/kustomize.ts'
 import type { SystemManifests } from '../../../../sources/src/manifests.ts'
-import type { KubernetesObject } from './kustomize.ts'
 
 /** Kafka's message.max.bytes when neither the broker nor the topic sets it. */
 export const kafkaDefaultMaxMessageBytes = 1_048_588

@@ -3,8 +3,9 @@
 // CloudEvents on `/` (checked by sender identity, not by user tokens), so they must be cluster-local
 // Knative Services and no public route may send to them. The Task API's operational endpoints
 // (/metrics, /readyz, /healthz) are for the cluster: no public rule may match them.
+
+import type { KubernetesObject } from '../../../../sources/src/kustomize.ts'
 import type { FuncYaml } from './invariants.ts'
-import type { KubernetesObject } from './kustomize.ts'
 
 export const taskApiService = 'task-api'
 export const visibilityLabel = 'networking.knative.dev/visibility'

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { producerSettings } from '../../../../kafka/src/index.ts'
+import type { KubernetesObject } from '../../../../sources/src/kustomize.ts'
 import {
   buildSystemManifests,
   type LocatedDocument,
@@ -16,7 +17,6 @@ import {
   taskApiService,
   visibilityViolations,
 } from './exposure-invariants.ts'
-import type { KubernetesObject } from './kustomize.ts'
 
 export type FuncYaml = {
   name: string
