@@ -40,6 +40,23 @@ export class InvalidDatabaseOptionsError extends Error {
   override readonly name = 'InvalidDatabaseOptionsError'
 }
 
+/**
+ * No DATABASE_URL, so the embedded PGlite was to open, but its packages are not installed: a function
+ * image built for a cluster leaves them out (they are devDependencies there, pruned from the image).
+ */
+export class EmbeddedDatabaseUnavailableError extends Error {
+  override readonly name = 'EmbeddedDatabaseUnavailableError'
+
+  constructor(missing: string, cause: unknown) {
+    super(
+      `no database URL was given, so an embedded PGlite was to open, but ${missing} is not installed: ` +
+        'set DATABASE_URL to a PostgreSQL, or install the embedded database ' +
+        '(`npm ci` without --omit=dev installs @electric-sql/pglite and @electric-sql/pglite-socket)',
+      { cause },
+    )
+  }
+}
+
 export function describeCause(cause: unknown): string {
   if (cause instanceof AggregateError && cause.errors.length > 0) {
     return cause.errors.map(describeCause).join('; ')

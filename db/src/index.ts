@@ -5,6 +5,7 @@ export {
 } from './embedded-server.ts'
 export {
   DatabaseUnreachableError,
+  EmbeddedDatabaseUnavailableError,
   InvalidDatabaseOptionsError,
   MigrationFailedError,
   MigrationFileError,

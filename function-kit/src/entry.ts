@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
-import { startTelemetry, type Telemetry, type TelemetrySettings } from '../../api/src/telemetry/index.ts'
+import type { Telemetry, TelemetrySettings } from '../../api/src/telemetry/index.ts'
 import type { FunctionContext } from './invocation.ts'
 import type { FunctionResponse } from './outcome.ts'
+import { startFunctionTelemetry } from './telemetry.ts'
 import { traceInvocation } from './tracing.ts'
 
 /** What a function implements: faas-js-runtime's three entry points, before tracing. */
@@ -25,7 +26,7 @@ export function functionEntry(
   let telemetry: Telemetry | undefined
   return {
     async init() {
-      telemetry = await startTelemetry(settings.telemetry, settings.logger)
+      telemetry = await startFunctionTelemetry(settings.telemetry, settings.logger)
       await implementation.init()
     },
     async shutdown() {

@@ -10,14 +10,16 @@ import { waitForReadiness } from './function-runtime.ts'
 import { repoRoot } from './schemas.ts'
 
 // `kn func deploy` sends only functions/<name>/ to the builder (knative/func#1880). This does what
-// the buildpack does with a copy of that folder ALONE, far from the monorepo: `npm install` from the
-// registry, `npm run build`, `npm start`. Without DATABASE_URL a function opens an embedded PGlite
-// and without K_SINK it emits nothing, so nothing else has to run unless a test sets them.
+// the buildpack does with a copy of that folder ALONE, far from the monorepo: `npm ci` from the
+// registry with the folder's package-lock.json (the buildpack's build layer: devDependencies too),
+// `npm run build`, `npm start`. Without DATABASE_URL a function opens an embedded PGlite (a
+// devDependency, which a cluster image leaves out) and without K_SINK it emits nothing, so nothing else
+// has to run unless a test sets them.
 
 const run = promisify(execFile)
 
 export interface LoneFunctionFolder {
-  /** `npm install --prefer-offline` then `npm run build` in the copy; resolves to build/index.js. */
+  /** `npm ci --prefer-offline` then `npm run build` in the copy; resolves to build/index.js. */
   installAndBuild(): Promise<string>
   /**
    * `npm start` on a free port (Knative sets PORT; faas-js-runtime's CLI reads FUNC_PORT, default
@@ -61,7 +63,7 @@ export function useLoneFunctionFolder(name: string): LoneFunctionFolder {
   return {
     async installAndBuild() {
       const cwd = copy()
-      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+      await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
         cwd,
         env,
         timeout: 480_000,

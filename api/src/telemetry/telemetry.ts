@@ -100,10 +100,20 @@ export async function startTelemetry(settings: TelemetrySettings, logger: Logger
       : { resourceAttributes: { 'service.name': settings.defaultServiceName } }),
   })
   // startNodeSdk writes its diagnostics with console.log; this process logs JSON lines only.
+  logDiagnosticsThrough(logger, settings.sdkLogLevel)
+  return tracingOn(sdk, logger)
+}
+
+/** The SDK's own diagnostics through the process logger (JSON lines), at OTEL_LOG_LEVEL. */
+export function logDiagnosticsThrough(logger: Logger, sdkLogLevel: string): void {
   diag.setLogger(diagThrough(logger.child({ component: 'opentelemetry' })), {
-    logLevel: diagLevel(settings.sdkLogLevel),
+    logLevel: diagLevel(sdkLogLevel),
     suppressOverrideMessage: true,
   })
+}
+
+/** A started SDK as a Telemetry: its shutdown flushes the buffered spans, a failure is logged, not thrown. */
+export function tracingOn(sdk: { shutdown(): Promise<void> }, logger: Logger): Telemetry {
   logger.info('OpenTelemetry tracing on (OTEL_* settings)')
   return {
     async shutdown() {

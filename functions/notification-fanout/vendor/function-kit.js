@@ -44,21 +44,13 @@ function telemetrySettingsOf(env, serviceName) {
     sdkLogLevel: env.OTEL_LOG_LEVEL
   };
 }
-var off = { shutdown: async () => {
-} };
-async function startTelemetry(settings, logger) {
-  if (!settings.tracing) return off;
-  const { startNodeSdk } = await import("@opentelemetry/sdk-node");
-  const sdk = startNodeSdk({
-    logLevel: settings.sdkLogLevel,
-    metricReaders: [],
-    logRecordProcessors: [],
-    ...settings.defaultServiceName === void 0 ? {} : { resourceAttributes: { "service.name": settings.defaultServiceName } }
-  });
+function logDiagnosticsThrough(logger, sdkLogLevel) {
   diag.setLogger(diagThrough(logger.child({ component: "opentelemetry" })), {
-    logLevel: diagLevel(settings.sdkLogLevel),
+    logLevel: diagLevel(sdkLogLevel),
     suppressOverrideMessage: true
   });
+}
+function tracingOn(sdk, logger) {
   logger.info("OpenTelemetry tracing on (OTEL_* settings)");
   return {
     async shutdown() {
@@ -339,9 +331,9 @@ function createEvent(input) {
   if (input.correlationId !== void 0) event.correlationid = input.correlationId;
   if (input.causationId !== void 0) event.causationid = input.causationId;
   if (input.actor !== void 0) event.actor = input.actor;
-  const trace3 = activeTraceContext();
-  if (trace3.traceparent !== void 0) event.traceparent = trace3.traceparent;
-  if (trace3.tracestate !== void 0) event.tracestate = trace3.tracestate;
+  const trace4 = activeTraceContext();
+  if (trace4.traceparent !== void 0) event.traceparent = trace4.traceparent;
+  if (trace4.tracestate !== void 0) event.tracestate = trace4.tracestate;
   return event;
 }
 
@@ -913,9 +905,9 @@ var authVariables = {
   AUTH_ISSUER: z3.preprocess(trimmedOrUnset, z3.string().optional()),
   AUTH_AUDIENCE: z3.preprocess(trimmedOrUnset, z3.string().optional())
 };
-function withAuthSettings(env, context3) {
+function withAuthSettings(env, context4) {
   if (env.AUTH_JWT_SECRET !== void 0 && env.AUTH_JWKS_URL !== void 0) {
-    context3.addIssue({
+    context4.addIssue({
       code: "custom",
       path: ["AUTH_JWKS_URL"],
       message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both"
@@ -923,7 +915,7 @@ function withAuthSettings(env, context3) {
     return z3.NEVER;
   }
   if (env.NODE_ENV === "production" && env.AUTH_JWT_SECRET === void 0 && env.AUTH_JWKS_URL === void 0) {
-    context3.addIssue({
+    context4.addIssue({
       code: "custom",
       path: ["AUTH_JWT_SECRET"],
       message: "production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)"
@@ -958,7 +950,7 @@ var senderIdentityVariables = {
   /** Where a SinkBinding mounts this function's token for its sink (only functions that emit). */
   EVENTS_SINK_TOKEN_FILE: z3.preprocess(trimmedOrUnset, z3.string().default("/oidc/token"))
 };
-function withSenderIdentity(env, context3) {
+function withSenderIdentity(env, context4) {
   const mode = env.EVENTS_SENDER_AUTH ?? (env.EVENTS_OIDC_ISSUER !== void 0 || env.NODE_ENV === "production" ? "oidc" : "disabled");
   if (mode === "disabled") return { ...env, senders: { mode: "disabled" } };
   const required = [
@@ -969,7 +961,7 @@ function withSenderIdentity(env, context3) {
   ];
   const missing = required.filter((name) => env[name] === void 0 || env[name]?.length === 0);
   for (const name of missing) {
-    context3.addIssue({
+    context4.addIssue({
       code: "custom",
       path: [name],
       message: `sender identity needs ${name} (or EVENTS_SENDER_AUTH=disabled to accept events from anyone)`
@@ -992,8 +984,6 @@ function withSenderIdentity(env, context3) {
 
 // db/src/embedded-server.ts
 import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 // db/src/redact-url.ts
 function redactUrl(url) {
@@ -1040,6 +1030,15 @@ var MigrationFailedError = class extends Error {
 };
 var InvalidDatabaseOptionsError = class extends Error {
   name = "InvalidDatabaseOptionsError";
+};
+var EmbeddedDatabaseUnavailableError = class extends Error {
+  name = "EmbeddedDatabaseUnavailableError";
+  constructor(missing, cause) {
+    super(
+      `no database URL was given, so an embedded PGlite was to open, but ${missing} is not installed: set DATABASE_URL to a PostgreSQL, or install the embedded database (\`npm ci\` without --omit=dev installs @electric-sql/pglite and @electric-sql/pglite-socket)`,
+      { cause }
+    );
+  }
 };
 function describeCause(cause) {
   if (cause instanceof AggregateError && cause.errors.length > 0) {
@@ -1109,6 +1108,10 @@ async function serveEmbeddedPostgres(options) {
   if (!Number.isInteger(maxConnections) || maxConnections < 1) {
     throw new InvalidDatabaseOptionsError(`maxConnections must be a positive integer, got ${maxConnections}`);
   }
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
+    importEmbedded(() => import("@electric-sql/pglite"), "@electric-sql/pglite"),
+    importEmbedded(() => import("@electric-sql/pglite-socket"), "@electric-sql/pglite-socket")
+  ]);
   if (!dataDir.includes("://")) await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
   const server = new PGLiteSocketServer({ db: withExtendedQueryAffinity(pglite), host, port, maxConnections });
@@ -1130,6 +1133,17 @@ async function serveEmbeddedPostgres(options) {
       return closing;
     }
   };
+}
+async function importEmbedded(load, name) {
+  try {
+    return await load();
+  } catch (error) {
+    const code = error.code;
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String(error).includes(name)) {
+      throw new EmbeddedDatabaseUnavailableError(name, error);
+    }
+    throw error;
+  }
 }
 
 // db/src/migrate.ts
@@ -1423,9 +1437,138 @@ function functionDatabase(options) {
   };
 }
 
+// function-kit/src/telemetry.ts
+import { context as context2, diag as diag2, propagation, trace as trace2 } from "@opentelemetry/api";
+var off = { shutdown: async () => {
+} };
+var UnsupportedTraceExportError = class extends Error {
+  name = "UnsupportedTraceExportError";
+};
+async function startFunctionTelemetry(settings, logger) {
+  if (!settings.tracing) return off;
+  const [core, resources, sdk, { AsyncLocalStorageContextManager }] = await Promise.all([
+    import("@opentelemetry/core"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace"),
+    import("@opentelemetry/context-async-hooks")
+  ]);
+  const env = {
+    string: core.getStringFromEnv,
+    list: core.getStringListFromEnv,
+    number: core.getNumberFromEnv,
+    positive: (name) => {
+      const value = core.getNumberFromEnv(name);
+      return value !== void 0 && value > 0 ? value : void 0;
+    }
+  };
+  logDiagnosticsThrough(logger, settings.sdkLogLevel);
+  const exporters = await spanExporters(env, sdk);
+  const spanProcessors = exporters.map(
+    (exporter) => exporter instanceof sdk.ConsoleSpanExporter ? new sdk.SimpleSpanProcessor({ exporter }) : new sdk.BatchSpanProcessor({
+      exporter,
+      maxQueueSize: env.positive("OTEL_BSP_MAX_QUEUE_SIZE"),
+      scheduledDelayMillis: env.positive("OTEL_BSP_SCHEDULE_DELAY"),
+      exportTimeoutMillis: env.positive("OTEL_BSP_EXPORT_TIMEOUT"),
+      maxExportBatchSize: env.positive("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
+    })
+  );
+  if (spanProcessors.length === 0) return off;
+  let resource = resources.defaultResource().merge(
+    resources.detectResources({
+      detectors: [
+        resources.hostDetector,
+        resources.osDetector,
+        resources.processDetector,
+        resources.serviceInstanceIdDetector,
+        resources.resourceAttributesEnvDetector,
+        resources.serviceNameEnvDetector
+      ]
+    })
+  );
+  if (settings.defaultServiceName !== void 0) {
+    resource = resource.merge(
+      resources.resourceFromAttributes({ "service.name": settings.defaultServiceName })
+    );
+  }
+  const provider = new sdk.TracerProvider({
+    resource,
+    spanProcessors,
+    sampler: sampler(env, sdk),
+    spanLimits: {
+      attributeCountLimit: env.number("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT") ?? env.number("OTEL_ATTRIBUTE_COUNT_LIMIT"),
+      attributeValueLengthLimit: env.number("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") ?? env.number("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"),
+      eventCountLimit: env.number("OTEL_SPAN_EVENT_COUNT_LIMIT"),
+      linkCountLimit: env.number("OTEL_SPAN_LINK_COUNT_LIMIT")
+    }
+  });
+  const contextManager = new AsyncLocalStorageContextManager();
+  contextManager.enable();
+  context2.setGlobalContextManager(contextManager);
+  const propagators = propagatorsOf(env, core);
+  if (propagators.length > 0) {
+    propagation.setGlobalPropagator(new core.CompositePropagator({ propagators }));
+  }
+  trace2.setGlobalTracerProvider(provider);
+  return tracingOn(provider, logger);
+}
+async function spanExporters(env, sdk) {
+  const names = [...new Set(env.list("OTEL_TRACES_EXPORTER") ?? [])];
+  if (names.includes("none")) return [];
+  const exporters = [];
+  for (const name of names.length === 0 ? ["otlp"] : names) {
+    if (name === "console") exporters.push(new sdk.ConsoleSpanExporter());
+    if (name !== "otlp") continue;
+    const protocol = env.string("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? env.string("OTEL_EXPORTER_OTLP_PROTOCOL") ?? "http/protobuf";
+    if (protocol === "http/json") {
+      const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
+      exporters.push(new OTLPTraceExporter());
+    } else if (protocol === "http/protobuf") {
+      const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
+      exporters.push(new OTLPTraceExporter());
+    } else {
+      throw new UnsupportedTraceExportError(
+        `OTEL_EXPORTER_OTLP_PROTOCOL ${protocol}: a function exports its traces over OTLP/HTTP; set http/protobuf (an OpenTelemetry Collector serves it on port 4318) or http/json`
+      );
+    }
+  }
+  return exporters;
+}
+function sampler(env, sdk) {
+  const ratio = () => {
+    const arg = env.number("OTEL_TRACES_SAMPLER_ARG");
+    return arg !== void 0 && arg >= 0 && arg <= 1 ? arg : 1;
+  };
+  switch (env.string("OTEL_TRACES_SAMPLER")) {
+    case "always_on":
+      return new sdk.AlwaysOnSampler();
+    case "always_off":
+      return new sdk.AlwaysOffSampler();
+    case "parentbased_always_on":
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
+    case "traceidratio":
+      return new sdk.TraceIdRatioBasedSampler(ratio());
+    case "parentbased_traceidratio":
+      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio()) });
+    default:
+      return void 0;
+  }
+}
+function propagatorsOf(env, core) {
+  const names = env.list("OTEL_PROPAGATORS") ?? ["tracecontext", "baggage"];
+  if (names.includes("none")) return [];
+  return [...new Set(names.length === 0 ? ["tracecontext", "baggage"] : names)].flatMap((name) => {
+    if (name === "tracecontext") return [new core.W3CTraceContextPropagator()];
+    if (name === "baggage") return [new core.W3CBaggagePropagator()];
+    diag2.warn(`OTEL_PROPAGATORS: "${name}" is not in a function image (tracecontext, baggage, none)`);
+    return [];
+  });
+}
+
 // function-kit/src/tracing.ts
-import { context as context2, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as trace2 } from "@opentelemetry/api";
-var tracer = trace2.getTracer("taskflow-function");
+import { context as context3, propagation as propagation2, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as trace3 } from "@opentelemetry/api";
+var tracer = trace3.getTracer("taskflow-function");
 var headerGetter = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key]
@@ -1435,7 +1578,7 @@ async function traceInvocation(fn, invocation, cloudevent, handle) {
   const received = invocation.headers["ce-type"] !== void 0 || contentType.startsWith("application/cloudevents");
   const event = received ? cloudevent : void 0;
   const isEvent2 = event !== void 0 && typeof event.type === "string";
-  const parent = isEvent2 ? traceContextOf(event, ROOT_CONTEXT) : propagation.extract(ROOT_CONTEXT, invocation.headers, headerGetter);
+  const parent = isEvent2 ? traceContextOf(event, ROOT_CONTEXT) : propagation2.extract(ROOT_CONTEXT, invocation.headers, headerGetter);
   const span = isEvent2 ? tracer.startSpan(
     `process ${String(event.type)}`,
     {
@@ -1463,7 +1606,7 @@ async function traceInvocation(fn, invocation, cloudevent, handle) {
     parent
   );
   try {
-    const response = await context2.with(trace2.setSpan(parent, span), handle);
+    const response = await context3.with(trace3.setSpan(parent, span), handle);
     const status = response.statusCode;
     span.setAttribute("http.response.status_code", status);
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -1482,7 +1625,7 @@ function functionEntry(name, settings, implementation) {
   let telemetry;
   return {
     async init() {
-      telemetry = await startTelemetry(settings.telemetry, settings.logger);
+      telemetry = await startFunctionTelemetry(settings.telemetry, settings.logger);
       await implementation.init();
     },
     async shutdown() {
@@ -1490,12 +1633,12 @@ function functionEntry(name, settings, implementation) {
       await telemetry?.shutdown();
     },
     // Known at start: without tracing, invocations go straight through (no no-op spans per call).
-    handle: settings.telemetry.tracing ? (context3, cloudeventOrBody) => traceInvocation(
+    handle: settings.telemetry.tracing ? (context4, cloudeventOrBody) => traceInvocation(
       name,
-      context3,
+      context4,
       cloudeventOrBody,
-      () => implementation.handle(context3, cloudeventOrBody)
-    ) : (context3, cloudeventOrBody) => implementation.handle(context3, cloudeventOrBody)
+      () => implementation.handle(context4, cloudeventOrBody)
+    ) : (context4, cloudeventOrBody) => implementation.handle(context4, cloudeventOrBody)
   };
 }
 
@@ -1590,12 +1733,12 @@ function createEventGate(settings, logger, verifier = createSenderVerifier(setti
     logger?.warn("sender identity is off: CloudEvents are accepted from anyone who can reach this function");
     return (_context, deliver) => deliver();
   }
-  return async (context3, deliver) => {
-    const verdict = await verifier.verify(context3.headers.authorization);
+  return async (context4, deliver) => {
+    const verdict = await verifier.verify(context4.headers.authorization);
     if (verdict.ok) return deliver();
-    const log = context3.log ?? logger;
+    const log = context4.log ?? logger;
     log?.error(
-      { status: verdict.status, reason: verdict.reason, ceId: context3.headers["ce-id"] },
+      { status: verdict.status, reason: verdict.reason, ceId: context4.headers["ce-id"] },
       "event refused: its sender is not allowed (see EVENTS_ALLOWED_SENDERS and the sources\u2019 sink.audience)"
     );
     if (verdict.status === 503)
@@ -1674,7 +1817,7 @@ function outcomeOfCodecError(error) {
 }
 
 // function-kit/src/invocation.ts
-async function respond(context3, work, isTransient2) {
+async function respond(context4, work, isTransient2) {
   let outcome;
   try {
     outcome = await work();
@@ -1684,21 +1827,21 @@ async function respond(context3, work, isTransient2) {
       outcome = unprocessable(`the database cannot store this event: ${reason}`);
     } else {
       outcome = isTransient2(error) ? unavailable(reason) : failed(reason);
-      context3.log?.error({ err: error, status: outcome.status }, "invocation failed");
+      context4.log?.error({ err: error, status: outcome.status }, "invocation failed");
     }
   }
   if (outcome.kind === "permanent")
-    context3.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
+    context4.log?.warn({ status: outcome.status, reason: outcome.reason }, "event rejected");
   if (outcome.kind === "transient" && outcome.status === 503) {
-    context3.log?.warn(
+    context4.log?.warn(
       { status: outcome.status, reason: outcome.reason },
       "dependency unavailable, asking for redelivery"
     );
   }
   return toResponse(outcome);
 }
-function queryParameter(context3, name) {
-  const value = context3.query?.[name];
+function queryParameter(context4, name) {
+  const value = context4.query?.[name];
   if (typeof value === "string") return value;
   if (Array.isArray(value) && typeof value[0] === "string") return value[0];
   return void 0;

@@ -5,8 +5,12 @@ import { bundleKit } from '../../../scripts/vendor-functions.ts'
 import { repoRoot } from '../../support/schemas.ts'
 import { functionFolders, readPackageJson } from './function-folders.ts'
 
-// A function folder must build and start alone from its package.json: buildpacks run `npm install`,
-// `npm run build` (BP_NODE_RUN_SCRIPTS) and `npm start` in it, with nothing from the monorepo.
+// A function folder must build and start alone from its package.json: buildpacks run `npm ci` (its
+// package-lock.json, lockfile.test.ts), `npm run build` (BP_NODE_RUN_SCRIPTS) and `npm start` in it,
+// with nothing from the monorepo, then prune the devDependencies from the image.
+
+/** The embedded PGlite: only a folder run without DATABASE_URL opens it, never a function on a cluster. */
+const embeddedDatabase = ['@electric-sql/pglite', '@electric-sql/pglite-socket']
 
 const rootPackage = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>
@@ -36,10 +40,22 @@ describe('function package.json', () => {
 
       it('depends on every npm package the kit bundle imports, at the monorepo version', () => {
         for (const name of kit.packages) {
-          expect(pkg.dependencies?.[name], `${folder.name} lacks ${name}`).toBe(
-            rootPackage.dependencies[name],
-          )
+          const listed = embeddedDatabase.includes(name) ? pkg.devDependencies : pkg.dependencies
+          expect(listed?.[name], `${folder.name} lacks ${name}`).toBe(rootPackage.dependencies[name])
         }
+      })
+
+      it('keeps the embedded PGlite out of the image: a devDependency, which the buildpack prunes', () => {
+        for (const name of embeddedDatabase) {
+          expect(pkg.dependencies?.[name], name).toBeUndefined()
+          expect(pkg.devDependencies?.[name], name).toBe(rootPackage.dependencies[name])
+        }
+      })
+
+      it('carries the trace SDK parts the kit loads, not the whole @opentelemetry/sdk-node', () => {
+        expect(pkg.dependencies?.['@opentelemetry/sdk-node']).toBeUndefined()
+        expect(kit.packages).not.toContain('@opentelemetry/sdk-node')
+        expect(kit.packages).toContain('@opentelemetry/sdk-trace')
       })
 
       it('pins every dependency to an exact version', () => {
