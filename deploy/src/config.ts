@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { type DeploySettings, overlays } from './plan.ts'
 
-export type DeployAction = 'deploy' | 'undeploy'
+export type DeployAction = 'deploy' | 'undeploy' | 'describe'
 
 export type DeployConfig = DeploySettings & { action: DeployAction; dryRun: boolean }
 
@@ -17,15 +17,22 @@ export class DeployConfigError extends Error {
   }
 }
 
-export const usage = `usage: npm run deploy -- --overlay dev|prod [--dry-run] [--registry R] [--namespace N] [--context C]
+export const usage = `usage: npm run deploy -- --overlay dev|prod [--dry-run] [--registry R] [--function F] [--context C]
        npm run undeploy -- --overlay dev|prod [--dry-run] [--namespace N] [--context C]
+       npm run describe -- --overlay dev|prod [--registry R]
 options (flag / environment variable):
   --overlay         TASKFLOW_OVERLAY         dev or prod (manifests/overlays/<overlay>)
-  --registry        TASKFLOW_REGISTRY        image registry for kn func deploy (required to deploy for real)
+  --registry        TASKFLOW_REGISTRY        registry for every image: the Task API's and kn func deploy's
+                                             (required to deploy for real)
+  --tag             TASKFLOW_IMAGE_TAG       tag of the Task API image (default: <version>-<git commit>,
+                                             plus -dirty-<time> for uncommitted changes)
+  --function        TASKFLOW_FUNCTION        deploy this function only (the system must be deployed)
   --namespace       TASKFLOW_NAMESPACE       default: the namespace the manifests declare
   --context         TASKFLOW_KUBE_CONTEXT    kube context (default: the current one)
-  --build           TASKFLOW_BUILD           auto | true | false, passed to kn func deploy (default auto)
+  --build           TASKFLOW_BUILD           auto | true | false: false deploys images built before
+                                             (default auto)
   --push            TASKFLOW_PUSH            true | false (default: false for *.local registries, else true)
+  --container-cli   TASKFLOW_CONTAINER_CLI   builds and pushes the Task API image (default docker; podman works)
   --kafka-timeout   TASKFLOW_KAFKA_TIMEOUT   wait for the Kafka to be Ready (default 15m)
   --ready-timeout   TASKFLOW_READY_TIMEOUT   wait for every other resource (default 5m)
   --dry-run                                  print the plan, run nothing`
@@ -48,6 +55,14 @@ const settingsSchema = z.object({
       .optional(),
   ),
   kubeContext: optionalText,
+  imageTag: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\w][\w.-]{0,127}$/, 'must be an image tag: letters, digits, _ . - (at most 128)')
+      .optional(),
+  ),
+  function: optionalText,
+  containerCli: optionalText,
   build: z.enum(['auto', 'true', 'false']).default('auto'),
   push: z.enum(['true', 'false']).optional(),
   kafkaReadyTimeout: kubectlDuration.default('15m'),
@@ -60,6 +75,9 @@ const options = [
   ['registry', 'TASKFLOW_REGISTRY', 'registry'],
   ['namespace', 'TASKFLOW_NAMESPACE', 'namespace'],
   ['context', 'TASKFLOW_KUBE_CONTEXT', 'kubeContext'],
+  ['tag', 'TASKFLOW_IMAGE_TAG', 'imageTag'],
+  ['function', 'TASKFLOW_FUNCTION', 'function'],
+  ['container-cli', 'TASKFLOW_CONTAINER_CLI', 'containerCli'],
   ['build', 'TASKFLOW_BUILD', 'build'],
   ['push', 'TASKFLOW_PUSH', 'push'],
   ['kafka-timeout', 'TASKFLOW_KAFKA_TIMEOUT', 'kafkaReadyTimeout'],
@@ -76,15 +94,18 @@ export function pushFor(registry: string | undefined): boolean {
   return !/\.local(:\d+)?$/.test(host)
 }
 
+/** What the settings default to from the repository: its namespace and the tag of this checkout. */
+export type RepositoryDefaults = { namespace: string; imageTag: string }
+
 /**
- * Reads the settings for `action` from `argv` (the arguments after the action) and `env`.
- * `defaultNamespace` is the namespace the manifests declare. Throws DeployConfigError.
+ * Reads the settings for `action` from `argv` (the arguments after the action) and `env`. Throws
+ * DeployConfigError.
  */
 export function readDeployConfig(
   action: DeployAction,
   argv: string[],
   env: Record<string, string | undefined>,
-  defaultNamespace: string,
+  defaults: RepositoryDefaults,
 ): DeployConfig {
   let parsed: ReturnType<typeof parseFlags>
   try {
@@ -114,9 +135,12 @@ export function readDeployConfig(
   }
   const settings = result.data
   const dryRun = values['dry-run'] === true
+  if (action !== 'deploy' && settings.function !== undefined) {
+    throw new DeployConfigError([`--function (TASKFLOW_FUNCTION): only deploy takes it`])
+  }
   if (action === 'deploy' && !dryRun && settings.registry === undefined) {
     throw new DeployConfigError([
-      '--registry (TASKFLOW_REGISTRY): required to deploy, kn func deploy pushes the function images there ' +
+      '--registry (TASKFLOW_REGISTRY): required to deploy, the Task API image and kn func deploy push there ' +
         '(for example localhost:5000/taskflow); only --dry-run works without it',
     ])
   }
@@ -124,8 +148,12 @@ export function readDeployConfig(
     action,
     dryRun,
     overlay: settings.overlay,
-    namespace: settings.namespace ?? defaultNamespace,
+    namespace: settings.namespace ?? defaults.namespace,
     registry: settings.registry,
+    imageTag: settings.imageTag ?? defaults.imageTag,
+    function: settings.function,
+    containerCli: settings.containerCli ?? 'docker',
+    shellEnv: Object.keys(env).filter((name) => env[name] !== undefined),
     kubeContext: settings.kubeContext,
     build: settings.build,
     push: settings.push === undefined ? pushFor(settings.registry) : settings.push === 'true',

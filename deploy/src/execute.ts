@@ -1,13 +1,23 @@
 // The thin executor: runs a plan's steps one by one with the child's output on the terminal, and stops
 // at the first failure with an error that names the step.
 import { spawn } from 'node:child_process'
-import type { Plan, Step } from './plan.ts'
-import { commandLine, stepHeading } from './render.ts'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { type CommandStep, isCommand, type Plan, type Step } from './plan.ts'
+import { stepHeading, stepText } from './render.ts'
 
 export type StepOutcome = { exitCode: number; stdout?: string } | { spawnError: string }
 
 /** Runs one command; injected so tests can drive the executor without a cluster. */
-export type CommandRunner = (step: Step) => Promise<StepOutcome>
+export type CommandRunner = (step: CommandStep) => Promise<StepOutcome>
+
+/** Writes one file of the plan (relative to the working directory); injected for the same reason. */
+export type FileWriter = (path: string, content: string) => Promise<void>
+
+export const writePlanFile: FileWriter = async (path, content) => {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, content)
+}
 
 export class StepFailedError extends Error {
   readonly step: Step
@@ -15,7 +25,9 @@ export class StepFailedError extends Error {
   readonly stepNumber: number
   constructor(plan: Plan, index: number, detail: string) {
     const step = plan.steps[index] as Step
-    super(`${plan.action} failed at ${stepHeading(plan, index)}\n  $ ${commandLine(step)}\n  ${detail}`)
+    super(
+      `${plan.action} failed at ${stepHeading(plan, index)}\n  $ ${stepText(step).split('\n')[0]}\n  ${detail}`,
+    )
     this.name = 'StepFailedError'
     this.step = step
     this.stepNumber = index + 1
@@ -43,10 +55,19 @@ export async function executePlan(
   plan: Plan,
   run: CommandRunner = runCommand,
   log: (line: string) => void = console.info,
+  write: FileWriter = writePlanFile,
 ): Promise<void> {
   for (const warning of plan.warnings) log(`warning: ${warning}`)
   for (const [index, step] of plan.steps.entries()) {
-    log(`\n${stepHeading(plan, index)}\n$ ${commandLine(step)}`)
+    log(`\n${stepHeading(plan, index)}\n$ ${stepText(step)}`)
+    if (!isCommand(step)) {
+      try {
+        await write(step.writeFile.path, step.writeFile.content)
+      } catch (error) {
+        throw new StepFailedError(plan, index, `could not write: ${(error as Error).message}`)
+      }
+      continue
+    }
     const outcome = await run(step)
     if ('spawnError' in outcome)
       throw new StepFailedError(plan, index, `could not start: ${outcome.spawnError}`)

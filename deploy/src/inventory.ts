@@ -1,15 +1,14 @@
-// What the repository declares for a deploy, read through the project's own loaders: the typed manifest
-// loader (sources/src/manifests.ts) and the func.yaml reader of the local runtime. No YAML is parsed here.
-import { readdirSync, statSync } from 'node:fs'
+// What the repository declares for a deploy of one overlay: the objects as kubectl kustomize renders them
+// (what the cluster receives) and the function folders with their func.yaml references.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
 import { readFunctionSpec } from '../../local/src/serving/function-spec.ts'
-import { buildSystemManifests, readManifestDocuments } from '../../sources/src/manifests.ts'
-import { type DeployInventory, PlanError } from './plan.ts'
-
-const functionLabel = 'function.knative.dev/name'
+import { type KubernetesObject, renderKustomization } from '../../sources/src/kustomize.ts'
+import { type DeployInventory, type FunctionFolder, type Overlay, PlanError, paths } from './plan.ts'
 
 /** Folders under functions/ holding a func.yaml, sorted by name so plans are stable. */
-async function readFunctionFolders(rootDir: string): Promise<DeployInventory['functions']> {
+async function readFunctionFolders(rootDir: string): Promise<FunctionFolder[]> {
   const functionsDir = join(rootDir, 'functions')
   const folders = readdirSync(functionsDir)
     .filter((name) => statSync(join(functionsDir, name)).isDirectory())
@@ -18,7 +17,7 @@ async function readFunctionFolders(rootDir: string): Promise<DeployInventory['fu
   return Promise.all(
     folders.map(async (folder) => {
       const spec = await readFunctionSpec(join(functionsDir, folder))
-      return { name: spec.name, path: `functions/${folder}` }
+      return { name: spec.name, path: `functions/${folder}`, references: spec.references }
     }),
   )
 }
@@ -33,34 +32,30 @@ function single(values: Iterable<string | undefined>, what: string): string {
   return distinct[0]
 }
 
-export async function readDeployInventory(rootDir: string): Promise<DeployInventory> {
-  const documents = readManifestDocuments(rootDir)
-  const system = buildSystemManifests(documents)
-  const namespace = single(
-    [...system.services, ...system.kafkaSources, ...system.kafkaSinks].map((m) => m.namespace),
-    'namespace',
-  )
+function readObjects(file: string): KubernetesObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((document) => document.toJS() as KubernetesObject | null)
+    .filter((object): object is KubernetesObject => object !== null)
+}
+
+export async function readDeployInventory(rootDir: string, overlay: Overlay): Promise<DeployInventory> {
+  const systemObjects = renderKustomization(join(rootDir, paths.system(overlay)))
+  const brokerObjects = renderKustomization(join(rootDir, paths.brokers(overlay)))
+  const namespaceObjects = readObjects(join(rootDir, paths.namespace))
   return {
-    namespace,
+    namespace: single(
+      namespaceObjects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name),
+      `Namespace in ${paths.namespace}`,
+    ),
     kafkaCluster: single(
-      system.topics.map((t) => t.cluster),
+      systemObjects
+        .filter((o) => o.kind === 'KafkaTopic')
+        .map((o) => o.metadata.labels?.['strimzi.io/cluster']),
       'Kafka cluster (label strimzi.io/cluster on the topics)',
     ),
-    topics: system.topics.map((t) => t.resourceName),
-    kafkaSources: system.kafkaSources.map((s) => ({
-      name: s.name,
-      sinkService: s.sink.ref?.kind === 'Service' ? s.sink.ref.name : undefined,
-    })),
-    kafkaSinks: system.kafkaSinks.map((s) => s.name),
-    pingSources: system.pingSources.map((s) => s.name),
-    sinkBindings: system.sinkBindings.map((s) => s.name),
-    services: system.services.map((s) => ({
-      name: s.name,
-      isFunction: s.labels[functionLabel] !== undefined,
-    })),
+    namespaceObjects,
+    brokerObjects,
+    systemObjects,
     functions: await readFunctionFolders(rootDir),
-    credentialJobs: documents.sources
-      .filter((d) => d.value.kind === 'CronJob')
-      .map((d) => String((d.value.metadata as { name?: unknown } | undefined)?.name)),
   }
 }

@@ -1,7 +1,7 @@
 // The tools a real run needs, checked before the first step so a missing one is named up front instead
 // of failing halfway through a deploy.
 import { spawnSync } from 'node:child_process'
-import type { Plan } from './plan.ts'
+import { isCommand, type Plan } from './plan.ts'
 
 type Prerequisite = { name: string; probe: { command: string; args: string[] }; install: string }
 
@@ -40,10 +40,20 @@ export class MissingPrerequisiteError extends Error {
   }
 }
 
+/** A container CLI (docker, podman) whose `version` also reaches its engine, which a build needs. */
+const containerCli = (command: string): Prerequisite => ({
+  name: command,
+  probe: { command, args: ['version'] },
+  install: `install and start ${command} (or set --container-cli; --build=false deploys images built before)`,
+})
+
 /** Throws MissingPrerequisiteError listing every tool the plan uses that does not run. */
 export function checkPrerequisites(plan: Plan, probe: Probe = runProbe): void {
+  const commands = new Set(plan.steps.filter(isCommand).map((step) => step.command))
   const needed = [kubectl]
-  if (plan.steps.some((step) => step.command === 'kn')) needed.push(kn, knFunc)
+  if (commands.has('kn')) needed.push(kn, knFunc)
+  for (const command of commands)
+    if (command !== 'kubectl' && command !== 'kn') needed.push(containerCli(command))
   const missing: Prerequisite[] = []
   for (const prerequisite of needed) {
     // kn func is a plugin of kn: without kn, it is missing too.

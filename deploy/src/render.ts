@@ -1,5 +1,5 @@
 // Plans as text: one shell-ready line per command, so a dry run can be read, or pasted, step by step.
-import type { Plan, Step } from './plan.ts'
+import { isCommand, type Plan, type Step } from './plan.ts'
 
 const plainArgument = /^[\w@%+=:,./-]+$/
 
@@ -8,8 +8,16 @@ export function shellQuote(argument: string): string {
   return plainArgument.test(argument) ? argument : `'${argument.replaceAll("'", `'\\''`)}'`
 }
 
-export function commandLine(step: Pick<Step, 'command' | 'args'>): string {
+export function commandLine(step: { command: string; args: string[] }): string {
   return [step.command, ...step.args].map(shellQuote).join(' ')
+}
+
+/** A step as shell text: its command line, or a heredoc writing its file. */
+export function stepText(step: Step): string {
+  if (isCommand(step)) return commandLine(step)
+  const { path, content } = step.writeFile
+  const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '.'
+  return `mkdir -p ${shellQuote(directory)} && cat > ${shellQuote(path)} <<'EOF'\n${content}EOF`
 }
 
 export function stepHeading(plan: Plan, index: number): string {
@@ -23,8 +31,9 @@ export function renderPlan(plan: Plan): string {
   ]
   for (const warning of plan.warnings) lines.push(`# warning: ${warning}`)
   plan.steps.forEach((step, index) => {
-    lines.push('', `# ${stepHeading(plan, index)}`, commandLine(step))
-    if (step.expectStdout !== undefined) lines.push(`#   (its output must be: ${step.expectStdout})`)
+    lines.push('', `# ${stepHeading(plan, index)}`, stepText(step))
+    if (isCommand(step) && step.expectStdout !== undefined)
+      lines.push(`#   (its output must be: ${step.expectStdout})`)
   })
   return `${lines.join('\n')}\n`
 }

@@ -25,7 +25,23 @@ export interface FunctionSpec {
   readonly containerConcurrency: number
   /** `run.envs` with literal values; `{{ ... }}` references are left to the caller's env. */
   readonly envs: Readonly<Record<string, string>>
+  /** `run.envs` that `kn func deploy` resolves on the cluster or from the deploying shell. */
+  readonly references: readonly FunctionEnvReference[]
 }
+
+/**
+ * One `{{ ... }}` value of `run.envs`, as kn func reads it: `{{ configMap:NAME:KEY }}` and
+ * `{{ secret:NAME:KEY }}` become configMapKeyRef / secretKeyRef, `{{ configMap:NAME }}` without an env
+ * name imports the whole object (envFrom), `{{ env:VAR }}` is read from the deploying shell.
+ */
+export type FunctionEnvReference = {
+  readonly env: string | undefined
+  readonly source: 'configMap' | 'secret' | 'env'
+  readonly name: string
+  readonly key?: string
+}
+
+const referencePattern = /^\{\{\s*(configMap|secret|env):([\w.-]+)(?::([\w.-]+))?\s*\}\}$/
 
 export class FunctionSpecError extends Error {
   readonly file: string
@@ -51,7 +67,9 @@ const funcYamlSchema = z.object({
   name: z.string().min(1),
   run: z
     .object({
-      envs: z.array(z.object({ name: z.string().min(1), value: z.string().optional() })).optional(),
+      envs: z
+        .array(z.object({ name: z.string().min(1).optional(), value: z.string().optional() }))
+        .optional(),
     })
     .optional(),
   deploy: z
@@ -102,9 +120,29 @@ export function parseFunctionSpec(text: string, file = 'func.yaml'): FunctionSpe
   const metric = yamlScale.metric ?? 'concurrency'
   const defaults = defaultScaleFor(metric)
   const envs: Record<string, string> = {}
+  const references: FunctionEnvReference[] = []
   for (const env of parsed.data.run?.envs ?? []) {
     // `{{ env:NAME }}` and `{{ secret:... }}` are resolved by `kn func`; locally the caller passes them.
-    if (env.value !== undefined && !env.value.includes('{{')) envs[env.name] = env.value
+    if (env.value === undefined) continue
+    if (!env.value.includes('{{')) {
+      if (env.name === undefined) throw new FunctionSpecError(file, `run.envs: a literal value needs a name`)
+      envs[env.name] = env.value
+      continue
+    }
+    const match = referencePattern.exec(env.value.trim())
+    if (match === null) {
+      throw new FunctionSpecError(
+        file,
+        `run.envs ${env.name ?? '(import)'}: "${env.value}" is not {{ configMap:NAME:KEY }}, {{ secret:NAME:KEY }} or {{ env:VAR }}`,
+      )
+    }
+    const [, source, name, key] = match as unknown as [
+      string,
+      FunctionEnvReference['source'],
+      string,
+      string?,
+    ]
+    references.push({ env: env.name, source, name, ...(key === undefined ? {} : { key }) })
   }
   return {
     name: parsed.data.name,
@@ -117,5 +155,6 @@ export function parseFunctionSpec(text: string, file = 'func.yaml'): FunctionSpe
     },
     containerConcurrency: parsed.data.deploy?.options?.resources?.limits?.concurrency ?? 0,
     envs,
+    references,
   }
 }

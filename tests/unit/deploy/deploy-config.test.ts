@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DeployConfigError, pushFor, readDeployConfig } from '../../../deploy/src/config.ts'
 
 const read = (argv: string[], env: Record<string, string> = {}, action: 'deploy' | 'undeploy' = 'deploy') =>
-  readDeployConfig(action, argv, env, 'taskflow')
+  readDeployConfig(action, argv, env, { namespace: 'taskflow', imageTag: '0.1.0-abc' })
 
 const issuesOf = (run: () => unknown): string[] => {
   try {
@@ -89,5 +89,26 @@ describe('deploy settings', () => {
     expect(pushFor('kind.local')).toBe(false)
     expect(read(['--overlay', 'dev', '--registry', 'dev.local/x']).push).toBe(false)
     expect(read(['--overlay', 'dev', '--registry', 'dev.local/x', '--push', 'true']).push).toBe(true)
+  })
+
+  it('tags the built images with the checkout default unless --tag says otherwise, and checks the tag', () => {
+    expect(read(['--overlay', 'dev', '--dry-run']).imageTag).toBe('0.1.0-abc')
+    expect(read(['--overlay', 'dev', '--dry-run'], { TASKFLOW_IMAGE_TAG: 'v2' }).imageTag).toBe('v2')
+    expect(issuesOf(() => read(['--overlay', 'dev', '--dry-run', '--tag', 'a/b']))[0]).toMatch(
+      /^--tag \(TASKFLOW_IMAGE_TAG\): must be an image tag/,
+    )
+  })
+
+  it('takes --function and --container-cli for deploy only, and names the deploying shell variables', () => {
+    const config = read(
+      ['--overlay', 'dev', '--dry-run', '--function', 'reminders', '--container-cli', 'podman'],
+      { HOME: '/h' },
+    )
+    expect(config).toMatchObject({ function: 'reminders', containerCli: 'podman' })
+    expect(config.shellEnv).toContain('HOME')
+    expect(read(['--overlay', 'dev', '--dry-run']).containerCli).toBe('docker')
+    expect(issuesOf(() => read(['--overlay', 'dev', '--function', 'x'], {}, 'undeploy'))).toEqual([
+      '--function (TASKFLOW_FUNCTION): only deploy takes it',
+    ])
   })
 })

@@ -1,38 +1,136 @@
-import { fileURLToPath } from 'node:url'
+// The deploy plan of this repository, per overlay: its order, what it builds and applies, and the plan
+// checker's verdict on it (and on the order it had before 2026-12-07, which a cluster would not survive).
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readDeployInventory } from '../../../deploy/src/inventory.ts'
+import { parseAllDocuments } from 'yaml'
 import {
   buildDeployPlan,
   buildUndeployPlan,
+  type CommandStep,
+  isCommand,
   type Overlay,
   PlanError,
   phaseOrder,
   type Step,
 } from '../../../deploy/src/plan.ts'
-import { settingsFor, threeFunctions } from './fixtures.ts'
+import { checkPlan } from '../../../deploy/src/plan-check.ts'
+import { kubectlPresent, planContext, repositoryInventory, repositoryRoot, settingsFor } from './fixtures.ts'
 
-const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const line = (step: Step) => [step.command, ...step.args].join(' ')
-const indexOf = (steps: Step[], predicate: (step: Step) => boolean): number => {
-  const index = steps.findIndex(predicate)
+const line = (step: Step) =>
+  isCommand(step) ? [step.command, ...step.args].join(' ') : `write ${step.writeFile.path}`
+const commands = (steps: Step[]) => steps.filter(isCommand)
+const indexOf = (steps: Step[], predicate: (step: CommandStep) => boolean): number => {
+  const index = steps.findIndex((s) => isCommand(s) && predicate(s))
   expect(index, 'step not found').toBeGreaterThanOrEqual(0)
   return index
 }
 const phaseIndexes = (steps: Step[]) => steps.map((step) => phaseOrder.indexOf(step.phase))
 
-describe.each(['dev', 'prod'] as Overlay[])('deploy plan for overlay %s', (overlay) => {
-  const plan = buildDeployPlan(threeFunctions, settingsFor({ overlay }))
-  const { steps } = plan
+describe.runIf(kubectlPresent).each(['dev', 'prod'] as Overlay[])('deploy plan for overlay %s', (overlay) => {
+  const planFor = async (overrides = {}) =>
+    buildDeployPlan(await repositoryInventory(overlay), settingsFor({ overlay, ...overrides }), planContext)
 
-  it('runs the phases in order: namespace, brokers, functions, sources and services', () => {
+  it('passes the plan checker: everything is created before it is used', async () => {
+    expect(checkPlan(await planFor())).toEqual([])
+    expect(checkPlan(await planFor({ kubeContext: 'docker-desktop' }))).toEqual([])
+    expect(checkPlan(await planFor({ registry: 'dev.local/taskflow', push: false }))).toEqual([])
+  })
+
+  it('fails the checker in the order it had before: kn func deploy ahead of the ConfigMaps it reads', async () => {
+    const plan = await planFor()
+    const functions = plan.steps.filter((s) => s.phase === 'functions')
+    const others = plan.steps.filter((s) => s.phase !== 'functions')
+    const systemApply = others.findIndex((s) => s.phase === 'system')
+    const oldOrder = {
+      ...plan,
+      steps: [...others.slice(0, systemApply), ...functions, ...others.slice(systemApply)],
+    }
+    const problems = checkPlan(oldOrder).map((p) => p.message)
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^ConfigMap taskflow\/taskflow-shared-config \(keys NODE_ENV, .*\), needed by func\.yaml of audit-log at step \d+ \(functions: kn func deploy .*\), is created only later, at step \d+ \(system: kubectl apply --kustomize/,
+      ),
+    )
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^ConfigMap taskflow\/taskflow-sender-identity \(keys EVENTS_OIDC_ISSUER/),
+    )
+  })
+
+  it('runs the phases in order: images, namespace, brokers, system, functions, ready', async () => {
+    const { steps } = await planFor()
     const phases = phaseIndexes(steps)
     expect(phases).toEqual([...phases].sort((a, b) => a - b))
     expect(new Set(steps.map((s) => s.phase))).toEqual(new Set(phaseOrder))
-    expect(line(steps[0] as Step)).toBe('kubectl apply --filename manifests/base/namespace.yaml')
   })
 
-  it('enables Knative sender identity before any function or source is deployed', () => {
-    const enable = indexOf(steps, (s) => line(s).includes('config-features'))
+  it('builds and pushes the Task API image first, then points the overlay at it', async () => {
+    const { steps } = await planFor()
+    const image = 'localhost:5000/taskflow/task-api:0.1.0-test'
+    expect(steps.slice(0, 3).map(line)).toEqual([
+      `docker build --file api/Dockerfile --tag ${image} .`,
+      `docker push ${image}`,
+      `write .deploy/${overlay}/kustomization.yaml`,
+    ])
+    const applies = commands(steps).filter((s) => s.args[0] === 'apply' && s.args.includes('--kustomize'))
+    expect(applies.map((s) => s.args[2])).toEqual([
+      `brokers/cluster/overlays/${overlay}`,
+      `.deploy/${overlay}`,
+      `.deploy/${overlay}`,
+    ])
+  })
+
+  it('writes a kustomization that kubectl renders with the built Task API image and nothing else changed', async () => {
+    const { steps } = await planFor()
+    const write = steps.find((s) => !isCommand(s))
+    if (write === undefined || isCommand(write)) throw new Error('no write step')
+    // Any folder two levels under the repository root resolves the same relative resource path.
+    const dir = join(repositoryRoot, '.deploy', `test-${process.pid}-${overlay}`)
+    mkdirSync(dir, { recursive: true })
+    try {
+      writeFileSync(join(dir, 'kustomization.yaml'), write.writeFile.content)
+      const rendered = parseAllDocuments(
+        execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }),
+      ).map(
+        (d) =>
+          d.toJS() as {
+            kind: string
+            metadata: { name: string }
+            spec?: { template?: { spec?: { containers?: { image: string }[] } } }
+          },
+      )
+      const images = Object.fromEntries(
+        rendered
+          .filter((o) => o.kind === 'Service' && o.spec?.template?.spec?.containers !== undefined)
+          .map((o) => [o.metadata.name, o.spec?.template?.spec?.containers?.[0]?.image]),
+      )
+      expect(images).toEqual({
+        'task-api': 'localhost:5000/taskflow/task-api:0.1.0-test',
+        'audit-log': 'ghcr.io/taskflow/audit-log:0.1.0',
+        'notification-fanout': 'ghcr.io/taskflow/notification-fanout:0.1.0',
+        reminders: 'ghcr.io/taskflow/reminders:0.1.0',
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('does not push to a *.local registry, and builds nothing with --build=false', async () => {
+    const local = await planFor({ registry: 'dev.local/taskflow', push: false })
+    expect(
+      commands(local.steps)
+        .filter((s) => s.command === 'docker')
+        .map((s) => s.args[0]),
+    ).toEqual(['build'])
+    const prebuilt = await planFor({ build: 'false' })
+    expect(commands(prebuilt.steps).filter((s) => s.command === 'docker')).toEqual([])
+    expect(checkPlan(prebuilt)).toEqual([])
+  })
+
+  it('enables Knative sender identity before any function or source is deployed', async () => {
+    const { steps } = await planFor()
+    const enable = indexOf(steps, (s) => s.args.includes('config-features'))
     expect(line(steps[enable] as Step)).toBe(
       'kubectl patch configmap config-features --namespace knative-eventing --type merge --patch {"data":{"authentication-oidc":"enabled"}}',
     )
@@ -40,15 +138,15 @@ describe.each(['dev', 'prod'] as Overlay[])('deploy plan for overlay %s', (overl
     expect(enable).toBeLessThan(indexOf(steps, (s) => s.args.includes('!function.knative.dev/name')))
   })
 
-  it("applies this overlay's brokers and topics, then waits for Kafka, topics and users", () => {
+  it("applies this overlay's brokers and topics, then waits for Kafka, topics and users", async () => {
+    const { steps } = await planFor()
     const brokers = indexOf(
       steps,
       (s) => line(s) === `kubectl apply --kustomize brokers/cluster/overlays/${overlay}`,
     )
     const topics = indexOf(
       steps,
-      (s) =>
-        line(s) === `kubectl apply --kustomize manifests/overlays/${overlay} --selector strimzi.io/cluster`,
+      (s) => line(s) === `kubectl apply --kustomize .deploy/${overlay} --selector strimzi.io/cluster`,
     )
     const kafkaWait = indexOf(steps, (s) => s.args.includes('kafka/taskflow'))
     const topicWait = indexOf(steps, (s) => s.args.includes('kafkatopic/task-events'))
@@ -56,20 +154,18 @@ describe.each(['dev', 'prod'] as Overlay[])('deploy plan for overlay %s', (overl
     expect(brokers).toBeLessThan(kafkaWait)
     expect(topics).toBeLessThan(topicWait)
     expect(topics).toBeLessThan(userWait)
-    for (const wait of [kafkaWait, topicWait, userWait]) {
-      expect(steps[wait]?.args).toContain('--for=condition=Ready')
-      expect(steps[wait]?.phase).toBe('brokers')
-    }
-    expect(steps[kafkaWait]?.args).toContain('--timeout=15m')
-    expect(steps[userWait]?.args).toEqual(
-      expect.arrayContaining(['--selector', 'strimzi.io/cluster=taskflow']),
-    )
+    for (const wait of [kafkaWait, topicWait, userWait]) expect(steps[wait]?.phase).toBe('brokers')
+    expect((steps[kafkaWait] as CommandStep).args).toContain('--timeout=15m')
   })
 
-  it('deploys every function folder with kn func deploy, after the brokers are Ready and before the sources', () => {
-    const deploys = steps.filter((s) => s.command === 'kn')
+  it('applies config, credentials and sources before kn func deploy, which gets the registry and settings', async () => {
+    const { steps } = await planFor()
+    const systemApply = indexOf(steps, (s) => s.args.includes('!function.knative.dev/name'))
+    const credentials = indexOf(steps, (s) => s.args.includes('job/kafka-sink-credentials-now'))
+    const deploys = commands(steps).filter((s) => s.command === 'kn')
+    const inventory = await repositoryInventory(overlay)
     expect(deploys.map((s) => s.args.slice(0, 4))).toEqual(
-      threeFunctions.functions.map((f) => ['func', 'deploy', '--path', f.path]),
+      inventory.functions.map((f) => ['func', 'deploy', '--path', f.path]),
     )
     for (const deploy of deploys) {
       expect(deploy.args).toEqual(
@@ -82,95 +178,41 @@ describe.each(['dev', 'prod'] as Overlay[])('deploy plan for overlay %s', (overl
           '--push=true',
         ]),
       )
+      expect(steps.indexOf(deploy)).toBeGreaterThan(credentials)
     }
-    const lastBrokerWait = steps.findLastIndex((s) => s.phase === 'brokers')
-    const firstDeploy = steps.indexOf(deploys[0] as Step)
-    const sourcesApply = indexOf(steps, (s) => s.args.includes('!function.knative.dev/name'))
-    expect(lastBrokerWait).toBeLessThan(firstDeploy)
-    expect(steps.indexOf(deploys.at(-1) as Step)).toBeLessThan(sourcesApply)
+    expect(systemApply).toBeLessThan(credentials)
   })
 
-  it("applies the rest of the overlay without the functions' Services, then waits for every source, sink and service", () => {
-    const apply = indexOf(
-      steps,
-      (s) =>
-        line(s) ===
-        `kubectl apply --kustomize manifests/overlays/${overlay} --selector !function.knative.dev/name`,
-    )
-    const waited = steps
-      .slice(apply + 1)
-      .filter((s) => s.args[0] === 'wait' && s.args.includes('--for=condition=Ready'))
+  it('waits for every declared source, sink, topic and service', async () => {
+    const { steps } = await planFor()
+    const inventory = await repositoryInventory(overlay)
+    const waited = commands(steps)
+      .filter((s) => s.args[0] === 'wait')
       .flatMap((s) => s.args.filter((arg) => arg.includes('/')))
-    expect(waited.sort()).toEqual(
-      [
-        'kafkasink/dead-letters',
-        'kafkasource/audit-log',
-        'kafkasource/reminders',
-        'pingsource/reminders-tick',
-        'ksvc/task-api',
-        'ksvc/audit-log',
-        'ksvc/notification-fanout',
-        'ksvc/reminders',
-      ].sort(),
-    )
+    const expected = inventory.systemObjects.flatMap((o) => {
+      const kind = {
+        KafkaSource: 'kafkasource',
+        KafkaSink: 'kafkasink',
+        PingSource: 'pingsource',
+        KafkaTopic: 'kafkatopic',
+      }[o.kind]
+      if (o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev'))
+        return [`ksvc/${o.metadata.name}`]
+      return kind === undefined ? [] : [`${kind}/${o.metadata.name}`]
+    })
+    expect(expected.length).toBeGreaterThan(10)
+    expect(waited).toEqual(expect.arrayContaining(expected))
   })
 
-  it('runs the sink-credentials CronJob once and waits for it before waiting for the KafkaSinks', () => {
-    const create = indexOf(steps, (s) => s.args.includes('--from=cronjob/kafka-sink-credentials'))
-    const complete = indexOf(steps, (s) => s.args.includes('job/kafka-sink-credentials-now'))
-    const sinks = indexOf(steps, (s) => s.args.includes('kafkasink/dead-letters'))
-    expect(create).toBeLessThan(complete)
-    expect(complete).toBeLessThan(sinks)
-  })
-})
-
-describe.each(['dev', 'prod'] as Overlay[])('undeploy plan for overlay %s', (overlay) => {
-  const deploy = buildDeployPlan(threeFunctions, settingsFor({ overlay }))
-  const undeploy = buildUndeployPlan(threeFunctions, settingsFor({ overlay }))
-
-  it('runs the phases in reverse order and deletes the namespace last', () => {
-    const phases = phaseIndexes(undeploy.steps)
-    expect(phases).toEqual([...phases].sort((a, b) => b - a))
-    expect(new Set(undeploy.steps.map((s) => s.phase))).toEqual(new Set(phaseOrder))
-    expect(line(undeploy.steps.at(-1) as Step)).toBe(
-      'kubectl delete --filename manifests/base/namespace.yaml --ignore-not-found --wait',
-    )
-  })
-
-  it('deletes each thing deploy applied, in reverse', () => {
-    const deleted = undeploy.steps
-      .filter((s) => s.args[0] === 'delete')
-      .map((s) => s.args.slice(1, 3).join(' '))
-    expect(deleted).toEqual([
-      '--kustomize sources',
-      '--kustomize manifests/base',
-      `--kustomize manifests/overlays/${overlay}`,
-      `--kustomize brokers/cluster/overlays/${overlay}`,
-      '--filename manifests/base/namespace.yaml',
-    ])
-    const functionsDeleted = undeploy.steps.filter((s) => s.command === 'kn').map((s) => s.args[2])
-    const functionsDeployed = deploy.steps.filter((s) => s.command === 'kn').map((s) => s.args[3])
-    expect(functionsDeleted).toEqual(['reminders', 'notification-fanout', 'audit-log'])
-    expect(functionsDeployed.map((path) => path?.replace('functions/', '')).reverse()).toEqual(
-      functionsDeleted,
-    )
-  })
-
-  it('keeps the Namespace and the functions out of the services deletion', () => {
-    const base = undeploy.steps.find((s) => s.args.includes('manifests/base'))
-    expect(base?.args).toEqual(
-      expect.arrayContaining(['--selector', '!function.knative.dev/name,!bindings.knative.dev/include']),
-    )
-  })
-})
-
-describe('plan settings', () => {
-  it('passes --context to every kubectl command and checks the current context before kn func runs', () => {
+  it('passes --context to every kubectl command and checks the current context before kn func runs', async () => {
     for (const plan of [
-      buildDeployPlan(threeFunctions, settingsFor({ kubeContext: 'docker-desktop' })),
-      buildUndeployPlan(threeFunctions, settingsFor({ kubeContext: 'docker-desktop' })),
+      await planFor({ kubeContext: 'docker-desktop' }),
+      buildUndeployPlan(
+        await repositoryInventory(overlay),
+        settingsFor({ overlay, kubeContext: 'docker-desktop' }),
+      ),
     ]) {
-      const kubectl = plan.steps.filter((s) => s.command === 'kubectl' && s.args[0] !== 'config')
+      const kubectl = commands(plan.steps).filter((s) => s.command === 'kubectl' && s.args[0] !== 'config')
       for (const step of kubectl) expect(step.args.slice(-2)).toEqual(['--context', 'docker-desktop'])
       const check = indexOf(plan.steps, (s) => s.expectStdout === 'docker-desktop')
       expect(line(plan.steps[check] as Step)).toBe('kubectl config current-context')
@@ -178,53 +220,80 @@ describe('plan settings', () => {
     }
   })
 
-  it('has no context check without --context', () => {
-    const plan = buildDeployPlan(threeFunctions, settingsFor())
-    expect(plan.steps.filter((s) => s.expectStdout !== undefined)).toEqual([])
-    expect(plan.steps.flatMap((s) => s.args)).not.toContain('--context')
-  })
-
-  it('refuses a namespace the manifests are not written for', () => {
-    expect(() => buildDeployPlan(threeFunctions, settingsFor({ namespace: 'other' }))).toThrow(PlanError)
-    expect(() => buildUndeployPlan(threeFunctions, settingsFor({ namespace: 'other' }))).toThrow(
-      /"other" differs from "taskflow"/,
+  it('deploys one function with --function, proven against the system a full deploy leaves', async () => {
+    const plan = await planFor({ function: 'reminders' })
+    expect(plan.steps.map(line)).toEqual([
+      'kn func deploy --path functions/reminders --registry localhost:5000/taskflow --namespace taskflow --build=auto --push=true',
+      'kubectl wait ksvc/reminders --for=condition=Ready --timeout=5m --namespace taskflow',
+    ])
+    expect(checkPlan(plan)).toEqual([])
+    await expect(planFor({ function: 'nope' })).rejects.toThrow(
+      /--function nope: no functions\/\*\/func\.yaml names it; functions: audit-log, notification-fanout, reminders/,
     )
   })
 
-  it('passes the build and push settings to kn func deploy', () => {
-    const plan = buildDeployPlan(threeFunctions, settingsFor({ build: 'true', push: false }))
-    for (const step of plan.steps.filter((s) => s.command === 'kn')) {
-      expect(step.args).toEqual(expect.arrayContaining(['--build=true', '--push=false']))
-    }
+  it('refuses a namespace the manifests are not written for', async () => {
+    await expect(planFor({ namespace: 'other' })).rejects.toThrow(PlanError)
   })
 
-  it("warns when a function's Service has no folder to deploy it from, naming the sources that will wait", () => {
-    const inventory = { ...threeFunctions, functions: threeFunctions.functions.slice(0, 1) }
-    const plan = buildDeployPlan(inventory, settingsFor())
-    expect(plan.warnings).toHaveLength(2)
+  it("warns when a function's Service has no folder to deploy it from, naming the sources that will wait", async () => {
+    const inventory = await repositoryInventory(overlay)
+    const plan = buildDeployPlan(
+      { ...inventory, functions: inventory.functions.filter((f) => f.name === 'audit-log') },
+      settingsFor({ overlay }),
+      planContext,
+    )
     expect(plan.warnings).toContainEqual(
       expect.stringMatching(/reminders .*KafkaSource reminders will not become Ready/),
     )
-    expect(plan.warnings).toContainEqual(expect.stringMatching(/notification-fanout .*nothing deploys it$/))
-    const serviceWait = plan.steps.find((s) => s.args.includes('ksvc/task-api'))
-    expect(serviceWait?.args).not.toContain('ksvc/reminders')
+    expect(plan.warnings).toContainEqual(
+      expect.stringMatching(/notification-fanout .*KafkaSource notification-fanout/),
+    )
   })
 })
 
-describe('plan from this repository', () => {
-  it('deploys every functions/*/func.yaml folder and waits for every declared source and sink', async () => {
-    const inventory = await readDeployInventory(repositoryRoot)
-    expect(inventory.functions.length).toBeGreaterThan(0)
-    expect(inventory.namespace).toBe('taskflow')
-    for (const overlay of ['dev', 'prod'] as Overlay[]) {
-      const plan = buildDeployPlan(inventory, settingsFor({ overlay }))
-      const deployedPaths = plan.steps.filter((s) => s.command === 'kn').map((s) => s.args[3])
-      expect(deployedPaths).toEqual(inventory.functions.map((f) => f.path))
-      const waited = plan.steps.flatMap((s) => s.args)
-      for (const source of inventory.kafkaSources) expect(waited).toContain(`kafkasource/${source.name}`)
-      for (const sink of inventory.kafkaSinks) expect(waited).toContain(`kafkasink/${sink}`)
-      for (const ping of inventory.pingSources) expect(waited).toContain(`pingsource/${ping}`)
-      for (const topic of inventory.topics) expect(waited).toContain(`kafkatopic/${topic}`)
-    }
+describe.runIf(kubectlPresent)('overlay settings in the plan', () => {
+  it('warns about the placeholder identity provider in prod, and dev has none', async () => {
+    const prod = buildDeployPlan(
+      await repositoryInventory('prod'),
+      settingsFor({ overlay: 'prod' }),
+      planContext,
+    )
+    expect(prod.warnings).toContainEqual(
+      expect.stringMatching(/AUTH_JWKS_URL=https:\/\/auth\.example\.com.* is a placeholder/),
+    )
+    const dev = buildDeployPlan(await repositoryInventory('dev'), settingsFor(), planContext)
+    expect(dev.warnings).toEqual([])
   })
 })
+
+describe.runIf(kubectlPresent).each(['dev', 'prod'] as Overlay[])(
+  'undeploy plan for overlay %s',
+  (overlay) => {
+    it('stops the sources first, deletes the functions, then the rest, and the namespace last', async () => {
+      const inventory = await repositoryInventory(overlay)
+      const undeploy = buildUndeployPlan(inventory, settingsFor({ overlay }))
+      const deleted = commands(undeploy.steps)
+        .filter((s) => s.args[0] === 'delete')
+        .map((s) => s.args.slice(1, 3).join(' '))
+      expect(deleted).toEqual([
+        '--kustomize sources',
+        '--kustomize manifests/base',
+        `--kustomize manifests/overlays/${overlay}`,
+        `--kustomize brokers/cluster/overlays/${overlay}`,
+        '--filename manifests/base/namespace.yaml',
+      ])
+      const functionsDeleted = commands(undeploy.steps)
+        .filter((s) => s.command === 'kn')
+        .map((s) => s.args[2])
+      expect(functionsDeleted).toEqual(['reminders', 'notification-fanout', 'audit-log'])
+      const firstFunction = indexOf(undeploy.steps, (s) => s.command === 'kn')
+      expect(firstFunction).toBeGreaterThan(indexOf(undeploy.steps, (s) => s.args.includes('sources')))
+      expect(firstFunction).toBeLessThan(indexOf(undeploy.steps, (s) => s.args.includes('manifests/base')))
+      const base = commands(undeploy.steps).find((s) => s.args.includes('manifests/base'))
+      expect(base?.args).toEqual(
+        expect.arrayContaining(['--selector', '!function.knative.dev/name,!bindings.knative.dev/include']),
+      )
+    })
+  },
+)

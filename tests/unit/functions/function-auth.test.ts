@@ -241,9 +241,14 @@ describe('a function in development mode', () => {
 })
 
 describe.runIf(kubectlAvailable())('the cluster config is valid for the Task API and every function', () => {
-  const overlays = ['manifests/overlays/dev', 'manifests/overlays/prod']
-  for (const overlay of overlays) {
-    it(`${overlay}: taskflow-shared-config (+ each function's ConfigMap) parses, with verified tokens`, () => {
+  // dev: development tokens (README's `Bearer dev.alice` on a dev cluster); prod: the identity provider's.
+  const overlays = [
+    ['manifests/overlays/dev', 'development', 'development'],
+    ['manifests/overlays/prod', 'production', 'jwks'],
+    ['manifests/overlays/example', 'production', 'jwks'],
+  ] as const
+  for (const [overlay, nodeEnv, authMode] of overlays) {
+    it(`${overlay}: taskflow-shared-config (+ each function's ConfigMap) parses, with ${authMode} tokens`, () => {
       const configMaps = new Map(
         renderOverlay(overlay)
           .filter((resource) => resource.kind === 'ConfigMap')
@@ -265,7 +270,8 @@ describe.runIf(kubectlAvailable())('the cluster config is valid for the Task API
         ...apiEnv
       } = envOf('task-api')
       const api = loadConfig(apiEnv)
-      expect(api.auth.mode).toBe('jwks')
+      expect(api.nodeEnv).toBe(nodeEnv)
+      expect(api.auth.mode).toBe(authMode)
       const functions = [
         readAuditLogConfig(functionEnvOf('audit-log')),
         readNotificationFanoutConfig(functionEnvOf('notification-fanout')),
@@ -273,7 +279,7 @@ describe.runIf(kubectlAvailable())('the cluster config is valid for the Task API
       ]
       for (const config of functions) {
         expect(config.auth).toEqual(api.auth)
-        // Production: every function checks who sends it events.
+        // Every function checks who sends it events, in dev too (a cluster's sources send tokens).
         expect(config.senders.mode).toBe('oidc')
       }
     })

@@ -13,6 +13,7 @@ const excluded = [join('brokers', 'local')]
 export const overlays = [
   'manifests/overlays/dev',
   'manifests/overlays/prod',
+  'manifests/overlays/example',
   'brokers/cluster/overlays/dev',
   'brokers/cluster/overlays/prod',
 ]

@@ -62,6 +62,42 @@ describe.runIf(renderable)('the repository overlays', () => {
     expect(api.spec.template.metadata.annotations['autoscaling.knative.dev/min-scale']).toBe('1')
   })
 
+  it('dev runs development tokens and no telemetry export; prod keeps production mode', () => {
+    const sharedConfig = (overlay: string) =>
+      renderOverlay(overlay).find(
+        (r) => r.kind === 'ConfigMap' && r.metadata.name === 'taskflow-shared-config',
+      )?.data as Record<string, string>
+    expect(sharedConfig('manifests/overlays/dev')).toMatchObject({
+      NODE_ENV: 'development',
+      AUTH_JWKS_URL: '',
+      AUTH_ISSUER: '',
+      AUTH_AUDIENCE: '',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    })
+    expect(sharedConfig('manifests/overlays/prod')).toMatchObject({ NODE_ENV: 'production' })
+    expect(sharedConfig('manifests/overlays/prod').AUTH_JWKS_URL).toMatch(/^https:\/\//)
+  })
+
+  it('the example overlay runs every Service from its own registry, with its own identity provider', () => {
+    const rendered = renderOverlay('manifests/overlays/example')
+    const images = rendered
+      .filter((r) => r.kind === 'Service' && r.apiVersion.startsWith('serving.knative.dev/'))
+      .map(
+        (r) =>
+          (r.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]
+            ?.image,
+      )
+    expect(images).toHaveLength(4)
+    for (const image of images) expect(image).toMatch(/^registry\.example\.com\/taskflow\/[a-z-]+:0\.1\.0$/)
+    const shared = rendered.find(
+      (r) => r.kind === 'ConfigMap' && r.metadata.name === 'taskflow-shared-config',
+    )
+    expect(shared?.data).toMatchObject({
+      NODE_ENV: 'production',
+      AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+    })
+  })
+
   it('each overlay labels every resource with its environment', () => {
     for (const environment of ['dev', 'prod']) {
       for (const resource of renderOverlay(`manifests/overlays/${environment}`)) {

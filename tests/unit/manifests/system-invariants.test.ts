@@ -37,7 +37,9 @@ describe('system invariants', () => {
     expect(checkSystemInvariants(realSystem())).toEqual([])
   })
 
-  it.runIf(renderable).each(['manifests/overlays/dev', 'manifests/overlays/prod'])(
+  it
+    .runIf(renderable)
+    .each(['manifests/overlays/dev', 'manifests/overlays/prod', 'manifests/overlays/example'])(
     'hold for %s after rendering (replicas fit the brokers)',
     (overlay) => {
       const resources = renderOverlay(overlay)
