@@ -1,10 +1,18 @@
-// Configuration of the local system (`npm start`): one zod schema over the environment, read once.
-import { resolve } from 'node:path'
+// Configuration of the local system (`npm start`): one zod schema over the environment and the flags,
+// read once. `--overlay <name>` runs the settings a cluster gets from manifests/overlays/<name>.
+import { existsSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { KustomizeError } from '../../sources/src/kustomize.ts'
+import { ManifestError } from '../../sources/src/manifests.ts'
+import { OverlaySettingsError, readOverlaySettings, unreachableHost } from './overlay-settings.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
 
 const milliseconds = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+
+const logLevels = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -34,7 +42,8 @@ const envSchema = z.object({
   /** Knative's dispatcher commits offsets every 5 s. */
   COMMIT_INTERVAL_MS: milliseconds(5_000),
   STATUS_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Default info, or the overlay's. */
+  LOG_LEVEL: logLevels.optional(),
   /**
    * Host names the gateway answers to (the Host header, port aside); others get 421, so a web page
    * cannot reach the system through a DNS name rebound to this machine. Loopback names always count.
@@ -71,17 +80,83 @@ export interface LocalSystemConfig {
   readonly pingIntervalMs: number | undefined
   readonly commitIntervalMs: number
   readonly statusIntervalMs: number
-  readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
-  /** Passed through to the Task API's own config. */
+  readonly logLevel: z.infer<typeof logLevels>
+  /** Passed through to the Task API's own config (and the functions'). */
   readonly apiEnv: Readonly<Record<string, string>>
+  /** `--overlay`: the manifests and settings come from manifests/overlays/<overlay> as rendered. */
+  readonly overlay: string | undefined
+  /** Overlay settings left out locally (its collector endpoints), reported at start. */
+  readonly skippedSettings: readonly string[]
 }
+
+export const usage = `usage: npm start [-- --overlay <name>]
+  --overlay <name>  run with the manifests and settings of manifests/overlays/<name> as a cluster gets
+                    them (kubectl kustomize renders it), e.g. dev; environment variables still win
+  --help            this text
+settings: environment variables, README "Running it locally"`
 
 export class LocalConfigError extends Error {
   override readonly name = 'LocalConfigError'
 }
 
-export function readLocalConfig(env: Record<string, string | undefined> = process.env): LocalSystemConfig {
-  const parsed = envSchema.safeParse(env)
+function readFlags(argv: readonly string[]): { overlay: string | undefined } {
+  let values: { overlay?: string | undefined }
+  try {
+    ;({ values } = parseArgs({ args: [...argv], strict: true, options: { overlay: { type: 'string' } } }))
+  } catch (error) {
+    throw new LocalConfigError(`${(error as Error).message}\n\n${usage}`)
+  }
+  const overlay = values.overlay
+  if (overlay === undefined) return { overlay }
+  const overlaysDir = join(repoRoot, 'manifests', 'overlays')
+  if (!/^[\w-]+$/.test(overlay) || !existsSync(join(overlaysDir, overlay, 'kustomization.yaml'))) {
+    const known = readdirSync(overlaysDir).filter((name) =>
+      existsSync(join(overlaysDir, name, 'kustomization.yaml')),
+    )
+    throw new LocalConfigError(
+      `--overlay ${overlay}: no such overlay; manifests/overlays has ${known.join(', ')}`,
+    )
+  }
+  return { overlay }
+}
+
+const authSettings = ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const
+
+/** The overlay's settings under the environment's: any AUTH_* of the environment replaces all of the overlay's. */
+function overlayEnv(overlay: string, env: Record<string, string | undefined>) {
+  let settings: ReturnType<typeof readOverlaySettings>
+  try {
+    settings = readOverlaySettings(repoRoot, overlay)
+  } catch (error) {
+    if (
+      error instanceof KustomizeError ||
+      error instanceof ManifestError ||
+      error instanceof OverlaySettingsError
+    ) {
+      throw new LocalConfigError(`--overlay ${overlay}: ${error.message}`)
+    }
+    throw error
+  }
+  const fromOverlay: Record<string, string> = { ...settings.env }
+  if (authSettings.some((name) => env[name])) for (const name of authSettings) delete fromOverlay[name]
+  const jwks = fromOverlay.AUTH_JWKS_URL
+  if (jwks !== undefined && unreachableHost(jwks)) {
+    throw new LocalConfigError(
+      `--overlay ${overlay}: its AUTH_JWKS_URL ${jwks} is a placeholder or a cluster address this machine ` +
+        `cannot reach, so no token would verify. Set AUTH_JWKS_URL (with AUTH_ISSUER, AUTH_AUDIENCE) or ` +
+        `AUTH_JWT_SECRET in the environment to run this overlay here.`,
+    )
+  }
+  return { values: fromOverlay, skipped: settings.skippedTelemetry }
+}
+
+export function readLocalConfig(
+  env: Record<string, string | undefined> = process.env,
+  argv: readonly string[] = [],
+): LocalSystemConfig {
+  const { overlay } = readFlags(argv)
+  const fromOverlay = overlay === undefined ? { values: {}, skipped: [] } : overlayEnv(overlay, env)
+  const parsed = envSchema.safeParse({ ...fromOverlay.values, ...definedOnly(env) })
   if (!parsed.success) {
     throw new LocalConfigError(
       `invalid environment:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
@@ -121,7 +196,15 @@ export function readLocalConfig(env: Record<string, string | undefined> = proces
     pingIntervalMs: e.PING_INTERVAL_MS,
     commitIntervalMs: e.COMMIT_INTERVAL_MS,
     statusIntervalMs: e.STATUS_INTERVAL_MS,
-    logLevel: e.LOG_LEVEL,
+    logLevel: e.LOG_LEVEL ?? 'info',
     apiEnv,
+    overlay,
+    skippedSettings: fromOverlay.skipped,
   }
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  )
 }

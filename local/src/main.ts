@@ -1,14 +1,18 @@
 // `npm start`: the whole system on this machine from the repository's YAML, until Ctrl-C.
 import { pino } from 'pino'
 import { logRedaction } from '../../api/src/auth/index.ts'
-import { LocalConfigError, readLocalConfig } from './config.ts'
+import { LocalConfigError, readLocalConfig, usage } from './config.ts'
 import { renderStatus } from './status.ts'
 import { startLocalSystem } from './system.ts'
 import { removeSystemState, writeSystemState } from './system-state.ts'
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.info(usage)
+  process.exit(0)
+}
 let config: ReturnType<typeof readLocalConfig>
 try {
-  config = readLocalConfig()
+  config = readLocalConfig(process.env, process.argv.slice(2))
 } catch (error) {
   if (error instanceof LocalConfigError) {
     console.error(error.message)

@@ -92,7 +92,13 @@ export async function startLocalSystem(
     }
   }
   try {
-    const manifests = loadSystemManifests(config.rootDir)
+    const manifests = loadSystemManifests(config.rootDir, config.overlay)
+    if (config.overlay !== undefined) {
+      logger.info(
+        { overlay: config.overlay, skipped: config.skippedSettings },
+        'manifests and settings of the overlay',
+      )
+    }
     // Sender identity (Knative's authentication-oidc): every source sends its own token, every sink checks.
     const issuer = await startLocalIssuer()
     stack.push(() => issuer.close())
@@ -298,7 +304,19 @@ async function openEventLog(
       clientId: 'taskflow-local-topics',
       logger,
     })
-    const specs = await loadTopicManifests(join(config.rootDir, 'brokers/topics'))
+    // An overlay's topics as rendered (e.g. dev's single replica), else brokers/topics as written.
+    const specs =
+      config.overlay === undefined
+        ? await loadTopicManifests(join(config.rootDir, 'brokers/topics'))
+        : manifests.topics.map((topic) => ({
+            name: topic.name,
+            partitions: topic.partitions,
+            replicas: topic.replicas,
+            config: Object.fromEntries(
+              Object.entries(topic.config).map(([key, value]) => [key, String(value)]),
+            ),
+            source: `manifests/overlays/${config.overlay}`,
+          }))
     const report = await withAdmin(kafka, async (admin) => {
       const { brokers } = await admin.describeCluster()
       return reconcileTopics(admin, specs, { brokerCount: brokers.length })

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { z } from 'zod'
+import { renderKustomization } from './kustomize.ts'
 
 // ---- Errors ----
 
@@ -682,11 +683,34 @@ export function readManifestDocuments(rootDir: string): ManifestDocuments {
 }
 
 /**
- * Reads the system's manifests under `rootDir` (the repository root): sources/, brokers/topics/ and
- * manifests/base/. Throws ManifestError, naming file and field, on the first document that does not fit.
+ * The documents of `manifests/overlays/<overlay>` as a cluster receives them (`kubectl kustomize`),
+ * sorted into the loader's three groups. Throws KustomizeError when kubectl cannot render it.
  */
-export function loadSystemManifests(rootDir: string): SystemManifests {
-  return buildSystemManifests(readManifestDocuments(rootDir))
+export function readOverlayDocuments(rootDir: string, overlay: string): ManifestDocuments {
+  const file = `${join('manifests', 'overlays', overlay)} (rendered)`
+  const documents = renderKustomization(join(rootDir, 'manifests', 'overlays', overlay)).map(
+    (value): LocatedDocument => ({ file, value }),
+  )
+  const isTopic = (d: LocatedDocument) => d.value.kind === 'KafkaTopic'
+  const isService = (d: LocatedDocument) =>
+    d.value.kind === 'ConfigMap' ||
+    (d.value.kind === 'Service' && String(d.value.apiVersion).startsWith('serving.knative.dev/'))
+  return {
+    topics: documents.filter(isTopic),
+    services: documents.filter(isService),
+    sources: documents.filter((d) => !isTopic(d) && !isService(d)),
+  }
+}
+
+/**
+ * Reads the system's manifests under `rootDir` (the repository root): sources/, brokers/topics/ and
+ * manifests/base/, or the rendered `overlay`. Throws ManifestError, naming file and field, on the first
+ * document that does not fit.
+ */
+export function loadSystemManifests(rootDir: string, overlay?: string): SystemManifests {
+  return buildSystemManifests(
+    overlay === undefined ? readManifestDocuments(rootDir) : readOverlayDocuments(rootDir, overlay),
+  )
 }
 
 /** Types and defaults already-parsed documents (what loadSystemManifests does after reading files). */
