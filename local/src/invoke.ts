@@ -45,7 +45,8 @@ audit chain, notification-fanout notifies, reminders schedules). --dry-run sends
   --dry-run               print the request, send nothing
   -h, --help              this text
 
-Exit codes: 0 the function took the event (2xx), 1 it did not or could not be reached, 2 usage.`
+Exit codes: 0 the function took the event (2xx), 1 it did not or could not be reached, 2 usage
+errors and no running local system.`
 
 const options = {
   target: { type: 'string' },
@@ -80,7 +81,7 @@ export function invoke(argv: readonly string[]): Promise<number> {
       const state = await readSystemState(values['state-file'])
       if (!state) {
         console.error('no running local system found: start it with `npm start`, or give --target <url>')
-        return 1
+        return 2
       }
       target = state.functions[name!]
       if (!target) {

@@ -1,5 +1,6 @@
 // The live status of a local system: per KafkaSource its lag and delivery counters, per function its
-// processes (what `kubectl get pods -w` and the KafkaSource's consumer lag show on a cluster).
+// processes (what `kubectl get pods -w` and the KafkaSource's consumer lag show on a cluster), the Task
+// API's outbox, each KafkaSink and each PingSource.
 import type { LocalSystem } from './system.ts'
 
 export interface SourceStatus {
@@ -26,9 +27,43 @@ export interface FunctionStatus {
   readonly rssMb: number
 }
 
+export interface OutboxStatus {
+  /** Events written by the Task API and not yet on the event log; null when the database did not answer. */
+  readonly pending: number | null
+  readonly oldestPendingSeconds: number | null
+  /** The relay publishing them; null when the API runs none. */
+  readonly relay: {
+    readonly running: boolean
+    readonly log: string
+    readonly consecutiveFailures: number
+    readonly lastError: string | null
+  } | null
+}
+
+export interface PingStatus {
+  readonly name: string
+  readonly ticks: number
+  readonly delivered: number
+  readonly failed: number
+  /** ISO-8601 times; null before the first tick, or once stopped. */
+  readonly lastTick: string | null
+  readonly nextTick: string | null
+}
+
+/**
+ * Where a tool reads the system's event log (e.g. `npm run dead-letters`): the Kafka brokers, or the
+ * database of the embedded log when it needs no credentials (the embedded PGlite on loopback); with a
+ * DATABASE_URL of its own the tool takes it from its environment.
+ */
+export type EventLogAddress =
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[] }
+  | { readonly kind: 'embedded'; readonly database: string | null }
+
 export interface SystemStatus {
   readonly url: string
   readonly eventLog: 'kafka' | 'embedded'
+  readonly eventLogAddress?: EventLogAddress
+  readonly outbox?: OutboxStatus
   readonly sources: readonly SourceStatus[]
   readonly functions: readonly FunctionStatus[]
   readonly sinks: readonly {
@@ -38,7 +73,7 @@ export interface SystemStatus {
     writeFailures: number
     refused: number
   }[]
-  readonly pings: readonly { name: string; ticks: number; delivered: number; failed: number }[]
+  readonly pings: readonly (Omit<PingStatus, 'lastTick' | 'nextTick'> & Partial<PingStatus>)[]
 }
 
 export async function collectStatus(system: LocalSystem): Promise<SystemStatus> {
@@ -69,10 +104,52 @@ export async function collectStatus(system: LocalSystem): Promise<SystemStatus> 
   return {
     url: system.url.href,
     eventLog: system.eventLog.kind,
+    eventLogAddress: eventLogAddress(system),
+    outbox: await outboxStatus(system),
     sources,
     functions,
     sinks: [...system.sinks].map(([name, sink]) => ({ name, ...sink.stats() })),
-    pings: [...system.pings].map(([name, ping]) => ({ name, ...ping.stats() })),
+    pings: [...system.pings].map(([name, ping]) => ({
+      name,
+      ...ping.stats(),
+      lastTick: ping.lastTick()?.toISOString() ?? null,
+      nextTick: ping.nextTick()?.toISOString() ?? null,
+    })),
+  }
+}
+
+function eventLogAddress(system: LocalSystem): EventLogAddress {
+  const log = system.eventLog
+  if ('brokers' in log && Array.isArray(log.brokers)) return { kind: 'kafka', brokers: [...log.brokers] }
+  const url = URL.canParse(system.databaseUrl) ? new URL(system.databaseUrl) : undefined
+  return { kind: 'embedded', database: url !== undefined && url.password === '' ? url.href : null }
+}
+
+/** The backlog as the API's own gauges read it (one query, shared with /metrics), and its relay. */
+async function outboxStatus(system: LocalSystem): Promise<OutboxStatus> {
+  const gauge = async (name: string) => {
+    const metric = system.api.metrics.getSingleMetric(name)
+    const value = metric === undefined ? undefined : (await metric.get()).values[0]?.value
+    return value ?? null
+  }
+  const up = await gauge('outbox_backlog_query_up').catch(() => 0)
+  const [pending, oldest] =
+    up === 1
+      ? await Promise.all([gauge('outbox_backlog_events'), gauge('outbox_oldest_unpublished_age_seconds')])
+      : [null, null]
+  const relay = system.api.relay?.status()
+  return {
+    pending,
+    oldestPendingSeconds: oldest === null ? null : Math.round(oldest),
+    relay:
+      relay === undefined
+        ? null
+        : {
+            running: relay.running,
+            log: relay.kafka,
+            consecutiveFailures: relay.consecutiveFailures,
+            lastError: relay.lastError ?? null,
+          },
   }
 }
 
@@ -98,8 +175,24 @@ export function renderStatus(status: SystemStatus): string {
     f.lastColdStartMs === null ? '-' : `${f.lastColdStartMs} ms`,
     `${f.rssMb} MB`,
   ])
+  const sinkRows = status.sinks.map((k) => [
+    k.name,
+    String(k.accepted),
+    String(k.rejected),
+    String(k.writeFailures),
+    String(k.refused),
+  ])
+  const pingRows = status.pings.map((p) => [
+    p.name,
+    String(p.ticks),
+    String(p.delivered),
+    String(p.failed),
+    p.lastTick ?? '-',
+    p.nextTick ?? '-',
+  ])
   return [
     `taskflow at ${status.url} (event log: ${status.eventLog})`,
+    ...(status.outbox === undefined ? [] : [renderOutbox(status.outbox)]),
     table(
       [
         'source',
@@ -118,7 +211,24 @@ export function renderStatus(status: SystemStatus): string {
       ['function', 'ready/procs', 'in flight', 'buffered', 'cold starts', 'last cold start', 'rss'],
       functionRows,
     ),
+    table(['KafkaSink', 'accepted', 'rejected', 'write failures', 'refused'], sinkRows),
+    table(['PingSource', 'ticks', 'delivered', 'failed', 'last tick', 'next tick'], pingRows),
   ].join('\n\n')
+}
+
+function renderOutbox(outbox: OutboxStatus): string {
+  const pending =
+    outbox.pending === null
+      ? 'pending unknown (database did not answer)'
+      : `${outbox.pending} pending${outbox.pending > 0 ? `, oldest ${outbox.oldestPendingSeconds} s` : ''}`
+  const relay =
+    outbox.relay === null
+      ? 'no relay'
+      : `relay ${outbox.relay.running ? 'running' : 'stopped'}, event log ${outbox.relay.log}` +
+        (outbox.relay.consecutiveFailures > 0
+          ? `, ${outbox.relay.consecutiveFailures} failures in a row: ${outbox.relay.lastError ?? '?'}`
+          : '')
+  return `outbox: ${pending}; ${relay}`
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -44,8 +44,10 @@ export interface PingSourceStats {
 }
 
 export interface PingSource {
-  /** The next scheduled tick; null with an interval override or once stopped. */
+  /** The next scheduled tick (with an interval override: the last tick, or the start, plus it); null once stopped. */
   nextTick(): Date | null
+  /** When the last tick fired; null before the first. */
+  lastTick(): Date | null
   stats(): PingSourceStats
   /** Emits one tick now (a manual trigger); resolves once its delivery finished or gave up. */
   tickNow(): Promise<void>
@@ -121,8 +123,10 @@ export function startPingSource(options: PingSourceOptions): PingSource {
       : { ...request, headers: { ...request.headers, authorization } }
   }
 
+  let lastTickAt: Date | null = null
   function tick(tickAt: Date): Promise<void> {
     counters.ticks++
+    lastTickAt = tickAt
     const request = pingEventRequest(options, tickAt)
     const delivery = withToken(request)
       .then((signed) => client.deliver(sink, signed, policy, { signal: abort.signal }))
@@ -151,6 +155,7 @@ export function startPingSource(options: PingSourceOptions): PingSource {
 
   let cron: Cron | null = null
   let interval: NodeJS.Timeout | null = null
+  const startedAt = new Date()
   if (override !== undefined) {
     interval = setInterval(() => void tick(new Date()), override)
   } else {
@@ -171,13 +176,18 @@ export function startPingSource(options: PingSourceOptions): PingSource {
   )
 
   return {
-    nextTick: () => cron?.nextRun() ?? null,
+    nextTick: () => {
+      if (override === undefined) return cron?.nextRun() ?? null
+      return interval === null ? null : new Date((lastTickAt ?? startedAt).getTime() + override)
+    },
+    lastTick: () => lastTickAt,
     stats: () => ({ ...counters }),
     tickNow: () => tick(new Date()),
     async stop() {
       cron?.stop()
       cron = null
       if (interval) clearInterval(interval)
+      interval = null
       abort.abort()
       await Promise.allSettled([...running])
       await client.close()

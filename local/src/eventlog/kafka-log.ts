@@ -26,6 +26,8 @@ export interface KafkaEventLogOptions {
 
 export interface KafkaEventLog extends EventLog {
   readonly kind: 'kafka'
+  /** The bootstrap servers it reads and writes (what a tool needs to read the same topics). */
+  readonly brokers: readonly string[]
   /**
    * Creates a topic with `replicas` (default 1, a local single broker) or adds partitions; never
    * removes any. On a cluster Strimzi's topic operator does this from the KafkaTopic manifests.
@@ -70,6 +72,7 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): KafkaEventLo
 
   return {
     kind: 'kafka',
+    brokers: [...options.brokers],
     async producer() {
       assertOpen()
       const producer = createProducer(kafka)

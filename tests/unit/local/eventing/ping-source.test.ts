@@ -82,7 +82,7 @@ describe('PingSource delivery', () => {
   it('emits on every interval tick when the schedule is overridden', async () => {
     const sink = await receiver()
     cleanups.push(sink.close)
-    track(
+    const source = track(
       startPingSource({
         name: 'reminders-tick',
         namespace: 'taskflow',
@@ -95,6 +95,12 @@ describe('PingSource delivery', () => {
       }),
     )
     await vi.waitFor(() => expect(sink.received.length).toBeGreaterThanOrEqual(3), { timeout: 5_000 })
+    // What `npm run status` shows: the last tick, and the next one an interval after it.
+    const last = source.lastTick()
+    expect(last).toBeInstanceOf(Date)
+    expect(source.nextTick()!.getTime() - source.lastTick()!.getTime()).toBe(20)
+    await source.stop()
+    expect(source.nextTick()).toBeNull()
     const ids = sink.received.map((event) => event.headers['ce-id'])
     expect(new Set(ids).size).toBe(ids.length)
     expect(sink.received[0]!.headers['ce-source']).toBe(
