@@ -3,7 +3,7 @@
 // annotations of sources/ and manifests/ and with the proposed ones (./src/proposal.ts). No service.
 import { loadSystemManifests } from '../../sources/src/manifests.ts'
 import type { Benchmark, BenchReport } from '../src/harness/benchmark.ts'
-import type { ChartSpec } from '../src/harness/svg-chart.ts'
+import type { ChartSpec } from '../src/harness/chart.ts'
 import { type ArrivalPattern, describeArrivals } from './src/arrivals.ts'
 import { proposedKedaAnnotations } from './src/proposal.ts'
 import { defaultAssumptions, scenarioForSource } from './src/scenarios.ts'

@@ -2,9 +2,9 @@
 // with a `benchmark.ts` whose default export is a `Benchmark`; the runner finds it by that file alone,
 // so adding one never touches the runner.
 import type { Logger } from 'pino'
+import type { ChartSpec } from './chart.ts'
 import type { ProgressBar } from './progress.ts'
 import type { BenchDatabase } from './services.ts'
-import type { ChartSpec } from './svg-chart.ts'
 
 export interface Benchmark {
   /** Folder name and the CLI name: `npm run bench -- <name>`. */

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs'
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Benchmark, BenchReport } from './benchmark.ts'
+import { type ChartSpec, renderChart } from './chart.ts'
 import { describeMachine, type MachineInfo } from './machine.ts'
-import { renderChart } from './svg-chart.ts'
 import { markdownTable } from './table.ts'
 
 export interface StoredRun {
@@ -44,13 +44,22 @@ export async function writeRunFiles(resultsDir: string, run: StoredRun): Promise
     headline: run.report.headline ?? [],
   }
   await appendFile(join(folder, 'history.jsonl'), `${JSON.stringify(history)}\n`)
-  const charts: string[] = []
-  for (const chart of run.report.charts ?? []) {
+  return writeCharts(resultsDir, run.benchmark, run.report.charts ?? [])
+}
+
+/** One SVG per chart under `resultsDir/<benchmark>/`, named for its title; returns them, relative to resultsDir. */
+export async function writeCharts(
+  resultsDir: string,
+  benchmark: string,
+  charts: readonly ChartSpec[],
+): Promise<string[]> {
+  const written: string[] = []
+  for (const chart of charts) {
     const file = `${slug(chart.title)}.svg`
-    await writeFile(join(folder, file), renderChart(chart))
-    charts.push(`${run.benchmark}/${file}`)
+    await writeFile(join(resultsDir, benchmark, file), await renderChart(chart))
+    written.push(`${benchmark}/${file}`)
   }
-  return charts
+  return written
 }
 
 async function readHistory(resultsDir: string, name: string, keep: number): Promise<HistoryLine[]> {
