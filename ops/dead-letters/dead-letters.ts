@@ -6,20 +6,31 @@
 // so an event replayed twice, or one that did get through in the end, has no second effect.
 import { randomUUID } from 'node:crypto'
 import { request } from 'undici'
-import { type CloudEventRecord, httpCodec, kafkaCodec } from '../../events/src/index.ts'
+import { percentEncodeHeaderValue } from '../../events/src/http/header-values.ts'
+import {
+  type CloudEventRecord,
+  type HttpMessageOut,
+  httpCodec,
+  type KafkaRecordIn,
+  kafkaCodec,
+} from '../../events/src/index.ts'
+import { headerString } from '../../events/src/kafka/kafka-headers.ts'
 import { createConsumer, type Kafka, toConsumedRecord, withAdmin } from '../../kafka/src/index.ts'
 import type { SystemManifests } from '../../sources/src/manifests.ts'
 
 export type DeadLetter = {
   partition: number
   offset: string
-  /** The broker's timestamp of the dead-letter record (epoch ms). */
+  /** The timestamp of the dead-letter record (epoch ms). */
   timestamp: number
-  /** The event as dead-lettered; undefined when the record is not a CloudEvent (`problem` says why). */
-  event: CloudEventRecord | undefined
-  problem: string | undefined
+  /** CloudEvent attributes, read from the record's headers (binary mode) without parsing the data. */
+  id: string | undefined
+  type: string | undefined
   destination: string | undefined
   code: string | undefined
+  /** What a replay posts (binary mode, the data byte for byte); undefined when it cannot (`problem`). */
+  message: HttpMessageOut | undefined
+  problem: string | undefined
 }
 
 export type DeadLetterFilter = {
@@ -89,7 +100,7 @@ export async function readDeadLetters(kafka: Kafka, topic: string): Promise<Dead
             eachMessage: async ({ topic: from, partition, message }) => {
               const end = remaining.get(partition)
               if (end === undefined || BigInt(message.offset) >= end) return
-              letters.push(toDeadLetter(toConsumedRecord(from, partition, message)))
+              letters.push(deadLetterOf(toConsumedRecord(from, partition, message)))
               if (BigInt(message.offset) + 1n >= end) remaining.delete(partition)
               if (remaining.size === 0) resolve()
             },
@@ -103,26 +114,75 @@ export async function readDeadLetters(kafka: Kafka, topic: string): Promise<Dead
   return letters.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)))
 }
 
-function toDeadLetter(record: ReturnType<typeof toConsumedRecord>): DeadLetter {
-  const decoded = kafkaCodec.decode(record)
+/**
+ * A dead-letter record as an operator sees it. A dead letter is exactly the event that may not parse
+ * (a 4xx for a broken body), so its attributes come from the record's `ce_` headers and its data is
+ * never parsed: a binary-mode record is replayed with its body byte for byte. Only a structured-mode
+ * record (attributes inside the value) has to be decoded, and one that does not decode is reported.
+ */
+export function deadLetterOf(record: KafkaRecordIn): DeadLetter {
   const base = { partition: record.partition, offset: record.offset, timestamp: Number(record.timestamp) }
-  if (!decoded.ok) {
-    return {
-      ...base,
-      event: undefined,
-      problem: decoded.error.message,
-      destination: undefined,
-      code: undefined,
-    }
+  const headers = new Map<string, string>()
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    const text = headerString(value, name)
+    if (text?.ok) headers.set(name.toLowerCase(), text.value)
   }
-  const event = decoded.value
-  const text = (name: string) => (typeof event[name] === 'string' ? (event[name] as string) : undefined)
+  const contentType = headers.get('content-type')
+  if (contentType?.toLowerCase().startsWith('application/cloudevents')) {
+    const decoded = kafkaCodec.decode(record)
+    if (!decoded.ok)
+      return { ...base, ...noAttributes, problem: `structured event: ${decoded.error.message}` }
+    return fromEvent(base, decoded.value)
+  }
+  const attribute = (name: string) => headers.get(`ce_${name}`)
+  if (attribute('specversion') === undefined)
+    return { ...base, ...noAttributes, problem: 'not a CloudEvent: the record has no ce_specversion header' }
+  const httpHeaders: Record<string, string> = {}
+  for (const [name, value] of headers) {
+    if (!name.startsWith('ce_') || isErrorExtension(name.slice(3))) continue
+    httpHeaders[`ce-${name.slice(3)}`] = percentEncodeHeaderValue(value)
+  }
+  if (contentType !== undefined) httpHeaders['content-type'] = contentType
+  const body = record.value === null ? '' : typeof record.value === 'string' ? record.value : record.value
+  const missing = ['id', 'source', 'type'].filter((name) => attribute(name) === undefined)
   return {
     ...base,
-    event,
-    problem: undefined,
+    id: attribute('id'),
+    type: attribute('type'),
+    destination: attribute('knativeerrordest'),
+    code: attribute('knativeerrorcode'),
+    message: missing.length === 0 ? { headers: httpHeaders, body } : undefined,
+    problem: missing.length === 0 ? undefined : `not a CloudEvent: no ce_${missing.join(', ce_')} header`,
+  }
+}
+
+const noAttributes = {
+  id: undefined,
+  type: undefined,
+  destination: undefined,
+  code: undefined,
+  message: undefined,
+}
+
+function isErrorExtension(name: string): boolean {
+  return (errorExtensions as readonly string[]).includes(name)
+}
+
+function fromEvent(
+  base: Pick<DeadLetter, 'partition' | 'offset' | 'timestamp'>,
+  decoded: CloudEventRecord,
+): DeadLetter {
+  const text = (name: string) => (typeof decoded[name] === 'string' ? (decoded[name] as string) : undefined)
+  const event: CloudEventRecord = { ...decoded }
+  for (const name of errorExtensions) delete event[name]
+  return {
+    ...base,
+    id: text('id'),
+    type: text('type'),
     destination: text('knativeerrordest'),
     code: text('knativeerrorcode'),
+    message: httpCodec.encode(event),
+    problem: undefined,
   }
 }
 
@@ -139,26 +199,24 @@ export async function replayDeadLetters(
   letters: readonly DeadLetter[],
   options: {
     to?: string
-    timeoutMs?: number /** Sent as `Bearer`: the sender's token. */
-    token?: string
+    timeoutMs?: number
+    /** Sent as `Bearer`: the sender's token, or the token for a target (undefined: none). */
+    token?: string | ((target: string) => string | undefined)
   } = {},
 ): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = []
   for (const letter of letters) {
     const target = options.to ?? letter.destination
-    if (letter.event === undefined || target === undefined) {
+    const message = letter.message
+    if (message === undefined || target === undefined) {
       const detail =
         letter.problem ?? 'the dead letter does not name the sink it failed at (knativeerrordest)'
       outcomes.push({ letter, target, result: 'skipped', detail })
       continue
     }
-    const event: CloudEventRecord = { ...letter.event }
-    for (const name of errorExtensions) delete event[name]
-    const message = httpCodec.encode(event)
+    const token = typeof options.token === 'function' ? options.token(target) : options.token
     const headers =
-      options.token === undefined
-        ? message.headers
-        : { ...message.headers, authorization: `Bearer ${options.token}` }
+      token === undefined ? message.headers : { ...message.headers, authorization: `Bearer ${token}` }
     try {
       const response = await request(target, {
         method: 'POST',

@@ -1,22 +1,29 @@
-// `npm run dead-letters -- list|replay [options]`: the dead-letter topic read back, and replayed on demand.
-// The topic is the one the KafkaSources' deadLetterSink (a KafkaSink) writes to, read from sources/;
-// Kafka is reached with the Task API's settings (KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_CA_FILE, KAFKA_TLS).
+// `npm run dead-letters -- list|replay [options]`: the dead-letter topic read back, and replayed on demand,
+// on either event log: Kafka (KAFKA_BROKERS, with the Task API's settings) or the embedded log of the
+// running local system (`npm start`'s default), found through its status endpoint.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../../api/src/config.ts'
-import { createKafkaClient } from '../../kafka/src/index.ts'
+import { pino } from 'pino'
+import { request } from 'undici'
+import { runCommand, UsageError } from '../../cli/src/command-line.ts'
+import { openDatabase } from '../../db/src/index.ts'
+import { createKafkaClient, type Kafka, withAdmin } from '../../kafka/src/index.ts'
+import { readEmbeddedTopic } from '../../local/src/eventlog/index.ts'
+import type { SystemStatus } from '../../local/src/status.ts'
+import { readSystemState } from '../../local/src/system-state.ts'
 import { loadSystemManifests } from '../../sources/src/manifests.ts'
+import { DeadLetterConfigError, type KafkaSettings, kafkaSettings, readSettings } from './config.ts'
 import {
   type DeadLetter,
   type DeadLetterFilter,
+  deadLetterOf,
   deadLetterTopics,
   matches,
   readDeadLetters,
   replayDeadLetters,
 } from './dead-letters.ts'
 
-const usage = `Usage: npm run dead-letters -- <list|replay> [options]
+export const usage = `Usage: npm run dead-letters -- <list|replay> [options]
 
   list     count the dead letters by the sink they failed at and the code it answered
   replay   post each dead letter again (without knativeerror* attributes) to that sink, in order
@@ -29,87 +36,198 @@ Options (filters combine):
   --token-file <path>    replay: send the token in <path> as the sender. The functions accept only
                          their sources' tokens: on a cluster \`kubectl create token <source
                          ServiceAccount> --audience <function's EVENTS_AUDIENCE>\`, one function per run
-                         (--destination); locally the invokeTokens of .data/local/system.json
+                         (--destination); for the running local system, its own tokens are sent
   --dry-run              replay: print what would be sent, send nothing
   --topic <name>         the dead-letter topic (default: the KafkaSink the KafkaSources dead-letter to)
+  --state-file <path>    the running local system's state (default .data/local/system.json)
+  -h, --help             this text
 
-Environment: KAFKA_BROKERS (default 127.0.0.1:9092), KAFKA_SASL_MECHANISM/USERNAME/PASSWORD,
-KAFKA_CA_FILE, KAFKA_TLS: as the Task API reads them.`
+Where the dead letters are read, first that applies:
+  KAFKA_BROKERS          Kafka, with the Task API's KAFKA_SASL_MECHANISM/USERNAME/PASSWORD,
+                         KAFKA_CA_FILE and KAFKA_TLS
+  the running system     \`npm start\`'s event log: its embedded log, or its Kafka
+  DATABASE_URL           the embedded event log kept in that PostgreSQL
 
-function fail(message: string): never {
-  console.error(`${message}\n\n${usage}`)
-  process.exit(2)
+Exit codes: 0 done, 1 a replayed event was refused, 2 usage errors and no event log reachable.`
+
+const options = {
+  destination: { type: 'string' },
+  code: { type: 'string', multiple: true },
+  since: { type: 'string' },
+  to: { type: 'string' },
+  'token-file': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  topic: { type: 'string' },
+  'state-file': { type: 'string' },
+} as const
+
+/** No event log to read: said with what to set, exit code 2. */
+class NoEventLog extends Error {}
+
+type Backend = {
+  describe: string
+  read(topic: string): Promise<DeadLetter[]>
+  /** The running local system's token for a function URL it serves. */
+  tokenFor(target: string): string | undefined
+  close(): Promise<void>
 }
 
-const { values, positionals } = (() => {
-  try {
-    return parseArgs({
-      allowPositionals: true,
-      options: {
-        destination: { type: 'string' },
-        code: { type: 'string', multiple: true },
-        since: { type: 'string' },
-        to: { type: 'string' },
-        'token-file': { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        topic: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    })
-  } catch (error) {
-    return fail((error as Error).message)
+const nothingToRead =
+  'start the local system (`npm start`), or set KAFKA_BROKERS (`npm run kafka`, or a cluster with ' +
+  'KAFKA_SASL_* and KAFKA_CA_FILE), or DATABASE_URL (a PostgreSQL holding the embedded event log)'
+
+export function deadLetters(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  return runCommand(argv, { usage, options, maxPositionals: 1 }, async ({ values, positionals }) => {
+    const command = positionals[0]
+    if (command !== 'list' && command !== 'replay')
+      throw new UsageError(`unknown command ${command ?? '(none)'}`)
+    for (const code of values.code ?? []) {
+      if (!/^([1-5]xx|[1-5]\d\d)$/i.test(code))
+        throw new UsageError(`--code ${code}: an HTTP status (503) or a class (5xx)`)
+    }
+    const since = values.since === undefined ? undefined : new Date(values.since)
+    if (since !== undefined && Number.isNaN(since.getTime()))
+      throw new UsageError(`--since ${values.since}: not an ISO-8601 time`)
+    if (values.to !== undefined && !URL.canParse(values.to))
+      throw new UsageError(`--to ${values.to}: not a URL`)
+    const filter: DeadLetterFilter = {
+      ...(values.destination === undefined ? {} : { destination: values.destination }),
+      ...(values.code === undefined ? {} : { codes: values.code }),
+      ...(since === undefined ? {} : { since }),
+    }
+    const token =
+      values['token-file'] === undefined
+        ? undefined
+        : await readFile(values['token-file'], 'utf8').then(
+            (text) => text.trim(),
+            (error: Error) => {
+              throw new UsageError(`--token-file: ${error.message}`)
+            },
+          )
+
+    let backend: Backend
+    try {
+      backend = await openBackend(env, values['state-file'])
+    } catch (error) {
+      if (!(error instanceof NoEventLog || error instanceof DeadLetterConfigError)) throw error
+      console.error(error.message)
+      return 2
+    }
+    try {
+      console.error(`dead letters from ${backend.describe}`)
+      const topics =
+        values.topic === undefined
+          ? deadLetterTopics(loadSystemManifests(resolve(import.meta.dirname, '../..')))
+          : [values.topic]
+      let failed = 0
+      for (const topic of topics) {
+        const letters = (await backend.read(topic)).filter((letter) => matches(letter, filter))
+        if (command === 'list') printSummary(topic, letters)
+        else if (values['dry-run']) printReplayPlan(topic, letters, values.to)
+        else failed += await replay(topic, letters, values.to, token ?? backend.tokenFor)
+      }
+      return failed > 0 ? 1 : 0
+    } finally {
+      await backend.close()
+    }
+  })
+}
+
+async function openBackend(
+  env: Readonly<Record<string, string | undefined>>,
+  stateFile: string | undefined,
+): Promise<Backend> {
+  const settings = readSettings(env)
+  if (settings.kafka !== undefined) return openKafka(settings.kafka, () => undefined)
+  const state = await readSystemState(stateFile)
+  if (state !== null) {
+    const tokenFor = (target: string) => {
+      const served = Object.entries(state.functions).find(([, url]) => target.startsWith(url))
+      return served === undefined ? undefined : state.invokeTokens[served[0]]
+    }
+    const status = await request(state.status, { headersTimeout: 5_000, bodyTimeout: 5_000 })
+      .then((response) => response.body.json() as Promise<SystemStatus>)
+      .catch((error: Error) => {
+        throw new NoEventLog(
+          `the local system at ${state.gateway} did not answer (${error.message}): ${nothingToRead}`,
+        )
+      })
+    const address = status.eventLogAddress
+    if (address?.kind === 'kafka') return openKafka(kafkaSettings(env, address.brokers.join(',')), tokenFor)
+    const database = address?.kind === 'embedded' ? (address.database ?? settings.databaseUrl) : undefined
+    if (database === undefined)
+      throw new NoEventLog(
+        status.eventLog === 'kafka'
+          ? 'the local system runs on Kafka: set KAFKA_BROKERS to its brokers'
+          : 'the local system keeps its event log in its DATABASE_URL: set DATABASE_URL to it',
+      )
+    return openEmbedded(database, tokenFor)
   }
-})()
-if (values.help) {
-  console.info(usage)
-  process.exit(0)
-}
-const command = positionals[0]
-if (command !== 'list' && command !== 'replay') fail(`unknown command ${command ?? '(none)'}`)
-if (positionals.length > 1) fail(`unexpected argument ${positionals[1]}`)
-for (const code of values.code ?? []) {
-  if (!/^([1-5]xx|[1-5]\d\d)$/i.test(code)) fail(`--code ${code}: an HTTP status (503) or a class (5xx)`)
-}
-const since = values.since === undefined ? undefined : new Date(values.since)
-if (since !== undefined && Number.isNaN(since.getTime()))
-  fail(`--since ${values.since}: not an ISO-8601 time`)
-if (values.to !== undefined && !URL.canParse(values.to)) fail(`--to ${values.to}: not a URL`)
-const filter: DeadLetterFilter = {
-  ...(values.destination === undefined ? {} : { destination: values.destination }),
-  ...(values.code === undefined ? {} : { codes: values.code }),
-  ...(since === undefined ? {} : { since }),
+  if (settings.databaseUrl !== undefined) return openEmbedded(settings.databaseUrl, () => undefined)
+  throw new NoEventLog(`no event log to read dead letters from: ${nothingToRead}`)
 }
 
-// The Task API's Kafka settings, checked as it checks them (all three SASL variables or none, ...).
-let kafkaConfig: ReturnType<typeof loadConfig>
-try {
-  const kafkaEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => name.startsWith('KAFKA_')),
-  )
-  kafkaConfig = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092', ...kafkaEnv })
-} catch (error) {
-  if (error instanceof ConfigError) fail(error.message)
-  throw error
+async function openKafka(settings: KafkaSettings, tokenFor: Backend['tokenFor']): Promise<Backend> {
+  const client = (retries: number): Kafka =>
+    createKafkaClient({
+      brokers: settings.kafkaBrokers,
+      clientId: 'taskflow-dead-letters',
+      ...(settings.kafkaSasl === undefined ? {} : { sasl: settings.kafkaSasl }),
+      ...(settings.kafkaTls === undefined ? {} : { ssl: settings.kafkaTls }),
+      // Its own failures are reported below, once, in words.
+      logger: pino({ level: 'silent' }),
+      ...(retries === 0 ? { retry: { retries: 0 } } : {}),
+    })
+  const brokers = settings.kafkaBrokers.join(',')
+  // A broker that is not there fails in seconds, not after the client's minute of retries.
+  await withAdmin(client(0), (admin) => admin.describeCluster()).catch((error: Error) => {
+    throw new NoEventLog(
+      `no Kafka broker answered at ${brokers} (${error.message}): start one (\`npm run kafka\`), or set ` +
+        'KAFKA_BROKERS (and KAFKA_SASL_*, KAFKA_CA_FILE for a cluster) to one that runs',
+    )
+  })
+  const kafka = client(-1)
+  return {
+    describe: `Kafka at ${brokers}`,
+    read: (topic) => readDeadLetters(kafka, topic),
+    tokenFor,
+    close: async () => {},
+  }
 }
 
-const topics =
-  values.topic === undefined
-    ? deadLetterTopics(loadSystemManifests(resolve(import.meta.dirname, '../..')))
-    : [values.topic]
-const kafka = createKafkaClient({
-  brokers: kafkaConfig.kafkaBrokers,
-  clientId: 'taskflow-dead-letters',
-  ...(kafkaConfig.kafkaSasl === undefined ? {} : { sasl: kafkaConfig.kafkaSasl }),
-  ...(kafkaConfig.kafkaTls === undefined ? {} : { ssl: kafkaConfig.kafkaTls }),
-})
-
-let failed = 0
-for (const topic of topics) {
-  const letters = (await readDeadLetters(kafka, topic)).filter((letter) => matches(letter, filter))
-  if (command === 'list') printSummary(topic, letters)
-  else failed += await replay(topic, letters)
+async function openEmbedded(url: string, tokenFor: Backend['tokenFor']): Promise<Backend> {
+  const where = new URL(url)
+  where.password = ''
+  const database = await openDatabase({
+    url,
+    applicationName: 'taskflow-dead-letters',
+    poolMax: 1,
+    connectTimeoutMs: 5_000,
+  }).catch((error: Error) => {
+    throw new NoEventLog(`the database at ${where.href} did not answer (${error.message}): ${nothingToRead}`)
+  })
+  return {
+    describe: `the embedded event log in ${where.href}`,
+    async read(topic) {
+      const records = await readEmbeddedTopic(database.db, topic).catch(
+        (error: Error & { code?: string }) => {
+          // 42P01: no eventlog.records, so no embedded event log in this database.
+          if (error.code === '42P01')
+            throw new NoEventLog(
+              `${where.href} holds no embedded event log: does the system run on Kafka? set KAFKA_BROKERS`,
+            )
+          throw error
+        },
+      )
+      return records.map(deadLetterOf)
+    },
+    tokenFor,
+    close: () => database.close(),
+  }
 }
-process.exit(failed > 0 ? 1 : 0)
 
 function printSummary(topic: string, letters: readonly DeadLetter[]): void {
   console.info(`${topic}: ${letters.length} dead letter(s) matching`)
@@ -128,33 +246,32 @@ function printSummary(topic: string, letters: readonly DeadLetter[]): void {
   }
 }
 
-async function replay(topic: string, letters: readonly DeadLetter[]): Promise<number> {
-  if (values['dry-run']) {
-    for (const letter of letters) {
-      console.info(
-        `would post ${letter.event?.id ?? '(not a CloudEvent)'} (${topic} ${letter.partition}/${letter.offset}) to ${values.to ?? letter.destination ?? '(nowhere)'}`,
-      )
-    }
-    return 0
+function printReplayPlan(topic: string, letters: readonly DeadLetter[], to: string | undefined): void {
+  for (const letter of letters) {
+    const target = letter.message === undefined ? undefined : (to ?? letter.destination)
+    console.info(
+      `would post ${letter.id ?? '(not a CloudEvent)'} (${topic} ${letter.partition}/${letter.offset}) to ` +
+        (target ?? `(nowhere: ${letter.problem ?? 'no knativeerrordest'})`),
+    )
   }
-  const token =
-    values['token-file'] === undefined
-      ? undefined
-      : await readFile(values['token-file'], 'utf8').then(
-          (text) => text.trim(),
-          (error: Error) => fail(`--token-file: ${error.message}`),
-        )
-  const outcomes = await replayDeadLetters(letters, {
-    ...(values.to === undefined ? {} : { to: values.to }),
-    ...(token === undefined ? {} : { token }),
-  })
+}
+
+async function replay(
+  topic: string,
+  letters: readonly DeadLetter[],
+  to: string | undefined,
+  token: string | ((target: string) => string | undefined),
+): Promise<number> {
+  const outcomes = await replayDeadLetters(letters, { ...(to === undefined ? {} : { to }), token })
   const count = { replayed: 0, failed: 0, skipped: 0 }
   for (const { letter, target, result, detail } of outcomes) {
     count[result] += 1
     console.info(
-      `${result.padEnd(8)} ${letter.event?.id ?? '-'} (${topic} ${letter.partition}/${letter.offset}) -> ${target ?? '-'}: ${detail ?? ''}`,
+      `${result.padEnd(8)} ${letter.id ?? '-'} (${topic} ${letter.partition}/${letter.offset}) -> ${target ?? '-'}: ${detail ?? ''}`,
     )
   }
   console.info(`${topic}: ${count.replayed} replayed, ${count.failed} failed, ${count.skipped} skipped`)
   return count.failed
 }
+
+if (import.meta.main) process.exit(await deadLetters(process.argv.slice(2)))

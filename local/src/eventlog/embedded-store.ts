@@ -154,6 +154,18 @@ export async function fetchRecords(
   return batches
 }
 
+/**
+ * Every record of a topic, in partition and offset order, read outside any consumer group (an operator's
+ * tool reading the dead letters changes nothing). An unknown topic has none.
+ */
+export async function readTopic(db: AnyDatabase, topic: string): Promise<LogRecord[]> {
+  const { rows } = await sql<RecordRow>`
+    select topic, partition, "offset", key, value, headers, "timestamp"
+    from eventlog.records where topic = ${topic}
+    order by partition, "offset"`.execute(db)
+  return rows
+}
+
 export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`
 
 export interface PartitionEnd extends TopicPartition {

@@ -7,6 +7,7 @@ export {
   type EmbeddedEventLogOptions,
   eventLogMigrations,
 } from './embedded-log.ts'
+export { readTopic as readEmbeddedTopic } from './embedded-store.ts'
 export { EventLogError, type EventLogErrorCode } from './errors.ts'
 export { createKafkaEventLog, type KafkaEventLog, type KafkaEventLogOptions } from './kafka-log.ts'
 export type * from './types.ts'

@@ -93,6 +93,20 @@ describe.runIf(ready)('dead letters: read back and replayed', () => {
       kafkaCodec.encode(deadLetter('c', `${sink.url}/audit-log`, '500')),
       // Not a CloudEvent at all: listed, never sent anywhere.
       { key: null, value: Buffer.from('not an event'), headers: {} },
+      // What a 400 for a broken body dead-letters: its attributes are in the headers, its data is not JSON.
+      {
+        key: null,
+        value: Buffer.from('{"task": broken'),
+        headers: {
+          ce_specversion: '1.0',
+          ce_id: 'd',
+          ce_source: '/taskflow/api',
+          ce_type: 'dev.taskflow.task.created',
+          ce_knativeerrordest: `${sink.url}/audit-log`,
+          ce_knativeerrorcode: '400',
+          'content-type': 'application/json',
+        },
+      },
     ])
     await producer.disconnect()
     letters = await readDeadLetters(kafka, topic.name)
@@ -103,26 +117,33 @@ describe.runIf(ready)('dead letters: read back and replayed', () => {
   })
 
   it('reads every record to the end of the topic, in order, naming where each failed', () => {
-    expect(letters.map((letter) => [letter.event?.id, letter.code, letter.destination])).toEqual([
+    expect(letters.map((letter) => [letter.id, letter.code, letter.destination])).toEqual([
       ['a', '503', `${sink.url}/audit-log`],
       ['b', '400', `${sink.url}/notification-fanout`],
       ['c', '500', `${sink.url}/audit-log`],
       [undefined, undefined, undefined],
+      ['d', '400', `${sink.url}/audit-log`],
     ])
     expect(letters[3]!.problem).toMatch(/CloudEvent/)
   })
 
   it('filters by code, code class and destination', () => {
     const ids = (filter: Parameters<typeof matches>[1]) =>
-      letters.filter((letter) => matches(letter, filter)).map((letter) => letter.event?.id)
+      letters.filter((letter) => matches(letter, filter)).map((letter) => letter.id)
     expect(ids({ codes: ['5xx'] })).toEqual(['a', 'c'])
-    expect(ids({ codes: ['400'] })).toEqual(['b'])
+    expect(ids({ codes: ['400'] })).toEqual(['b', 'd'])
     expect(ids({ destination: '/notification-fanout' })).toEqual(['b'])
     expect(ids({ since: new Date(Date.now() + 60_000) })).toEqual([])
   })
 
   it('replays an event without the error attributes to the sink it failed at, and reports what failed', async () => {
-    const [a, b, c, notAnEvent] = letters as [DeadLetter, DeadLetter, DeadLetter, DeadLetter]
+    const [a, b, c, notAnEvent, broken] = letters as [
+      DeadLetter,
+      DeadLetter,
+      DeadLetter,
+      DeadLetter,
+      DeadLetter,
+    ]
     sink.received.length = 0
     status.value = 202
     const outcomes = await replayDeadLetters([a, c, notAnEvent])
@@ -146,6 +167,13 @@ describe.runIf(ready)('dead letters: read back and replayed', () => {
     await replayDeadLetters([a], { token: 'source-token' })
     expect(sink.received.map((request) => request.headers.authorization)).toEqual(['Bearer source-token'])
     expect(first!.headers.authorization).toBeUndefined()
+
+    // The broken one goes back as it came, byte for byte, to where it failed.
+    sink.received.length = 0
+    expect((await replayDeadLetters([broken]))[0]!.result).toBe('replayed')
+    expect(sink.received.map((request) => [request.path, request.body])).toEqual([
+      ['/audit-log', '{"task": broken'],
+    ])
 
     status.value = 503
     const refused = await replayDeadLetters([b], { to: `${sink.url}/elsewhere` })
@@ -173,5 +201,12 @@ describe.runIf(ready)('dead letters: read back and replayed', () => {
     status.value = 500
     const failing = run(['replay', '--code', '503'])
     await expect(failing).rejects.toMatchObject({ code: 1 })
+
+    // A dead letter whose data is not JSON is filed under the sink it failed at, and replayed there.
+    const broken = await run(['list', '--code', '400', '--destination', '/audit-log'])
+    expect(broken.stdout).toMatch(new RegExp(`^\\s+1\\s+400\\s+${sink.url}/audit-log\\s`, 'm'))
+    expect(broken.stdout).not.toContain('(no knativeerrordest)')
+    const planned = await run(['replay', '--code', '400', '--destination', '/audit-log', '--dry-run'])
+    expect(planned.stdout).toContain(`would post d (${topic.name} 0/4) to ${sink.url}/audit-log`)
   })
 })
