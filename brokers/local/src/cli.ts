@@ -1,7 +1,7 @@
 // `npm run kafka` starts a local KRaft broker with the topics of brokers/topics and runs until
 // Ctrl-C; `npm run kafka:install` only fetches the jars (CI's set-up step).
-import { parseArgs } from 'node:util'
 import { pino } from 'pino'
+import { runCommand, UsageError } from '../../../cli/src/command-line.ts'
 import { createKafkaClient, withAdmin } from '../../../kafka/src/index.ts'
 import { startLocalKafka } from './broker.ts'
 import { ConfigError, readConfig } from './config.ts'
@@ -9,44 +9,55 @@ import { LocalKafkaError } from './errors.ts'
 import { assertJava, ensureKafkaJars, kafkaVersion } from './jars.ts'
 import { describeDrift, loadTopicManifests, reconcileTopics, TopicManifestError } from './topics.ts'
 
-const usage = `usage: node brokers/local/src/cli.ts [install] [--nodes 1|3] [--port N] [--increase-partitions]
+const usage = `Usage: npm run kafka -- [install] [--nodes 1|3] [--port N] [--increase-partitions]
   install               only fetch the Kafka ${kafkaVersion} jars into the cache
   --nodes 1|3           one node (default) or three combined controller+broker nodes (RF 3, min ISR 2)
   --port N              PLAINTEXT port of the first node (default 9092; the others take N+1, N+2)
   --increase-partitions add partitions to topics that have fewer than their manifest declares
-env: KAFKA_PORT, KAFKA_NODES, KAFKA_HEAP_MB, KAFKA_DATA_DIR, KAFKA_TOPICS_DIR, TASKFLOW_KAFKA_HOME, LOG_LEVEL`
+  -h, --help            this text
+env: KAFKA_PORT, KAFKA_NODES, KAFKA_HEAP_MB, KAFKA_DATA_DIR, KAFKA_TOPICS_DIR, TASKFLOW_KAFKA_HOME, LOG_LEVEL
+Exit codes: runs until Ctrl-C (0); 1 Kafka could not start; 2 usage errors.`
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      nodes: { type: 'string' },
-      port: { type: 'string' },
-      'increase-partitions': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+const options = {
+  nodes: { type: 'string' },
+  port: { type: 'string' },
+  'increase-partitions': { type: 'boolean' },
+} as const
+
+function main(argv: readonly string[]): Promise<number> {
+  return runCommand(argv, { usage, options, maxPositionals: 1 }, async ({ values, positionals }) => {
+    if (positionals[0] !== undefined && positionals[0] !== 'install')
+      throw new UsageError(`unknown command ${positionals[0]}`)
+    if (values.nodes !== undefined && values.nodes !== '1' && values.nodes !== '3')
+      throw new UsageError(`--nodes must be 1 or 3, got ${values.nodes}`)
+    const flagPort = values.port === undefined ? undefined : Number(values.port)
+    if (flagPort !== undefined && !(Number.isInteger(flagPort) && flagPort >= 1 && flagPort <= 65_535))
+      throw new UsageError(`--port must be a port, got ${values.port}`)
+    return run(positionals[0] === 'install', {
+      nodes: values.nodes === undefined ? undefined : Number(values.nodes),
+      port: flagPort,
+      increasePartitions: values['increase-partitions'] === true,
+    })
   })
-  if (values.help) {
-    console.info(usage)
-    return 0
-  }
+}
+
+async function run(
+  installOnly: boolean,
+  flags: { nodes: number | undefined; port: number | undefined; increasePartitions: boolean },
+): Promise<number> {
   const config = readConfig()
   const logger = pino({ name: 'local-kafka', level: config.logLevel })
 
-  if (positionals[0] === 'install') {
+  if (installOnly) {
     const started = Date.now()
     await assertJava()
     const libs = await ensureKafkaJars(config.jarCacheDir)
     logger.info({ libs, ms: Date.now() - started }, `Kafka ${kafkaVersion} jars ready`)
     return 0
   }
-  if (positionals.length > 0) throw new ConfigError(`unknown command ${positionals[0]}\n${usage}`)
-
-  const nodes = values.nodes === undefined ? config.nodes : Number(values.nodes)
-  if (nodes !== 1 && nodes !== 3) throw new ConfigError(`--nodes must be 1 or 3, got ${values.nodes}`)
-  const port = values.port === undefined ? config.port : Number(values.port)
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new ConfigError(`--port must be a port, got ${values.port}`)
+  const nodes = flags.nodes ?? config.nodes
+  if (nodes !== 1 && nodes !== 3) throw new ConfigError(`KAFKA_NODES must be 1 or 3, got ${nodes}`)
+  const port = flags.port ?? config.port
 
   const specs = await loadTopicManifests(config.topicsDir)
   const started = Date.now()
@@ -71,7 +82,7 @@ async function main(): Promise<number> {
 
   const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'taskflow-local-kafka-cli', logger })
   const report = await withAdmin(client, (admin) =>
-    reconcileTopics(admin, specs, { brokerCount: nodes, increasePartitions: values['increase-partitions'] }),
+    reconcileTopics(admin, specs, { brokerCount: nodes, increasePartitions: flags.increasePartitions }),
   )
   for (const drift of report.drift) logger.warn({ drift }, `topic drift: ${describeDrift(drift)}`)
   logger.info(
@@ -83,7 +94,7 @@ async function main(): Promise<number> {
   return -1
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code)
   },
