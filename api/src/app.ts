@@ -6,7 +6,8 @@ import type { Logger } from 'pino'
 import type { PrepareStatement } from '../../db/src/index.ts'
 import type { BearerVerifier } from './auth/index.ts'
 import type { TasksDatabase } from './database.ts'
-import { docsPage } from './docs-page.ts'
+import { docsAssets } from './docs-assets.ts'
+import { docsAssetsPath, docsContentSecurityPolicy, docsPage } from './docs-page.ts'
 import { type FunctionReadTargets, functionReadRoutes } from './function-reads.ts'
 import { healthRoutes } from './health-routes.ts'
 import { authenticate } from './http/authenticate.ts'
@@ -45,14 +46,17 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false)
   app.use(requestContext(deps.logger, deps.metrics.httpRequestDuration))
 
-  const openapi = JSON.stringify(openApiDocument())
+  const openapi = JSON.stringify(openApiDocument({ authMode: deps.verifier.mode }))
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapi)
   })
+  const docs = docsPage(deps.verifier.mode)
   app.get('/docs', (_req, res) => {
-    res.type('html').send(docsPage)
+    res.setHeader('Content-Security-Policy', docsContentSecurityPolicy)
+    res.type('html').send(docs)
   })
   app.all(['/openapi.json', '/docs'], methodNotAllowed(['GET']))
+  app.use(docsAssetsPath, docsAssets())
   app.use(
     healthRoutes({
       pingDatabase: deps.pingDatabase,

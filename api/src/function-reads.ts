@@ -9,11 +9,11 @@ import { pipeline } from 'node:stream/promises'
 import { type Request, type Response, Router } from 'express'
 import type { Logger } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
-import { z } from 'zod'
 import { jsonBody, rawJsonBody } from './http/json-body.ts'
 import { methodNotAllowed } from './http/method-not-allowed.ts'
 import { parseInput } from './http/validate.ts'
 import { type Problem, ProblemError } from './problem.ts'
+import { emptyBodySchema } from './tasks/task-schemas.ts'
 
 export interface FunctionReadTargets {
   /** Base URL of the audit-log function (AUDIT_LOG_URL). */
@@ -85,8 +85,6 @@ const forwardedRequestHeaders = [
   'last-event-id',
 ]
 
-// Marking a notification read takes no body: like POST /tasks/{id}/complete, none or `{}`.
-const emptyBodySchema = z.strictObject({})
 const forwardedResponseHeaders = ['content-type', 'cache-control', 'etag', 'last-event-id', 'x-request-id']
 
 function isProblemJson(contentType: string | string[] | undefined): boolean {
@@ -258,6 +256,7 @@ export function functionReadRoutes(targets: FunctionReadTargets, logger: Logger,
     .post(
       json,
       route('notifications', (req) => {
+        // Marking a notification read takes no body: like POST /tasks/{id}/complete, none or `{}`.
         if (req.body !== undefined) parseInput(emptyBodySchema, req.body, 'body')
         return { method: 'POST', query: { action: 'read', id: String(req.params.id) } }
       }),

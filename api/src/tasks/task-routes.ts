@@ -1,7 +1,6 @@
 // /tasks over HTTP: parse and check the request, run the command, answer with the task and its ETag.
 import { type Request, type Response, Router } from 'express'
 import type { Kysely } from 'kysely'
-import { z } from 'zod'
 import type { PrepareStatement } from '../../../db/src/index.ts'
 import type { TasksDatabase } from '../database.ts'
 import { jsonBody } from '../http/json-body.ts'
@@ -23,6 +22,7 @@ import {
 import { taskFromRow } from './task-rows.ts'
 import {
   createTaskBodySchema,
+  emptyBodySchema,
   listTasksQuerySchema,
   type Task,
   taskIdParamsSchema,
@@ -40,8 +40,6 @@ export type TaskRoutesOptions = {
   /** How commits reach the outbox relay (commit-signal.ts). */
   outbox: OutboxCommitSignal
 }
-
-const completeBodySchema = z.strictObject({})
 
 export function taskRoutes(options: TaskRoutesOptions): Router {
   const router = Router()
@@ -107,7 +105,7 @@ export function taskRoutes(options: TaskRoutesOptions): Router {
     .route('/tasks/:id/complete')
     .post(json, async (req, res) => {
       const { id } = taskId(req)
-      if (req.body !== undefined) parseInput(completeBodySchema, req.body, 'body')
+      if (req.body !== undefined) parseInput(emptyBodySchema, req.body, 'body')
       sendTask(res, await completeTaskCommand(contextOf(req), id, parseIfMatch(req.get('if-match'))))
     })
     .all(methodNotAllowed(['POST']))

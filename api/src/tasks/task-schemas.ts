@@ -108,14 +108,14 @@ export const taskSchema = z
   .meta({ id: 'Task' })
 export type Task = z.infer<typeof taskSchema>
 
+/** The cursor of a paged list's next page (the task list, and the functions' pages too). */
+export const nextCursorSchema = z
+  .string()
+  .nullable()
+  .meta({ description: 'Pass as `cursor` for the next page; null on the last' })
+
 export const taskListSchema = z
-  .strictObject({
-    items: z.array(taskSchema),
-    nextCursor: z
-      .string()
-      .nullable()
-      .meta({ description: 'Pass as `cursor` for the next page; null on the last' }),
-  })
+  .strictObject({ items: z.array(taskSchema), nextCursor: nextCursorSchema })
   .meta({ id: 'TaskList' })
 
 export const listTasksQuerySchema = z.strictObject({
@@ -138,6 +138,18 @@ export const problemSchema = z
     status: z.int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.strictObject({ field: z.string(), reason: z.string() })).optional(),
+    errors: z
+      .array(
+        z.union([
+          z.strictObject({ field: z.string(), reason: z.string() }),
+          // The functions' own field errors (function-kit's problem()), passed on by the routes forwarded to them.
+          z.strictObject({ field: z.string(), message: z.string() }),
+        ]),
+      )
+      .optional()
+      .meta({ description: 'One entry per invalid input: where (`field`) and why (`reason` or `message`)' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+
+/** A body that may be absent or `{}`: an action that takes no input (POST /tasks/{id}/complete). */
+export const emptyBodySchema = z.strictObject({}).meta({ id: 'EmptyBody', description: 'No fields: `{}`' })

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
+import { swaggerUiFiles } from '../../../api/src/docs-assets.ts'
 import { apiNodeFlags } from '../../../api/src/node-flags.ts'
 import { createTestDatabase, postgresAvailable } from '../../support/postgres.ts'
 
@@ -36,9 +37,10 @@ const outdir = esbuildArgs.find((arg) => arg.startsWith('--outdir='))?.slice('--
 const entries = esbuildArgs.filter((arg) => !arg.startsWith('--'))
 const outfile = `${outdir}/main.js`
 const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)?.[1] ?? '[]') as string[]
-const copiedPackages = [...runtimeStage.matchAll(/^COPY --from=build \/src\/node_modules\/(\S+) /gm)].map(
-  (match) => match[1],
-)
+/** Whole packages the runtime stage copies: those the bundle leaves external. */
+const copiedPackages = [
+  ...runtimeStage.matchAll(/^COPY --from=build \/src\/node_modules\/(\S+) node_modules\/\1$/gm),
+].map((match) => match[1])
 
 const postgresReady = await postgresAvailable()
 let scratch: string | undefined
@@ -66,6 +68,15 @@ describe('api/Dockerfile', () => {
     )
     expect(runtimeStage).toMatch(/^USER node$/m)
     expect(runtimeStage).toMatch(/^EXPOSE 8080$/m)
+  })
+
+  it('copies the Swagger UI files /docs serves from the installed package', () => {
+    const files = ['package.json', ...swaggerUiFiles]
+    expect(runtimeStage).toContain(
+      `COPY --from=build ${files.map((file) => `/src/node_modules/swagger-ui-dist/${file}`).join(' ')} node_modules/swagger-ui-dist/\n`,
+    )
+    for (const file of files)
+      expect(existsSync(join(repoRoot, 'node_modules/swagger-ui-dist', file)), file).toBe(true)
   })
 
   it('copies from the context only what exists and what its .dockerignore lets through', () => {
@@ -168,6 +179,10 @@ describe('api/Dockerfile', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     const ready = await fetch(`${url}/readyz`)
     expect(ready.status).toBe(200)
+    // The bundle finds Swagger UI's files where the image puts them (node_modules beside api/dist/).
+    const bundleScript = await fetch(`${url}/docs/assets/swagger-ui-bundle.js`)
+    expect(bundleScript.status).toBe(200)
+    await bundleScript.arrayBuffer()
     const created = await fetch(`${url}/tasks`, {
       method: 'POST',
       headers: { authorization: 'Bearer dev.alice', 'content-type': 'application/json' },

@@ -43,12 +43,42 @@ describe('startApi on embedded PGlite', () => {
     expect(validateProblem(problem.body), JSON.stringify(validateProblem.errors)).toBe(true)
   })
 
-  it('serves /docs as a page that loads nothing from the network', async () => {
+  it('serves /docs as Swagger UI from its own origin, under a CSP, with the dev-token hint', async () => {
     const docs = await call(api.url, 'GET', '/docs', { user: null })
     expect(docs.status).toBe(200)
-    expect(docs.headers['content-type']).toMatch(/text\/html/)
-    expect(docs.text).toContain('/openapi.json')
-    expect(docs.text).not.toMatch(/(src|href)=["']https?:/)
+    expect(docs.headers['content-type']).toMatch(/^text\/html/)
+    expect(docs.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self';/)
+    expect(docs.text).toContain('<div id="swagger-ui">')
+    expect(docs.text).toMatch(
+      /<code>dev\.&lt;user&gt;<\/code>.*<code>Authorization: Bearer dev\.alice<\/code>/,
+    )
+    expect(docs.text).not.toMatch(/(src|href)=["'](https?:)?\/\//)
+    expect(docs.text).not.toMatch(/<script>|<style>| style=/)
+    // Every file the page loads is the API's own, with the content type a browser under nosniff needs.
+    const loaded = [...docs.text.matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map(
+      (match) => match[1]!,
+    )
+    const types = {
+      'docs.css': 'text/css; charset=utf-8',
+      'docs.js': 'text/javascript; charset=utf-8',
+      'favicon-32x32.png': 'image/png',
+      'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+      'swagger-ui.css': 'text/css; charset=utf-8',
+    }
+    expect(loaded.sort()).toEqual(Object.keys(types).map((file) => `/docs/assets/${file}`))
+    for (const path of loaded) {
+      const asset = await call(api.url, 'GET', path, { user: null })
+      expect(asset.status, path).toBe(200)
+      expect(asset.headers['content-type'], path).toBe(
+        types[path.slice('/docs/assets/'.length) as keyof typeof types],
+      )
+      expect(asset.headers['x-content-type-options'], path).toBe('nosniff')
+      expect(asset.text.length, path).toBeGreaterThan(0)
+    }
+    // The script starts Swagger UI on this origin's document, with "Try it out" on and no validator.
+    const script = await call(api.url, 'GET', '/docs/assets/docs.js', { user: null })
+    expect(script.text).toMatch(/url: '\/openapi\.json'[\s\S]*tryItOutEnabled: true[\s\S]*validatorUrl: null/)
+    expect((await call(api.url, 'GET', '/docs/assets/index.html', { user: null })).status).toBe(404)
   })
 
   it('reports liveness, readiness with the outbox backlog, and Prometheus metrics', async () => {
