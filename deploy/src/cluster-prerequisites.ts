@@ -50,6 +50,15 @@ export function clusterPrerequisites(namespace: string): ClusterPrerequisite[] {
       provides: [],
     },
     {
+      title: 'Prometheus Operator and Grafana',
+      optional:
+        'only `--monitoring` needs it: without it nothing scrapes the metrics, and the alerts and dashboard are not applied',
+      readmeCommand: 'helm install monitoring prometheus-community/kube-prometheus-stack',
+      provides: ['PodMonitor', 'PrometheusRule', 'ServiceMonitor'].map((kind) => ({
+        ref: refs.api('monitoring.coreos.com/v1', kind),
+      })),
+    },
+    {
       title: 'Gateway API CRDs',
       readmeCommand: 'gateway-api/releases/download/v1.6.1/standard-install.yaml',
       provides: [

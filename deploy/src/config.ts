@@ -33,6 +33,8 @@ options (flag / environment variable):
                                              (default auto)
   --push            TASKFLOW_PUSH            true | false (default: false for *.local registries, else true)
   --container-cli   TASKFLOW_CONTAINER_CLI   builds and pushes the Task API image (default docker; podman works)
+  --monitoring      TASKFLOW_MONITORING      also apply manifests/monitoring (PodMonitors, alerts, dashboard;
+                                             needs the Prometheus Operator), true when the flag is given
   --kafka-timeout   TASKFLOW_KAFKA_TIMEOUT   wait for the Kafka to be Ready (default 15m)
   --ready-timeout   TASKFLOW_READY_TIMEOUT   wait for every other resource (default 5m)
   --dry-run                                  print the plan, run nothing`
@@ -64,6 +66,7 @@ const settingsSchema = z.object({
   function: optionalText,
   containerCli: optionalText,
   build: z.enum(['auto', 'true', 'false']).default('auto'),
+  monitoring: z.enum(['true', 'false']).default('false'),
   push: z.enum(['true', 'false']).optional(),
   kafkaReadyTimeout: kubectlDuration.default('15m'),
   readyTimeout: kubectlDuration.default('5m'),
@@ -122,11 +125,16 @@ export function readDeployConfig(
     const fromFlag = values[flag]
     raw[key] = typeof fromFlag === 'string' ? fromFlag : env[variable]
   }
+  // A boolean flag: present means true; the variable says true or false.
+  raw.monitoring = values.monitoring === true ? 'true' : env.TASKFLOW_MONITORING
   const result = settingsSchema.safeParse(raw)
   if (!result.success) {
     throw new DeployConfigError(
       result.error.issues.map((issue) => {
-        const option = options.find(([, , key]) => key === issue.path[0])
+        const option =
+          issue.path[0] === 'monitoring'
+            ? (['monitoring', 'TASKFLOW_MONITORING', 'monitoring'] as const)
+            : options.find(([, , key]) => key === issue.path[0])
         const where = option === undefined ? '' : `--${option[0]} (${option[1]}): `
         const got = option === undefined ? undefined : raw[option[2]]
         return `${where}${issue.message}${got === undefined ? ' (not set)' : `, got "${got}"`}`
@@ -153,6 +161,7 @@ export function readDeployConfig(
     imageTag: settings.imageTag ?? defaults.imageTag,
     function: settings.function,
     containerCli: settings.containerCli ?? 'docker',
+    monitoring: settings.monitoring === 'true',
     shellEnv: Object.keys(env).filter((name) => env[name] !== undefined),
     kubeContext: settings.kubeContext,
     build: settings.build,
@@ -170,6 +179,7 @@ function parseFlags(argv: string[]) {
     options: {
       ...Object.fromEntries(options.map(([flag]) => [flag, { type: 'string' as const }])),
       'dry-run': { type: 'boolean' },
+      monitoring: { type: 'boolean' },
     },
   })
 }

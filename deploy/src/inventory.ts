@@ -42,6 +42,7 @@ export async function readDeployInventory(rootDir: string, overlay: Overlay): Pr
   const systemObjects = renderKustomization(join(rootDir, paths.system(overlay)))
   const brokerObjects = renderKustomization(join(rootDir, paths.brokers(overlay)))
   const namespaceObjects = readObjects(join(rootDir, paths.namespace))
+  const monitoringObjects = renderKustomization(join(rootDir, paths.monitoring))
   return {
     namespace: single(
       namespaceObjects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name),
@@ -56,6 +57,7 @@ export async function readDeployInventory(rootDir: string, overlay: Overlay): Pr
     namespaceObjects,
     brokerObjects,
     systemObjects,
+    monitoringObjects,
     functions: await readFunctionFolders(rootDir),
   }
 }

@@ -46,7 +46,7 @@ export const phaseSummaries: Record<Phase, string> = {
   brokers:
     'the Strimzi Kafka, node pools, users and topics; waits until Strimzi has made the KafkaUser Secrets and the cluster CA',
   system:
-    "the rest of the overlay but the functions' Services: config, credentials, Task API, KafkaSources, PingSources, KafkaSinks, SinkBindings, EventPolicies, NetworkPolicies, routes; one run of the KafkaSink credential job",
+    "the rest of the overlay but the functions' Services: config, credentials, Task API, KafkaSources, PingSources, KafkaSinks, SinkBindings, EventPolicies, NetworkPolicies, routes; one run of the KafkaSink credential job; with `--monitoring`, `manifests/monitoring`",
   functions:
     '`kn func deploy` for every `functions/*/func.yaml` folder (their ConfigMaps and Secrets exist by now)',
   ready: 'waits until every KafkaSink, Knative Service, KafkaSource and PingSource is Ready',
@@ -105,6 +105,8 @@ export type DeployInventory = {
   brokerObjects: KubernetesObject[]
   /** manifests/overlays/<overlay>, as kubectl kustomize renders it. */
   systemObjects: KubernetesObject[]
+  /** manifests/monitoring, as kubectl kustomize renders it. */
+  monitoringObjects: KubernetesObject[]
   /** Folders under functions/ that hold a func.yaml, sorted by name. */
   functions: FunctionFolder[]
 }
@@ -123,6 +125,8 @@ export type DeploySettings = {
   containerCli: string
   /** Deploy this function only (the rest of the system must be deployed already). */
   function: string | undefined
+  /** Also apply manifests/monitoring (needs the Prometheus Operator's CRDs). */
+  monitoring: boolean
   kafkaReadyTimeout: string
   readyTimeout: string
   /** Names of the variables set in the deploying shell (func.yaml `{{ env:VAR }}`). */
@@ -163,6 +167,7 @@ export const paths = {
   generated: (overlay: Overlay) => `.deploy/${overlay}`,
   base: 'manifests/base',
   sources: 'sources',
+  monitoring: 'manifests/monitoring',
 }
 
 function checkNamespace(inventory: DeployInventory, settings: DeploySettings): void {
@@ -617,6 +622,17 @@ export function buildDeployPlan(
     )
   }
 
+  if (settings.monitoring) {
+    add(
+      step(
+        'system',
+        'apply the monitoring: PodMonitors, alert rules, the Grafana dashboard and the scrape NetworkPolicy',
+        kubectl(settings, 'apply', '--kustomize', paths.monitoring),
+        applyFields(inventory.monitoringObjects, namespace),
+      ),
+    )
+  }
+
   if (inventory.functions.length > 0) steps.push(...contextCheck(settings, 'deploys'))
   for (const fn of inventory.functions) add(functionDeployStep(fn, settings))
 
@@ -694,6 +710,13 @@ export function buildUndeployPlan(inventory: DeployInventory, settings: DeploySe
   // Reverse of the system phase. Deleting by the base and sources folders removes the same objects the
   // overlay applied (an overlay patch never renames), without the Kafka and the Namespace that it only
   // re-applied. Sources go first so no event is delivered to a function being removed.
+  if (settings.monitoring) {
+    add(
+      'system',
+      'delete the monitoring (PodMonitors, alert rules, dashboard)',
+      kubectl(settings, 'delete', '--kustomize', paths.monitoring, '--ignore-not-found', '--wait'),
+    )
+  }
   add(
     'system',
     'delete the KafkaSources, PingSources, KafkaSinks, SinkBindings and their credentials (stops the event flow)',

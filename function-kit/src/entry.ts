@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Telemetry, TelemetrySettings } from '../../api/src/telemetry/index.ts'
 import type { FunctionContext } from './invocation.ts'
+import { functionMetrics } from './metrics.ts'
 import type { FunctionResponse } from './outcome.ts'
 import { startFunctionTelemetry } from './telemetry.ts'
 import { traceInvocation } from './tracing.ts'
@@ -24,6 +25,13 @@ export function functionEntry(
   implementation: FunctionImplementation,
 ): FunctionImplementation {
   let telemetry: Telemetry | undefined
+  const metrics = functionMetrics(name)
+  const traced: FunctionImplementation['handle'] = settings.telemetry.tracing
+    ? (context, cloudeventOrBody) =>
+        traceInvocation(name, context, cloudeventOrBody as object | undefined, () =>
+          implementation.handle(context, cloudeventOrBody),
+        )
+    : (context, cloudeventOrBody) => implementation.handle(context, cloudeventOrBody)
   return {
     async init() {
       telemetry = await startFunctionTelemetry(settings.telemetry, settings.logger)
@@ -34,11 +42,26 @@ export function functionEntry(
       await telemetry?.shutdown()
     },
     // Known at start: without tracing, invocations go straight through (no no-op spans per call).
-    handle: settings.telemetry.tracing
-      ? (context, cloudeventOrBody) =>
-          traceInvocation(name, context, cloudeventOrBody as object | undefined, () =>
-            implementation.handle(context, cloudeventOrBody),
-          )
-      : (context, cloudeventOrBody) => implementation.handle(context, cloudeventOrBody),
+    // Events (not the HTTP reads) are counted by type and outcome.
+    async handle(context, cloudeventOrBody) {
+      const eventType = cloudEventType(cloudeventOrBody)
+      if (eventType === undefined) return traced(context, cloudeventOrBody)
+      const started = performance.now()
+      let status = 500
+      try {
+        const response = await traced(context, cloudeventOrBody)
+        status = response.statusCode
+        return response
+      } finally {
+        metrics.observeEvent(eventType, status, (performance.now() - started) / 1000)
+      }
+    },
   }
+}
+
+/** The type of the CloudEvent faas-js-runtime decoded for this request; undefined for a plain HTTP call. */
+function cloudEventType(cloudeventOrBody: unknown): string | undefined {
+  if (typeof cloudeventOrBody !== 'object' || cloudeventOrBody === null) return undefined
+  const { specversion, type } = cloudeventOrBody as { specversion?: unknown; type?: unknown }
+  return typeof specversion === 'string' && typeof type === 'string' ? type : undefined
 }

@@ -1,6 +1,8 @@
 // `npm start` of every function (`node vendor/serve.js ./build/index.js`): faas-js-runtime's own
-// start(), as its CLI runs it, with two corrections its options cannot make (4.0.1, index.js and
+// start(), as its CLI runs it, with three corrections its options cannot make (4.0.1, index.js and
 // lib/invocation-handler.js):
+// - GET /metrics answers with the function kit's event metrics (metrics.ts); the runtime's own
+//   faas_* metrics move to /metrics/runtime (its METRICS_URL);
 // - no CORS grants: it answers every OPTIONS with Access-Control-Allow-Origin/-Headers `*` and every
 //   response with Allow-Origin `*`. A function is called by Knative's data plane and the Task API,
 //   never by a browser, so a preflight is answered without a grant and no response carries one;
@@ -10,6 +12,7 @@ import { createRequire } from 'node:module'
 import { Server as NetServer } from 'node:net'
 import { isAbsolute, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { registeredFunctionMetrics } from './metrics-slot.ts'
 
 export type ServeOptions = {
   /** The built function module (build/index.js). */
@@ -25,7 +28,12 @@ export type ServeOptions = {
 type Runtime = { start(code: unknown, options: Record<string, unknown>): Promise<Server> }
 type Loader = { loadFunction(path: string): Promise<unknown> }
 
+/** Where faas-js-runtime's own metrics go: GET /metrics is the function kit's (metrics.ts). */
+const runtimeMetricsPath = '/metrics/runtime'
+
 export async function serveFunction(options: ServeOptions): Promise<Server> {
+  // faas-js-runtime reads METRICS_URL when its module loads.
+  process.env.METRICS_URL ??= runtimeMetricsPath
   const require = createRequire(options.resolveFrom ?? import.meta.url)
   const runtimePath = require.resolve('faas-js-runtime')
   const runtime = require(runtimePath) as Runtime
@@ -67,6 +75,16 @@ export function withoutCorsGrants(server: Server): void {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { allow: 'GET, POST, OPTIONS' }).end()
       return
+    }
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+      const registry = registeredFunctionMetrics()
+      if (registry !== undefined) {
+        void registry.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        )
+        return
+      }
     }
     const writeHead = res.writeHead
     res.writeHead = function writeHeadWithoutCors(this: ServerResponse, ...args: unknown[]) {

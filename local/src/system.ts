@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
 import { loadConfig as loadApiConfig, type RunningApi, startApi } from '../../api/src/index.ts'
 import { loadTopicManifests, reconcileTopics } from '../../brokers/local/src/topics.ts'
 import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../../db/src/index.ts'
@@ -28,6 +29,7 @@ import {
 } from '../../sources/src/sender-identity.ts'
 import { type LocalIssuer, startLocalIssuer } from './auth/local-issuer.ts'
 import type { LocalSystemConfig } from './config.ts'
+import { createDispatchMetrics } from './eventing/dispatch-metrics.ts'
 import { type KafkaSink, startKafkaSink } from './eventing/kafka-sink.ts'
 import { type KafkaSourceDispatcher, startKafkaSource } from './eventing/kafka-source.ts'
 import { type PingSource, startPingSource } from './eventing/ping-source.ts'
@@ -188,8 +190,12 @@ export async function startLocalSystem(
     const sinkClient = new SinkClient({ connections: 64 })
     stack.push(() => sinkClient.close())
     const sources: KafkaSourceDispatcher[] = []
+    // What Knative's dispatcher exports on a cluster, served at /_local/metrics.
+    const localMetrics = new Registry()
+    const dispatchMetrics = createDispatchMetrics(localMetrics)
     for (const source of manifests.kafkaSources) {
       const dispatcher = await startKafkaSource({
+        metrics: dispatchMetrics,
         spec: sourceSpec(source, sinks, functions),
         log: eventLog,
         logger,
@@ -249,6 +255,14 @@ export async function startLocalSystem(
       allowedHosts: config.allowedHosts,
       logger,
       routes: [
+        {
+          name: 'local-metrics',
+          matches: (path) => path === '/_local/metrics',
+          respond: async (_req, res) => {
+            res.writeHead(200, { 'content-type': localMetrics.contentType })
+            res.end(await localMetrics.metrics())
+          },
+        },
         {
           name: 'local-status',
           matches: (path) => path === '/_local/status',

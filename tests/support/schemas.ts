@@ -74,8 +74,20 @@ function dropSchemaKeywords(schema: unknown): unknown {
 
 const quantityPattern = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/
 
+/**
+ * CRD patterns are Go (RE2) regular expressions; the Prometheus Operator's use `(?i)` (after `^`), which
+ * JavaScript writes as the `i` flag. Everything else they use is common to both.
+ */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) =>
+    pattern.includes('(?i)')
+      ? new RegExp(pattern.replaceAll('(?i)', ''), `${flags}i`)
+      : new RegExp(pattern, flags),
+  { code: 'new RegExp' },
+)
+
 function createAjv(): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true })
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, code: { regExp: goRegExp } })
   ajvFormats.default(ajv)
   // Kubernetes formats: int32/int64 as ranges, quantity as the resource.Quantity grammar,
   // int-or-string as "anything the type keywords already allow".
@@ -183,7 +195,26 @@ const builtinSchemas: Record<string, z.ZodObject> = {
       .object({
         podSelector: labelSelector,
         policyTypes: z.array(z.enum(['Ingress', 'Egress'])).min(1),
-        ingress: z.array(z.object({ from: z.array(networkPolicyPeer).min(1) }).strict()).optional(),
+        ingress: z
+          .array(
+            z
+              .object({
+                from: z.array(networkPolicyPeer).min(1),
+                ports: z
+                  .array(
+                    z
+                      .object({
+                        port: z.union([z.number().int().min(1).max(65535), name]),
+                        protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+                      })
+                      .strict(),
+                  )
+                  .min(1)
+                  .optional(),
+              })
+              .strict(),
+          )
+          .optional(),
       })
       .strict(),
   }),

@@ -7,7 +7,17 @@ import { createRequire } from "node:module";
 import { Server as NetServer } from "node:net";
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// function-kit/src/metrics-slot.ts
+var functionMetricsKey = /* @__PURE__ */ Symbol.for("taskflow.function-kit.metrics");
+function registeredFunctionMetrics() {
+  return globalThis[functionMetricsKey]?.registry;
+}
+
+// function-kit/src/serve.ts
+var runtimeMetricsPath = "/metrics/runtime";
 async function serveFunction(options) {
+  process.env.METRICS_URL ??= runtimeMetricsPath;
   const require2 = createRequire(options.resolveFrom ?? import.meta.url);
   const runtimePath = require2.resolve("faas-js-runtime");
   const runtime = require2(runtimePath);
@@ -40,6 +50,16 @@ function withoutCorsGrants(server) {
     if (req.method === "OPTIONS") {
       res.writeHead(204, { allow: "GET, POST, OPTIONS" }).end();
       return;
+    }
+    if (req.method === "GET" && req.url?.split("?")[0] === "/metrics") {
+      const registry = registeredFunctionMetrics();
+      if (registry !== void 0) {
+        void registry.metrics().then(
+          (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+          () => res.writeHead(500).end()
+        );
+        return;
+      }
     }
     const writeHead = res.writeHead;
     res.writeHead = function writeHeadWithoutCors(...args) {

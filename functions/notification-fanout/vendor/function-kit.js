@@ -1437,6 +1437,50 @@ function functionDatabase(options) {
   };
 }
 
+// function-kit/src/metrics.ts
+import { Counter, Histogram, Registry } from "prom-client";
+
+// function-kit/src/metrics-slot.ts
+var functionMetricsKey = /* @__PURE__ */ Symbol.for("taskflow.function-kit.metrics");
+
+// function-kit/src/metrics.ts
+function outcomeOf(status) {
+  if (status < 300) return "done";
+  if (status === 401 || status === 403) return "refused";
+  if (status >= 500 || [404, 408, 409, 429].includes(status)) return "retry";
+  return "rejected";
+}
+function functionMetrics(functionName) {
+  const holder = globalThis;
+  const existing = holder[functionMetricsKey];
+  if (existing !== void 0) return existing;
+  const registry = new Registry();
+  registry.setDefaultLabels({ function: functionName });
+  const events = new Counter({
+    name: "taskflow_function_events_total",
+    help: "CloudEvents handled by the function, by type and outcome (done, rejected, refused, retry)",
+    labelNames: ["cloudevents_type", "outcome"],
+    registers: [registry]
+  });
+  const duration = new Histogram({
+    name: "taskflow_function_event_duration_seconds",
+    help: "Time from the runtime handing the function an event to its answer",
+    labelNames: ["cloudevents_type", "outcome"],
+    buckets: [5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry]
+  });
+  const metrics = {
+    registry,
+    observeEvent(eventType, status, seconds) {
+      const labels = { cloudevents_type: eventType, outcome: outcomeOf(status) };
+      events.inc(labels);
+      duration.observe(labels, seconds);
+    }
+  };
+  holder[functionMetricsKey] = metrics;
+  return metrics;
+}
+
 // function-kit/src/telemetry.ts
 import { context as context2, diag as diag2, propagation, trace as trace2 } from "@opentelemetry/api";
 var off = { shutdown: async () => {
@@ -1623,6 +1667,13 @@ async function traceInvocation(fn, invocation, cloudevent, handle) {
 // function-kit/src/entry.ts
 function functionEntry(name, settings, implementation) {
   let telemetry;
+  const metrics = functionMetrics(name);
+  const traced = settings.telemetry.tracing ? (context4, cloudeventOrBody) => traceInvocation(
+    name,
+    context4,
+    cloudeventOrBody,
+    () => implementation.handle(context4, cloudeventOrBody)
+  ) : (context4, cloudeventOrBody) => implementation.handle(context4, cloudeventOrBody);
   return {
     async init() {
       telemetry = await startFunctionTelemetry(settings.telemetry, settings.logger);
@@ -1633,13 +1684,26 @@ function functionEntry(name, settings, implementation) {
       await telemetry?.shutdown();
     },
     // Known at start: without tracing, invocations go straight through (no no-op spans per call).
-    handle: settings.telemetry.tracing ? (context4, cloudeventOrBody) => traceInvocation(
-      name,
-      context4,
-      cloudeventOrBody,
-      () => implementation.handle(context4, cloudeventOrBody)
-    ) : (context4, cloudeventOrBody) => implementation.handle(context4, cloudeventOrBody)
+    // Events (not the HTTP reads) are counted by type and outcome.
+    async handle(context4, cloudeventOrBody) {
+      const eventType = cloudEventType(cloudeventOrBody);
+      if (eventType === void 0) return traced(context4, cloudeventOrBody);
+      const started = performance.now();
+      let status = 500;
+      try {
+        const response = await traced(context4, cloudeventOrBody);
+        status = response.statusCode;
+        return response;
+      } finally {
+        metrics.observeEvent(eventType, status, (performance.now() - started) / 1e3);
+      }
+    }
   };
+}
+function cloudEventType(cloudeventOrBody) {
+  if (typeof cloudeventOrBody !== "object" || cloudeventOrBody === null) return void 0;
+  const { specversion, type } = cloudeventOrBody;
+  return typeof specversion === "string" && typeof type === "string" ? type : void 0;
 }
 
 // function-kit/src/event-sender.ts

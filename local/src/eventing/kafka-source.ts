@@ -20,6 +20,7 @@ import {
 } from '../../../events/src/index.ts'
 import type { BatchContext, EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../eventlog/types.ts'
 import type { DeliveryPolicy } from './delivery-policy.ts'
+import type { DispatchMetrics } from './dispatch-metrics.ts'
 import { PartitionOffsetTracker } from './offset-tracker.ts'
 import { authorizationFor, isSenderRefusal, type SenderIdentity } from './sender-identity.ts'
 import { type DeliveryOutcome, deadLetterHeaders, type HttpEventRequest, SinkClient } from './sink-client.ts'
@@ -65,6 +66,8 @@ export interface KafkaSourceOptions {
   readonly sinkClient?: SinkClient
   /** Absent: no tokens are sent (sender identity off). */
   readonly identity?: SenderIdentity
+  /** Knative's dispatcher metrics, when the process exports them. */
+  readonly metrics?: DispatchMetrics
 }
 
 export interface KafkaSourceDispatcher {
@@ -95,6 +98,12 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   const slots = new Semaphore(spec.ordering === 'ordered' ? Number.POSITIVE_INFINITY : maxInFlight)
   const sourceLogger = logger.child({ source: spec.name })
   const bearer = authorizationFor(options.identity)
+  const metricLabels = {
+    kn_kafkasource_name: spec.name,
+    kn_kafkasource_namespace: spec.namespace,
+    messaging_consumer_group_name: spec.consumerGroup,
+  }
+  const untrackInFlight = options.metrics?.trackInFlight(metricLabels, () => counters.inFlight)
 
   const consumer = log.consumer({
     groupId: spec.consumerGroup,
@@ -107,16 +116,24 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
   /** One record, start to final outcome (delivered, dead-lettered or dropped). Never throws. */
   async function dispatch(record: LogRecord, context: BatchContext): Promise<void> {
     counters.inFlight++
+    const receivedAt = performance.now()
     try {
       const request = toHttpRequest(record, knative)
       const token = await bearer(spec.sinkAudience)
       if (token !== undefined) request.headers.authorization = token
+      const eventType = request.headers['ce-type'] ?? 'unknown'
+      const dispatchedAt = performance.now()
+      options.metrics?.processed(metricLabels, eventType, dispatchedAt - receivedAt)
       const outcome = await sinkClient.deliver(spec.sink, request, spec.delivery, {
         signal: context.signal,
         onRetry: () => {
           counters.retried++
         },
       })
+      if (outcome.kind !== 'aborted') {
+        const status = outcome.kind === 'delivered' ? outcome.status : outcome.last.status
+        options.metrics?.dispatched(metricLabels, status, eventType, performance.now() - dispatchedAt)
+      }
       if (outcome.kind === 'delivered') {
         counters.delivered++
         return
@@ -232,6 +249,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     stats: () => ({ ...counters }),
     consumer: () => consumer,
     async stop() {
+      untrackInFlight?.()
       await consumer.stop()
       if (ownsClient) await sinkClient.close()
     },

@@ -111,4 +111,13 @@ describe('deploy settings', () => {
       '--function (TASKFLOW_FUNCTION): only deploy takes it',
     ])
   })
+
+  it('--monitoring is a switch, TASKFLOW_MONITORING says true or false', () => {
+    expect(read(['--overlay', 'dev', '--dry-run']).monitoring).toBe(false)
+    expect(read(['--overlay', 'dev', '--dry-run', '--monitoring']).monitoring).toBe(true)
+    expect(read(['--overlay', 'dev', '--dry-run'], { TASKFLOW_MONITORING: 'true' }).monitoring).toBe(true)
+    expect(
+      issuesOf(() => read(['--overlay', 'dev', '--dry-run'], { TASKFLOW_MONITORING: 'yes' }))[0],
+    ).toMatch(/^--monitoring \(TASKFLOW_MONITORING\): /)
+  })
 })

@@ -232,6 +232,27 @@ describe.runIf(kubectlPresent).each(['dev', 'prod'] as Overlay[])('deploy plan f
     )
   })
 
+  it('applies manifests/monitoring with --monitoring, after the system and before the functions, proven too', async () => {
+    const plan = await planFor({ monitoring: true })
+    expect(checkPlan(plan)).toEqual([])
+    const monitoring = indexOf(
+      plan.steps,
+      (s) => line(s) === 'kubectl apply --kustomize manifests/monitoring',
+    )
+    expect(monitoring).toBeGreaterThan(
+      indexOf(plan.steps, (s) => s.args.includes('!function.knative.dev/name')),
+    )
+    expect(monitoring).toBeLessThan(indexOf(plan.steps, (s) => s.command === 'kn'))
+    expect((await planFor()).steps.map(line)).not.toContain('kubectl apply --kustomize manifests/monitoring')
+    const undeploy = buildUndeployPlan(
+      await repositoryInventory(overlay),
+      settingsFor({ overlay, monitoring: true }),
+    )
+    expect(line(undeploy.steps[0] as Step)).toBe(
+      'kubectl delete --kustomize manifests/monitoring --ignore-not-found --wait',
+    )
+  })
+
   it('refuses a namespace the manifests are not written for', async () => {
     await expect(planFor({ namespace: 'other' })).rejects.toThrow(PlanError)
   })

@@ -37,6 +37,7 @@ export function settingsFor(overrides: Partial<DeploySettings> = {}): DeploySett
     push: true,
     containerCli: 'docker',
     function: undefined,
+    monitoring: false,
     kafkaReadyTimeout: '15m',
     readyTimeout: '5m',
     shellEnv: [],

@@ -14,6 +14,7 @@ export const overlays = [
   'manifests/overlays/dev',
   'manifests/overlays/prod',
   'manifests/overlays/example',
+  'manifests/monitoring',
   'brokers/cluster/overlays/dev',
   'brokers/cluster/overlays/prod',
 ]
@@ -73,13 +74,18 @@ export function funcYamlFiles(): string[] {
     .filter((file) => existsSync(file))
 }
 
-/** The whole system read straight from the files (not rendered): what the invariants check. */
+/**
+ * The whole system read straight from the files (not rendered): what the invariants check. Without
+ * manifests/monitoring, applied on its own and only where the Prometheus Operator runs.
+ */
 export function systemResources(): KubernetesObject[] {
   const prodPools = join(repoRoot, 'brokers/cluster/overlays/prod/node-pools.yaml')
   return resourceFiles()
     .filter(
       (file) =>
-        !file.includes(`${join('overlays', 'dev')}`) && (file === prodPools || !file.includes('overlays')),
+        !file.includes(`${join('overlays', 'dev')}`) &&
+        (file === prodPools || !file.includes('overlays')) &&
+        !file.includes(join('manifests', 'monitoring')),
     )
     .flatMap((file) => readYamlDocuments(file) as KubernetesObject[])
 }
