@@ -19,11 +19,28 @@ export type FunctionImplementation = {
  * Adds what every function does around its own when the OTEL_* variables ask for tracing: the
  * OpenTelemetry SDK started first and stopped last, and a span per invocation (tracing.ts).
  */
+/** A fastify route handler, as faas-js-runtime mounts a module's `readiness` and `liveness` exports. */
+export type HealthHandler = (
+  request: unknown,
+  reply: { header(name: string, value: string): unknown },
+) => string
+
+/**
+ * The health endpoints (/health/readiness, /health/liveness): 200 once init() is done, which it is
+ * whenever the runtime listens. faas-js-runtime's own answers 503 whenever the event loop lags more
+ * than 42 ms (overload-protection), and 4.0.1 then throws on it: a busy pod would leave Knative's
+ * rotation exactly when the autoscaler needs it.
+ */
+const healthy: HealthHandler = (_request, reply) => {
+  reply.header('content-type', 'text/plain; charset=utf-8')
+  return 'OK'
+}
+
 export function functionEntry(
   name: string,
   settings: { telemetry: TelemetrySettings; logger: Logger },
   implementation: FunctionImplementation,
-): FunctionImplementation {
+): FunctionImplementation & { readiness: HealthHandler; liveness: HealthHandler } {
   let telemetry: Telemetry | undefined
   const metrics = functionMetrics(name)
   const traced: FunctionImplementation['handle'] = settings.telemetry.tracing
@@ -33,6 +50,8 @@ export function functionEntry(
         )
     : (context, cloudeventOrBody) => implementation.handle(context, cloudeventOrBody)
   return {
+    readiness: healthy,
+    liveness: healthy,
     async init() {
       telemetry = await startFunctionTelemetry(settings.telemetry, settings.logger)
       await implementation.init()

@@ -1665,6 +1665,10 @@ async function traceInvocation(fn, invocation, cloudevent, handle) {
 }
 
 // function-kit/src/entry.ts
+var healthy = (_request, reply) => {
+  reply.header("content-type", "text/plain; charset=utf-8");
+  return "OK";
+};
 function functionEntry(name, settings, implementation) {
   let telemetry;
   const metrics = functionMetrics(name);
@@ -1675,6 +1679,8 @@ function functionEntry(name, settings, implementation) {
     () => implementation.handle(context4, cloudeventOrBody)
   ) : (context4, cloudeventOrBody) => implementation.handle(context4, cloudeventOrBody);
   return {
+    readiness: healthy,
+    liveness: healthy,
     async init() {
       telemetry = await startFunctionTelemetry(settings.telemetry, settings.logger);
       await implementation.init();

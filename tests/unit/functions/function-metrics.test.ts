@@ -68,3 +68,21 @@ describe('function metrics', () => {
     )
   })
 })
+
+describe('function health endpoints', () => {
+  it('answer 200 OK whatever the event loop lag: the runtime listens only after init()', () => {
+    const entry = functionEntry(
+      'health-test',
+      {
+        telemetry: { tracing: false, defaultServiceName: undefined, sdkLogLevel: 'info' },
+        logger: undefined as never,
+      },
+      { init: async () => {}, shutdown: async () => {}, handle: async () => respond(204) },
+    )
+    const headers: Record<string, string> = {}
+    const reply = { header: (name: string, value: string) => (headers[name] = value) }
+    expect(entry.readiness({}, reply)).toBe('OK')
+    expect(entry.liveness({}, reply)).toBe('OK')
+    expect(headers['content-type']).toMatch(/^text\/plain/)
+  })
+})
