@@ -44,6 +44,8 @@ const envSchema = z.object({
   STATUS_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
   /** Default info, or the overlay's. */
   LOG_LEVEL: logLevels.optional(),
+  /** Unset: readable lines on a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /**
    * Host names the gateway answers to (the Host header, port aside); others get 421, so a web page
    * cannot reach the system through a DNS name rebound to this machine. Loopback names always count.
@@ -81,6 +83,8 @@ export interface LocalSystemConfig {
   readonly commitIntervalMs: number
   readonly statusIntervalMs: number
   readonly logLevel: z.infer<typeof logLevels>
+  /** LOG_FORMAT; undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: 'json' | 'pretty' | undefined
   /** Passed through to the Task API's own config (and the functions'). */
   readonly apiEnv: Readonly<Record<string, string>>
   /** `--overlay`: the manifests and settings come from manifests/overlays/<overlay> as rendered. */
@@ -197,6 +201,7 @@ export function readLocalConfig(
     commitIntervalMs: e.COMMIT_INTERVAL_MS,
     statusIntervalMs: e.STATUS_INTERVAL_MS,
     logLevel: e.LOG_LEVEL ?? 'info',
+    logFormat: e.LOG_FORMAT,
     apiEnv,
     overlay,
     skippedSettings: fromOverlay.skipped,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { loadConfig as loadApiConfig, type RunningApi, startApi } from '../../api/src/index.ts'
 import { loadTopicManifests, reconcileTopics } from '../../brokers/local/src/topics.ts'
+import { startStep, step } from '../../cli/src/progress.ts'
 import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../../db/src/index.ts'
 import { createSenderVerifier } from '../../function-kit/src/event-sender.ts'
 import { createKafkaClient, withAdmin } from '../../kafka/src/index.ts'
@@ -109,13 +110,19 @@ export async function startLocalSystem(
     // One database server for every process: PostgreSQL by URL, else PGlite over the wire protocol.
     let databaseUrl = config.databaseUrl
     if (!databaseUrl) {
-      const embedded: EmbeddedPostgres = await serveEmbeddedPostgres({ dataDir: config.pgliteDataDir })
+      const embedded: EmbeddedPostgres = await step(
+        logger,
+        `embedded PostgreSQL (PGlite)${existsSync(config.pgliteDataDir) ? '' : ': first start, creating it'}`,
+        () => serveEmbeddedPostgres({ dataDir: config.pgliteDataDir }),
+      )
       stack.push(() => embedded.close())
       databaseUrl = embedded.url
       logger.info({ dataDir: config.pgliteDataDir }, 'embedded PostgreSQL (PGlite) serving the system')
     }
 
-    const eventLog = await openEventLog(config, databaseUrl, manifests, logger, stack)
+    const eventLog = await step(logger, 'event log and its topics', () =>
+      openEventLog(config, databaseUrl, manifests, logger, stack),
+    )
     const producer: LogProducer = await eventLog.producer()
     stack.push(() => producer.close())
 
@@ -140,6 +147,7 @@ export async function startLocalSystem(
 
     // Functions: no process until the first request (Knative Serving with scale to zero).
     const functions = new Map<string, FunctionHost>()
+    const hosting = startStep(logger, 'functions: build and host')
     const wanted = new Set(overrides.functions ?? manifests.services.map((service) => service.name))
     for (const service of manifests.services) {
       const dir = join(config.rootDir, 'functions', service.name)
@@ -185,6 +193,7 @@ export async function startLocalSystem(
       stack.push(() => host.stop())
       functions.set(service.name, host)
     }
+    hosting.done([...functions.keys()].join(', '))
 
     // KafkaSources: one consumer group each, delivering to their sink with Knative's semantics.
     const sinkClient = new SinkClient({ connections: 64 })
@@ -219,10 +228,12 @@ export async function startLocalSystem(
       AUDIT_LOG_URL: functions.get('audit-log')?.url,
       NOTIFICATIONS_URL: functions.get('notification-fanout')?.url,
     })
-    const api = await startApi(apiConfig, {
-      logger,
-      publisher: { publish: async (topic, records) => void (await producer.send(topic, records)) },
-    })
+    const api = await step(logger, 'Task API: migrations and start', () =>
+      startApi(apiConfig, {
+        logger,
+        publisher: { publish: async (topic, records) => void (await producer.send(topic, records)) },
+      }),
+    )
     stack.push(() => api.close())
 
     const pings = new Map<string, PingSource>()

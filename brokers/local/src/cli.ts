@@ -2,11 +2,12 @@
 // Ctrl-C; `npm run kafka:install` only fetches the jars (CI's set-up step).
 import { pino } from 'pino'
 import { runCommand, UsageError } from '../../../cli/src/command-line.ts'
+import { type ProgressSink, plainLines, step } from '../../../cli/src/progress.ts'
 import { createKafkaClient, withAdmin } from '../../../kafka/src/index.ts'
 import { startLocalKafka } from './broker.ts'
 import { ConfigError, readConfig } from './config.ts'
 import { LocalKafkaError } from './errors.ts'
-import { assertJava, ensureKafkaJars, kafkaVersion } from './jars.ts'
+import { assertJava, ensureKafkaJars, kafkaJarsCached, kafkaVersion } from './jars.ts'
 import { describeDrift, loadTopicManifests, reconcileTopics, TopicManifestError } from './topics.ts'
 
 const usage = `Usage: npm run kafka -- [install] [--nodes 1|3] [--port N] [--increase-partitions]
@@ -47,12 +48,21 @@ async function run(
 ): Promise<number> {
   const config = readConfig()
   const logger = pino({ name: 'local-kafka', level: config.logLevel })
-
+  // The slow steps (the first jar download, the broker's start) say what they do and how long it took:
+  // plain lines on a terminal, log records otherwise.
+  const progress: ProgressSink = process.stderr.isTTY
+    ? plainLines((line) => process.stderr.write(line))
+    : logger
+  await assertJava()
+  const libs = kafkaJarsCached(config.jarCacheDir)
+    ? await ensureKafkaJars(config.jarCacheDir)
+    : await step(
+        progress,
+        `downloading the Kafka ${kafkaVersion} jars with Maven into ${config.jarCacheDir} (once, ~10-30 s)`,
+        () => ensureKafkaJars(config.jarCacheDir),
+      )
   if (installOnly) {
-    const started = Date.now()
-    await assertJava()
-    const libs = await ensureKafkaJars(config.jarCacheDir)
-    logger.info({ libs, ms: Date.now() - started }, `Kafka ${kafkaVersion} jars ready`)
+    logger.info({ libs }, `Kafka ${kafkaVersion} jars ready`)
     return 0
   }
   const nodes = flags.nodes ?? config.nodes
@@ -61,14 +71,19 @@ async function run(
 
   const specs = await loadTopicManifests(config.topicsDir)
   const started = Date.now()
-  const kafka = await startLocalKafka({
-    nodes,
-    port,
-    heapMb: config.heapMb,
-    dataDir: config.dataDir,
-    jarCacheDir: config.jarCacheDir,
-    logger,
-  })
+  const kafka = await step(
+    progress,
+    `starting Kafka ${kafkaVersion} (${nodes} node${nodes === 1 ? '' : 's'})`,
+    () =>
+      startLocalKafka({
+        nodes,
+        port,
+        heapMb: config.heapMb,
+        dataDir: config.dataDir,
+        jarCacheDir: config.jarCacheDir,
+        logger,
+      }),
+  )
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return

@@ -60,6 +60,11 @@ export async function assertJava(): Promise<void> {
   }
 }
 
+/** Whether the jars are in the cache already (else the next start downloads them, ~10-30 s). */
+export function kafkaJarsCached(cacheDir: string = defaultJarCacheDir): boolean {
+  return existsSync(join(cacheDir, 'libs', completeMarker))
+}
+
 /**
  * The broker's jars, resolved by Maven into a cache outside the repository. The copy happens in a
  * temporary folder renamed into place with its completion marker, so a crashed or concurrent fetch

@@ -1,0 +1,40 @@
+// `npm start` checks its one port before any slow step (PGlite's first init, function builds): a port
+// already taken is reported at once, with what holds it when that is known, not after the start-up.
+import { createServer } from 'node:net'
+import { readSystemState } from './system-state.ts'
+
+/** Null when HOST:PORT can be bound now (bound and released), else why not. */
+export async function portUnavailable(host: string, port: number): Promise<string | null> {
+  if (port === 0) return null
+  const server = createServer()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host, port, exclusive: true }, () => resolve())
+    })
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error)
+  }
+  await new Promise((resolve) => server.close(resolve))
+  return null
+}
+
+/** What to tell a user whose port is taken: the taskflow holding it if its state file says so. */
+export async function portTakenHint(
+  host: string,
+  port: number,
+  code: string,
+  stateFile?: string,
+): Promise<string> {
+  const address = `${host}:${port}`
+  if (code !== 'EADDRINUSE') {
+    return `npm start: cannot listen on ${address} (${code}). Set HOST and PORT, e.g. HOST=127.0.0.1 PORT=8081 npm start`
+  }
+  const running = await readSystemState(stateFile).catch(() => null)
+  const holder =
+    running !== null && URL.canParse(running.gateway) && Number(new URL(running.gateway).port) === port
+      ? `taskflow (pid ${running.pid}, started ${running.startedAt}) already serves ${running.gateway}: ` +
+        `stop it with Ctrl-C in its terminal (or kill ${running.pid}), or run this one elsewhere`
+      : `another process listens on it (\`ss -ltnp 'sport = :${port}'\` shows which); stop it or run elsewhere`
+  return `npm start: port ${address} is already in use: ${holder}, e.g. PORT=${port === 65535 ? 8081 : port + 1} npm start`
+}

@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { acquireDataLock, DataLockHeldError, dataLockFile } from '../../../local/src/data-lock.ts'
+import { portTakenHint, portUnavailable } from '../../../local/src/port-check.ts'
+import { writeSystemState } from '../../../local/src/system-state.ts'
+import { localSystemEntry } from '../../support/entry-points.ts'
+import { eventually } from '../../support/eventually.ts'
+import { runCli } from '../../support/run-cli.ts'
+
+// Issue 21: `npm start` says at once, before its slow steps (PGlite's first init, function builds), that
+// its port is taken or that another `npm start` uses its data folder (exit code 2), and gives the
+// folder back however it stops.
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+let dir: string
+let taken: Server
+let takenPort: number
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'taskflow-start-'))
+  taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  takenPort = (taken.address() as { port: number }).port
+})
+afterAll(async () => {
+  await new Promise((resolve) => taken.close(resolve))
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A process that has exited: its pid is free (a stale lock's owner). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''])
+  await new Promise((resolve) => child.once('exit', resolve))
+  return child.pid!
+}
+
+describe('npm start: its port', () => {
+  it('a taken port ends the start at once with exit code 2 and another PORT to use', async () => {
+    const dataDir = join(dir, 'port-taken')
+    const run = await runCli(localSystemEntry, [], { PORT: String(takenPort), PGLITE_DATA_DIR: dataDir })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain(`port 127.0.0.1:${takenPort} is already in use`)
+    expect(run.stderr).toMatch(/PORT=\d+ npm start/)
+    // Nothing slow was begun: no database, no lock.
+    expect(existsSync(dataDir)).toBe(false)
+    expect(existsSync(dataLockFile(dataDir))).toBe(false)
+  })
+
+  it('names the taskflow holding the port when its state file says so', async () => {
+    const stateFile = join(dir, 'system.json')
+    await writeSystemState(
+      {
+        pid: process.pid,
+        startedAt: '2026-12-07T10:00:00.000Z',
+        gateway: `http://127.0.0.1:${takenPort}/`,
+        functions: {},
+        status: `http://127.0.0.1:${takenPort}/_local/status`,
+      },
+      stateFile,
+    )
+    expect(await portUnavailable('127.0.0.1', takenPort)).toBe('EADDRINUSE')
+    const hint = await portTakenHint('127.0.0.1', takenPort, 'EADDRINUSE', stateFile)
+    expect(hint).toContain(`taskflow (pid ${process.pid}`)
+    expect(hint).toContain(`PORT=${takenPort + 1} npm start`)
+    expect(await portUnavailable('127.0.0.1', 0)).toBeNull()
+  })
+})
+
+describe('npm start: one per data folder', () => {
+  const children: ChildProcess[] = []
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+  })
+
+  it('a second start on the same data folder ends at once with exit code 2, naming the first', async () => {
+    const dataDir = join(dir, 'shared')
+    const lock = acquireDataLock(dataDir)
+    try {
+      const run = await runCli(localSystemEntry, [], { PORT: '0', PGLITE_DATA_DIR: dataDir })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain(`another npm start (pid ${process.pid}`)
+      expect(run.stderr).toContain('PGLITE_DATA_DIR=')
+      expect(existsSync(dataDir)).toBe(false)
+    } finally {
+      lock.release()
+    }
+    expect(existsSync(dataLockFile(dataDir))).toBe(false)
+  })
+
+  it('a lock whose process is gone is stale: taken over', async () => {
+    const dataDir = join(dir, 'stale')
+    const gone = await deadPid()
+    writeFileSync(dataLockFile(dataDir), `${JSON.stringify({ pid: gone, since: 'yesterday' })}\n`)
+    const lock = acquireDataLock(dataDir)
+    expect(JSON.parse(readFileSync(lock.file, 'utf8')).pid).toBe(process.pid)
+    expect(() => acquireDataLock(dataDir, process.ppid)).toThrow(DataLockHeldError)
+    lock.release()
+    expect(existsSync(lock.file)).toBe(false)
+  })
+
+  it.each([
+    ['SIGTERM', 'json'],
+    ['SIGINT', 'pretty'],
+  ] as const)(
+    '%s during the start gives the folder back (logs as LOG_FORMAT=%s says)',
+    async (signal, format) => {
+      const dataDir = join(dir, `signal-${signal}`)
+      const child = spawn(process.execPath, [localSystemEntry], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, PORT: '0', PGLITE_DATA_DIR: dataDir, LOG_FORMAT: format },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      children.push(child)
+      let stdout = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString()
+      })
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+      await eventually(() => existsSync(dataLockFile(dataDir)), 'the lock taken')
+      child.kill(signal)
+      expect(await exited).toBe(0)
+      expect(existsSync(dataLockFile(dataDir))).toBe(false)
+      const stopping = stdout.split('\n').find((line) => line.includes('stopping'))
+      if (format === 'json') expect(JSON.parse(stopping ?? '')).toMatchObject({ level: 30, signal })
+      else expect(stopping).toMatch(/INFO.*stopping/)
+    },
+  )
+})
