@@ -1,12 +1,15 @@
 // The live status of a local system: per KafkaSource its lag and delivery counters, per function its
 // processes (what `kubectl get pods -w` and the KafkaSource's consumer lag show on a cluster), the Task
 // API's outbox, each KafkaSink and each PingSource.
+import type { RecentDelivery } from './recent-deliveries.ts'
 import type { LocalSystem } from './system.ts'
 
 export interface SourceStatus {
   readonly name: string
   readonly ordering: 'ordered' | 'unordered'
   readonly lag: number
+  /** The lag of each partition of its topics (the sum is `lag`); empty when the log did not answer. */
+  readonly partitions: readonly PartitionLagStatus[]
   readonly inFlight: number
   readonly delivered: number
   readonly retried: number
@@ -14,6 +17,12 @@ export interface SourceStatus {
   readonly dropped: number
   /** Deliveries refused for the sender (401/403): sender identity misconfigured. */
   readonly refused: number
+}
+
+export interface PartitionLagStatus {
+  readonly topic: string
+  readonly partition: number
+  readonly lag: number
 }
 
 export interface FunctionStatus {
@@ -74,16 +83,25 @@ export interface SystemStatus {
     refused: number
   }[]
   readonly pings: readonly (Omit<PingStatus, 'lastTick' | 'nextTick'> & Partial<PingStatus>)[]
+  /** The KafkaSources' last deliveries, newest first. */
+  readonly recentDeliveries?: readonly RecentDelivery[]
 }
 
 export async function collectStatus(system: LocalSystem): Promise<SystemStatus> {
   const sources = await Promise.all(
     system.sources.map(async (source): Promise<SourceStatus> => {
-      const lag = await system.eventLog
+      const partitions = await system.eventLog
         .lag(source.spec.consumerGroup, source.spec.topics)
-        .then((partitions) => partitions.reduce((sum, p) => sum + p.lag, 0))
-        .catch(() => Number.NaN)
-      return { name: source.spec.name, ordering: source.spec.ordering, lag, ...source.stats() }
+        .then((all) => all.map(({ topic, partition, lag }) => ({ topic, partition, lag })))
+        .catch(() => null)
+      const lag = partitions === null ? Number.NaN : partitions.reduce((sum, p) => sum + p.lag, 0)
+      return {
+        name: source.spec.name,
+        ordering: source.spec.ordering,
+        lag,
+        partitions: partitions ?? [],
+        ...source.stats(),
+      }
     }),
   )
   const functions = [...system.functions.values()].map((host): FunctionStatus => {
@@ -115,6 +133,7 @@ export async function collectStatus(system: LocalSystem): Promise<SystemStatus> 
       lastTick: ping.lastTick()?.toISOString() ?? null,
       nextTick: ping.nextTick()?.toISOString() ?? null,
     })),
+    recentDeliveries: system.recentDeliveries.list(),
   }
 }
 

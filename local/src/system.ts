@@ -12,6 +12,9 @@ import { startStep, step } from '../../cli/src/progress.ts'
 import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../../db/src/index.ts'
 import { createSenderVerifier } from '../../function-kit/src/event-sender.ts'
 import { createKafkaClient, withAdmin } from '../../kafka/src/index.ts'
+import { kafkaSettings } from '../../ops/dead-letters/config.ts'
+import { deadLetterTopics } from '../../ops/dead-letters/dead-letters.ts'
+import { type Backend, openEmbedded, openKafka } from '../../ops/dead-letters/main.ts'
 import {
   type Destination,
   type KafkaSourceManifest,
@@ -30,6 +33,9 @@ import {
 } from '../../sources/src/sender-identity.ts'
 import { type LocalIssuer, startLocalIssuer } from './auth/local-issuer.ts'
 import type { LocalSystemConfig } from './config.ts'
+import { consoleRoutes } from './console/console-routes.ts'
+import { deadLetterRoutes } from './console/dead-letter-routes.ts'
+import { describePipeline } from './console/pipeline.ts'
 import { createDispatchMetrics } from './eventing/dispatch-metrics.ts'
 import { type KafkaSink, startKafkaSink } from './eventing/kafka-sink.ts'
 import { type KafkaSourceDispatcher, startKafkaSource } from './eventing/kafka-source.ts'
@@ -39,6 +45,7 @@ import { SinkClient } from './eventing/sink-client.ts'
 import { createEmbeddedEventLog, createKafkaEventLog } from './eventlog/index.ts'
 import type { EventLog, LogProducer } from './eventlog/types.ts'
 import { type Gateway, startGateway } from './gateway.ts'
+import { createRecentDeliveries, type RecentDeliveries, recordingDeliveries } from './recent-deliveries.ts'
 import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
 import type { FunctionScale } from './serving/function-spec.ts'
 import type { OutputLine } from './serving/output-prefix.ts'
@@ -56,6 +63,8 @@ export interface LocalSystem {
   readonly manifests: SystemManifests
   /** The local ServiceAccount token issuer every source and sink of this system trusts. */
   readonly issuer: LocalIssuer
+  /** The KafkaSources' last deliveries (the console's recent events). */
+  readonly recentDeliveries: RecentDeliveries
   /**
    * A token that lets a developer send `name` an event, as `kubectl create token <a source's
    * ServiceAccount> --audience <its audience>` does on a cluster; undefined for a function no source sends to.
@@ -201,7 +210,8 @@ export async function startLocalSystem(
     const sources: KafkaSourceDispatcher[] = []
     // What Knative's dispatcher exports on a cluster, served at /_local/metrics.
     const localMetrics = new Registry()
-    const dispatchMetrics = createDispatchMetrics(localMetrics)
+    const recentDeliveries = createRecentDeliveries()
+    const dispatchMetrics = recordingDeliveries(createDispatchMetrics(localMetrics), recentDeliveries)
     for (const source of manifests.kafkaSources) {
       const dispatcher = await startKafkaSource({
         metrics: dispatchMetrics,
@@ -258,6 +268,20 @@ export async function startLocalSystem(
       pings.set(ping.name, started)
     }
 
+    // The console's dead-letter browser reads with the ops tool's reader, opened on first use.
+    let deadLetters: Promise<Backend> | undefined
+    const deadLetterReader = (): Promise<Backend> => {
+      deadLetters ??= openDeadLetterReader(config, databaseUrl).catch((error: unknown) => {
+        deadLetters = undefined
+        throw error
+      })
+      return deadLetters
+    }
+    stack.push(async () => {
+      const reader = await deadLetters?.catch(() => undefined)
+      await reader?.close()
+    })
+
     // Assigned below: the status route reports on the system the gateway belongs to.
     let system: LocalSystem
     const gateway: Gateway = await startGateway({
@@ -282,6 +306,13 @@ export async function startLocalSystem(
             res.end(JSON.stringify(await system.status()))
           },
         },
+        ...consoleRoutes(() => describePipeline(manifests, new Set(functions.keys()))),
+        ...deadLetterRoutes({
+          topics: deadLetterTopics(manifests),
+          reader: deadLetterReader,
+          functionAt: (target) => [...functions.values()].find((host) => target.startsWith(host.url))?.name,
+          tokenFor: (name) => system.invokeToken(name),
+        }),
         { name: 'task-api', matches: () => true, target: () => new URL(api.url) },
       ],
     })
@@ -298,6 +329,7 @@ export async function startLocalSystem(
       pings,
       manifests,
       issuer,
+      recentDeliveries,
       async invokeToken(name) {
         const service = manifests.services.find((candidate) => candidate.name === name)
         if (!service) return undefined
@@ -313,6 +345,15 @@ export async function startLocalSystem(
     await stopAll()
     throw error
   }
+}
+
+/** The ops tool's reader of this system's event log (`npm run dead-letters` reads the same). */
+function openDeadLetterReader(config: LocalSystemConfig, databaseUrl: string): Promise<Backend> {
+  // The console replays with the system's own tokens (tokenFor above), not the tool's.
+  const noToken = () => undefined
+  return config.kafkaBrokers.length > 0
+    ? openKafka(kafkaSettings({}, config.kafkaBrokers.join(',')), noToken)
+    : openEmbedded(databaseUrl, noToken)
 }
 
 async function openEventLog(

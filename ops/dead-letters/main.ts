@@ -64,7 +64,7 @@ const options = {
 /** No event log to read: said with what to set, exit code 2. */
 class NoEventLog extends Error {}
 
-type Backend = {
+export type Backend = {
   describe: string
   read(topic: string): Promise<DeadLetter[]>
   /** The running local system's token for a function URL it serves. */
@@ -170,7 +170,7 @@ async function openBackend(
   throw new NoEventLog(`no event log to read dead letters from: ${nothingToRead}`)
 }
 
-async function openKafka(settings: KafkaSettings, tokenFor: Backend['tokenFor']): Promise<Backend> {
+export async function openKafka(settings: KafkaSettings, tokenFor: Backend['tokenFor']): Promise<Backend> {
   const client = (retries: number): Kafka =>
     createKafkaClient({
       brokers: settings.kafkaBrokers,
@@ -198,7 +198,7 @@ async function openKafka(settings: KafkaSettings, tokenFor: Backend['tokenFor'])
   }
 }
 
-async function openEmbedded(url: string, tokenFor: Backend['tokenFor']): Promise<Backend> {
+export async function openEmbedded(url: string, tokenFor: Backend['tokenFor']): Promise<Backend> {
   const where = new URL(url)
   where.password = ''
   const database = await openDatabase({

@@ -54,6 +54,7 @@ describe('the local system status', () => {
       eventLog: { kind: 'embedded' },
       databaseUrl: 'postgres://postgres@127.0.0.1:5555/postgres',
       api: { metrics: metrics.registry, relay: undefined },
+      recentDeliveries: { list: () => [] },
       sources: [],
       functions: new Map(),
       sinks: new Map(),
@@ -92,6 +93,58 @@ describe('the local system status', () => {
       kind: 'kafka',
       brokers: ['127.0.0.1:9092'],
     })
+  })
+})
+
+describe('the status the console reads', () => {
+  it('has each source’s lag per partition and the recent deliveries', async () => {
+    const metrics = createApiMetrics({ outboxBacklog: async () => ({ count: 0, oldestAgeSeconds: 0 }) })
+    const delivery = {
+      time: '2026-12-07T10:00:00.000Z',
+      source: 'audit-log',
+      type: 'dev.taskflow.task.created',
+      status: 202,
+      outcome: 'delivered' as const,
+      ms: 4,
+    }
+    const lag = [
+      { topic: 'task-events', partition: 0, committed: '3', end: '5', lag: 2 },
+      { topic: 'task-events', partition: 1, committed: null, end: '1', lag: 1 },
+    ]
+    const fake = {
+      url: new URL('http://127.0.0.1:8080/'),
+      eventLog: { kind: 'embedded', lag: async () => lag },
+      databaseUrl: 'postgres://postgres@127.0.0.1:5555/postgres',
+      api: { metrics: metrics.registry, relay: undefined },
+      recentDeliveries: { list: () => [delivery] },
+      sources: [
+        {
+          spec: { name: 'audit-log', ordering: 'ordered', consumerGroup: 'g', topics: ['task-events'] },
+          stats: () => ({ inFlight: 0, delivered: 1, retried: 0, deadLettered: 0, dropped: 0, refused: 0 }),
+        },
+      ],
+      functions: new Map(),
+      sinks: new Map(),
+      pings: new Map(),
+    } as unknown as LocalSystem
+    const collected = await collectStatus(fake)
+    expect(collected.sources[0]).toMatchObject({
+      name: 'audit-log',
+      lag: 3,
+      partitions: [
+        { topic: 'task-events', partition: 0, lag: 2 },
+        { topic: 'task-events', partition: 1, lag: 1 },
+      ],
+    })
+    expect(collected.recentDeliveries).toEqual([delivery])
+    // The log not answering: the lag is unknown, not zero.
+    const down = {
+      ...fake,
+      eventLog: { kind: 'embedded', lag: async () => Promise.reject(new Error('down')) },
+    }
+    const unknown = await collectStatus(down as unknown as LocalSystem)
+    expect(unknown.sources[0]).toMatchObject({ partitions: [] })
+    expect(unknown.sources[0]!.lag).toBeNaN()
   })
 })
 
