@@ -157,6 +157,32 @@ function sparkline(samples) {
   return root
 }
 
+/** Per topic, one small cell a partition holding its lag (highlighted when behind). */
+function partitionLag(partitions) {
+  if (partitions.length === 0) return '-'
+  const topics = new Map()
+  for (const p of partitions) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p])
+  const box = element('div')
+  for (const [topic, list] of topics) {
+    const line = element('div', { class: 'topic' }, element('span', { class: 'topic-name' }, topic))
+    for (const p of list.sort((a, b) => a.partition - b.partition)) {
+      line.append(
+        element(
+          'span',
+          {
+            class: p.lag > 0 ? 'partition lagging' : 'partition',
+            title: `${topic} partition ${p.partition}: lag ${p.lag}`,
+            'data-partition': `${topic}/${p.partition}`,
+          },
+          p.lag,
+        ),
+      )
+    }
+    box.append(line)
+  }
+  return box
+}
+
 function render(status) {
   document.getElementById('summary').textContent = `${status.url} · event log: ${status.eventLog}`
   document.getElementById('updated').textContent = `updated ${new Date().toLocaleTimeString()}`
@@ -181,14 +207,13 @@ function render(status) {
         `KafkaSource/${s.name}`,
         `lag ${s.lag ?? '?'} · in flight ${s.inFlight} · delivered ${s.delivered} · dead ${s.deadLettered}`,
       )
-      const partitions = (s.partitions ?? []).map((p) => `${p.topic}/${p.partition}: ${p.lag}`).join(', ')
       return {
         key: s.name,
         cells: [
           cell(s.name),
           cell(s.ordering),
           number(s.lag),
-          cell(partitions || '-', 'partitions'),
+          cell(partitionLag(s.partitions ?? []), 'partitions'),
           number(s.inFlight),
           cell(s.delivered, 'number delivered'),
           number(s.retried),
@@ -304,7 +329,17 @@ let deadLetterTimer
 /** What each replay answered, by dead-letter id: kept across the table's refreshes. */
 const replayResults = new Map()
 
-async function loadDeadLetters() {
+let deadLettersLoading
+
+/** One read at a time (on Kafka each read is a consumer of its own): a second call joins the running one. */
+function loadDeadLetters() {
+  deadLettersLoading ??= readDeadLetters().finally(() => {
+    deadLettersLoading = undefined
+  })
+  return deadLettersLoading
+}
+
+async function readDeadLetters() {
   clearTimeout(deadLetterTimer)
   const error = document.getElementById('dead-letters-error')
   try {
