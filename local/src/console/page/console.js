@@ -7,6 +7,8 @@ const deadLetterIntervalMs = 10_000
 /** Samples of process counts kept per function (two minutes at one a second). */
 const historyLength = 120
 const svgNs = 'http://www.w3.org/2000/svg'
+/** Rows of the recent deliveries shown (the status keeps a few more). */
+const recentShown = 20
 
 const history = new Map()
 const figures = new Map()
@@ -152,6 +154,7 @@ function sparkline(samples) {
       `${((start + i) * step).toFixed(1)},${(height - 2 - (value / max) * (height - 4)).toFixed(1)}`,
   )
   const root = svg('svg', { class: 'spark', width, height, viewBox: `0 0 ${width} ${height}` })
+  root.append(svg('rect', { x: 0, y: 0, width, height, class: 'spark-bg' }))
   root.append(svg('polyline', { points: points.join(' ') }))
   root.append(svg('title', {}, `processes, last ${samples.length} s (max ${max})`))
   return root
@@ -295,7 +298,7 @@ function render(status) {
 
   fillTable(
     'recent',
-    (status.recentDeliveries ?? []).map((d) => ({
+    (status.recentDeliveries ?? []).slice(0, recentShown).map((d) => ({
       key: d.source,
       cells: [
         cell(time(d.time)),
