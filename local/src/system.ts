@@ -48,6 +48,7 @@ import { type Gateway, startGateway } from './gateway.ts'
 import { createRecentDeliveries, type RecentDeliveries, recordingDeliveries } from './recent-deliveries.ts'
 import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
 import type { FunctionScale } from './serving/function-spec.ts'
+import { trackFunctionHosts } from './serving/host-metrics.ts'
 import type { OutputLine } from './serving/output-prefix.ts'
 import { collectStatus, type SystemStatus } from './status.ts'
 
@@ -211,6 +212,7 @@ export async function startLocalSystem(
     // What Knative's dispatcher exports on a cluster, served at /_local/metrics.
     const localMetrics = new Registry()
     const recentDeliveries = createRecentDeliveries()
+    trackFunctionHosts(localMetrics, functions)
     const dispatchMetrics = recordingDeliveries(createDispatchMetrics(localMetrics), recentDeliveries)
     for (const source of manifests.kafkaSources) {
       const dispatcher = await startKafkaSource({

@@ -2,7 +2,8 @@
 // `kn.eventing.dispatch.latency`, `kn.eventing.process.latency`, `kn.eventing.dispatch.in_flight_requests`,
 // in milliseconds with SLO buckets 50/100/500/1000/5000/10000), under the names Micrometer gives them in
 // Prometheus, so one dashboard and one alert rule read the local emulation and a cluster alike.
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { KafkaSourceStats } from './kafka-source.ts'
 
 const latencyBucketsMs = [50, 100, 500, 1000, 5000, 10000]
 
@@ -18,9 +19,26 @@ export type DispatchMetrics = {
   dispatched(source: SourceLabels, status: number | null, eventType: string, ms: number): void
   /** From the record's arrival in the dispatcher to the start of its delivery. */
   processed(source: SourceLabels, eventType: string, ms: number): void
-  /** Reads a source's in-flight count at each scrape. */
-  trackInFlight(source: SourceLabels, read: () => number): () => void
+  /** Reads a source's counters at each scrape (in flight, and the outcomes Knative has no metric for). */
+  trackSource(source: SourceLabels, read: () => KafkaSourceStats): () => void
 }
+
+// Outcomes Knative's dispatcher logs but does not count: taskflow's own names, local only (on a
+// cluster the dashboard reads dead letters from the dead-letters topic's offsets instead).
+const outcomeCounters = [
+  [
+    'retried',
+    'taskflow_kafkasource_retries_total',
+    'Redelivery attempts after a retryable answer or a network error',
+  ],
+  ['deadLettered', 'taskflow_kafkasource_dead_letters_total', 'Events sent to the dead-letter sink'],
+  [
+    'dropped',
+    'taskflow_kafkasource_dropped_total',
+    'Events that failed with no dead-letter sink, or whose dead-letter sink failed too',
+  ],
+  ['refused', 'taskflow_kafkasource_refused_total', 'Deliveries the sink refused for their sender (401/403)'],
+] as const
 
 export function createDispatchMetrics(registry: Registry): DispatchMetrics {
   const sourceLabels = [
@@ -42,7 +60,7 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
     buckets: latencyBucketsMs,
     registers: [registry],
   })
-  const readers = new Map<string, { labels: SourceLabels; read: () => number }>()
+  const readers = new Map<string, { labels: SourceLabels; read: () => KafkaSourceStats }>()
   new Gauge({
     name: 'kn_eventing_dispatch_in_flight_requests',
     help: 'Events dispatched to a sink and not answered yet (Knative kn.eventing.dispatch.in_flight_requests)',
@@ -50,9 +68,22 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
     registers: [registry],
     collect() {
       this.reset()
-      for (const { labels, read } of readers.values()) this.set(labels, read())
+      for (const { labels, read } of readers.values()) this.set(labels, read().inFlight)
     },
   })
+  for (const [field, name, help] of outcomeCounters) {
+    new Counter({
+      name,
+      help,
+      labelNames: sourceLabels,
+      registers: [registry],
+      // The dispatcher keeps the running totals; a scrape copies them (reset + inc sets the value).
+      collect() {
+        this.reset()
+        for (const { labels, read } of readers.values()) this.inc(labels, read()[field])
+      },
+    })
+  }
   return {
     dispatched(source, status, eventType, ms) {
       // No answer at all (a network error): Knative tags only the event type then; "0" keeps one series set.
@@ -64,7 +95,7 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
     processed(source, eventType, ms) {
       processLatency.observe({ ...source, cloudevents_type: eventType }, ms)
     },
-    trackInFlight(source, read) {
+    trackSource(source, read) {
       const key = `${source.kn_kafkasource_namespace}/${source.kn_kafkasource_name}`
       readers.set(key, { labels: source, read })
       return () => readers.delete(key)

@@ -103,7 +103,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     kn_kafkasource_namespace: spec.namespace,
     messaging_consumer_group_name: spec.consumerGroup,
   }
-  const untrackInFlight = options.metrics?.trackInFlight(metricLabels, () => counters.inFlight)
+  const untrackSource = options.metrics?.trackSource(metricLabels, () => counters)
 
   const consumer = log.consumer({
     groupId: spec.consumerGroup,
@@ -249,7 +249,7 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     stats: () => ({ ...counters }),
     consumer: () => consumer,
     async stop() {
-      untrackInFlight?.()
+      untrackSource?.()
       await consumer.stop()
       if (ownsClient) await sinkClient.close()
     },

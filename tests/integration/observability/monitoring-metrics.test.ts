@@ -68,4 +68,19 @@ describe('metrics the monitoring reads', () => {
       'KafkaSource dispatchers (Knative names)',
     )
   })
+
+  it('the local system also exports retries, dead letters and the autoscaler view of each function', async () => {
+    const text = await (await fetch(new URL('/_local/metrics', sut.url))).text()
+    expect(text).toMatch(/^taskflow_kafkasource_dead_letters_total\{kn_kafkasource_name="audit-log",.*\} 0$/m)
+    expect(text).toMatch(/^taskflow_kafkasource_retries_total\{kn_kafkasource_name="reminders",.*\} \d+$/m)
+    // The task above woke every function from zero.
+    for (const name of ['audit-log', 'notification-fanout', 'reminders']) {
+      expect(text).toMatch(
+        new RegExp(`^taskflow_local_function_cold_starts_total\\{function="${name}"\\} [1-9]\\d*$`, 'm'),
+      )
+      expect(text).toMatch(
+        new RegExp(`^taskflow_local_function_processes\\{function="${name}"\\} \\d+$`, 'm'),
+      )
+    }
+  })
 })

@@ -47,7 +47,7 @@ describe('the recent deliveries', () => {
       {
         dispatched: (_source, status) => void seen.push(status ?? 0),
         processed: () => {},
-        trackInFlight: () => () => {},
+        trackSource: () => () => {},
       },
       recent,
     )
