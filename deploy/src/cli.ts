@@ -5,29 +5,24 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { KustomizeError } from '../../sources/src/kustomize.ts'
 import { clusterPrerequisites, publicImages } from './cluster-prerequisites.ts'
-import { type DeployAction, DeployConfigError, readDeployConfig, usage } from './config.ts'
+import {
+  type DeployAction,
+  DeployConfigError,
+  parseDeployConfig,
+  usage,
+  withRepositoryDefaults,
+} from './config.ts'
 import { describeDeployment } from './describe.ts'
 import { executePlan, StepFailedError } from './execute.ts'
 import { checkoutImageTag } from './image-tag.ts'
 import { readDeployInventory } from './inventory.ts'
-import { buildDeployPlan, buildUndeployPlan, type Overlay, overlays, PlanError } from './plan.ts'
+import { buildDeployPlan, buildUndeployPlan, PlanError } from './plan.ts'
 import { assertPlanSound, PlanCheckError } from './plan-check.ts'
 import { checkPrerequisites, MissingPrerequisiteError } from './prerequisites.ts'
 import { renderPlan } from './render.ts'
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
 const actions: readonly DeployAction[] = ['deploy', 'undeploy', 'describe']
-
-function overlayFrom(argv: string[], env: NodeJS.ProcessEnv): Overlay {
-  const flag = argv.findIndex((arg) => arg === '--overlay' || arg.startsWith('--overlay='))
-  const value = flag < 0 ? env.TASKFLOW_OVERLAY : (argv[flag]?.split('=')[1] ?? argv[flag + 1])
-  if (!overlays.includes(value as Overlay)) {
-    throw new DeployConfigError([
-      `--overlay (TASKFLOW_OVERLAY): must be one of ${overlays.join(', ')}${value === undefined ? ' (not set)' : `, got "${value}"`}`,
-    ])
-  }
-  return value as Overlay
-}
 
 async function main(argv: string[]): Promise<number> {
   const [action, ...rest] = argv
@@ -40,14 +35,15 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   try {
-    const overlay = overlayFrom(rest, process.env)
-    const inventory = await readDeployInventory(repositoryRoot, overlay)
+    const given = parseDeployConfig(action as DeployAction, rest, process.env)
+    const inventory = await readDeployInventory(repositoryRoot, given.overlay)
     const { version } = JSON.parse(readFileSync(`${repositoryRoot}/package.json`, 'utf8')) as {
       version: string
     }
-    const config = readDeployConfig(action as DeployAction, rest, process.env, {
+    const config = withRepositoryDefaults(given, {
       namespace: inventory.namespace,
-      imageTag: checkoutImageTag(repositoryRoot, version),
+      // git is asked only when no tag was given.
+      imageTag: given.imageTag ?? checkoutImageTag(repositoryRoot, version),
     })
     const context = {
       prerequisites: clusterPrerequisites(inventory.namespace).flatMap((p) => p.provides),
@@ -68,9 +64,8 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write('\n# plan check: every need is created before it is used\n')
       return 0
     }
-    const placeholders = plan.warnings.filter((w) => w.includes('is a placeholder'))
-    if (placeholders.length > 0) {
-      throw new PlanError(`refusing to deploy placeholder settings:\n  - ${placeholders.join('\n  - ')}`)
+    if (plan.placeholders.length > 0) {
+      throw new PlanError(`refusing to deploy placeholder settings:\n  - ${plan.placeholders.join('\n  - ')}`)
     }
     checkPrerequisites(plan)
     // Commands use repository-relative paths.

@@ -72,7 +72,8 @@ const settingsSchema = z.object({
   readyTimeout: kubectlDuration.default('5m'),
 })
 
-// Flag name, environment variable, settings key.
+// Flag name, environment variable, settings key; a switch is true when its flag is given, else its
+// variable says true or false.
 const options = [
   ['overlay', 'TASKFLOW_OVERLAY', 'overlay'],
   ['registry', 'TASKFLOW_REGISTRY', 'registry'],
@@ -83,6 +84,7 @@ const options = [
   ['container-cli', 'TASKFLOW_CONTAINER_CLI', 'containerCli'],
   ['build', 'TASKFLOW_BUILD', 'build'],
   ['push', 'TASKFLOW_PUSH', 'push'],
+  ['monitoring', 'TASKFLOW_MONITORING', 'monitoring', 'switch'],
   ['kafka-timeout', 'TASKFLOW_KAFKA_TIMEOUT', 'kafkaReadyTimeout'],
   ['ready-timeout', 'TASKFLOW_READY_TIMEOUT', 'readyTimeout'],
 ] as const
@@ -100,16 +102,21 @@ export function pushFor(registry: string | undefined): boolean {
 /** What the settings default to from the repository: its namespace and the tag of this checkout. */
 export type RepositoryDefaults = { namespace: string; imageTag: string }
 
+/** The settings as given: the overlay is known (the repository defaults depend on it), the rest may be unset. */
+export type GivenDeployConfig = Omit<DeployConfig, 'namespace' | 'imageTag'> & {
+  namespace: string | undefined
+  imageTag: string | undefined
+}
+
 /**
  * Reads the settings for `action` from `argv` (the arguments after the action) and `env`. Throws
- * DeployConfigError.
+ * DeployConfigError naming every problem.
  */
-export function readDeployConfig(
+export function parseDeployConfig(
   action: DeployAction,
   argv: string[],
   env: Record<string, string | undefined>,
-  defaults: RepositoryDefaults,
-): DeployConfig {
+): GivenDeployConfig {
   let parsed: ReturnType<typeof parseFlags>
   try {
     parsed = parseFlags(argv)
@@ -121,20 +128,20 @@ export function readDeployConfig(
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
   const raw: Record<string, string | undefined> = {}
-  for (const [flag, variable, key] of options) {
+  for (const [flag, variable, key, kind] of options) {
     const fromFlag = values[flag]
-    raw[key] = typeof fromFlag === 'string' ? fromFlag : env[variable]
+    raw[key] =
+      kind === 'switch'
+        ? fromFlag === true
+          ? 'true'
+          : env[variable]
+        : ((fromFlag as string | undefined) ?? env[variable])
   }
-  // A boolean flag: present means true; the variable says true or false.
-  raw.monitoring = values.monitoring === true ? 'true' : env.TASKFLOW_MONITORING
   const result = settingsSchema.safeParse(raw)
   if (!result.success) {
     throw new DeployConfigError(
       result.error.issues.map((issue) => {
-        const option =
-          issue.path[0] === 'monitoring'
-            ? (['monitoring', 'TASKFLOW_MONITORING', 'monitoring'] as const)
-            : options.find(([, , key]) => key === issue.path[0])
+        const option = options.find(([, , key]) => key === issue.path[0])
         const where = option === undefined ? '' : `--${option[0]} (${option[1]}): `
         const got = option === undefined ? undefined : raw[option[2]]
         return `${where}${issue.message}${got === undefined ? ' (not set)' : `, got "${got}"`}`
@@ -156,9 +163,9 @@ export function readDeployConfig(
     action,
     dryRun,
     overlay: settings.overlay,
-    namespace: settings.namespace ?? defaults.namespace,
+    namespace: settings.namespace,
     registry: settings.registry,
-    imageTag: settings.imageTag ?? defaults.imageTag,
+    imageTag: settings.imageTag,
     function: settings.function,
     containerCli: settings.containerCli ?? 'docker',
     monitoring: settings.monitoring === 'true',
@@ -171,15 +178,37 @@ export function readDeployConfig(
   }
 }
 
+/** The given settings with the repository's defaults where they leave a setting unset. */
+export function withRepositoryDefaults(given: GivenDeployConfig, defaults: RepositoryDefaults): DeployConfig {
+  return {
+    ...given,
+    namespace: given.namespace ?? defaults.namespace,
+    imageTag: given.imageTag ?? defaults.imageTag,
+  }
+}
+
+export function readDeployConfig(
+  action: DeployAction,
+  argv: string[],
+  env: Record<string, string | undefined>,
+  defaults: RepositoryDefaults,
+): DeployConfig {
+  return withRepositoryDefaults(parseDeployConfig(action, argv, env), defaults)
+}
+
 function parseFlags(argv: string[]) {
   return parseArgs({
     args: argv,
     strict: true,
     allowPositionals: true,
     options: {
-      ...Object.fromEntries(options.map(([flag]) => [flag, { type: 'string' as const }])),
+      ...Object.fromEntries(
+        options.map(([flag, , , kind]) => [
+          flag,
+          { type: kind === 'switch' ? ('boolean' as const) : ('string' as const) },
+        ]),
+      ),
       'dry-run': { type: 'boolean' },
-      monitoring: { type: 'boolean' },
     },
   })
 }

@@ -8,6 +8,7 @@ import {
   type DeployInventory,
   type DeploySettings,
   isCommand,
+  isKnativeService,
   type Plan,
   registryPlaceholder,
 } from './plan.ts'
@@ -61,9 +62,7 @@ export function describeDeployment(inventory: DeployInventory, plan: Plan, setti
   ]
 
   const serviceRows = [['KNATIVE SERVICE', 'IMAGE', 'SCALE (min-max)', 'DEPLOYED BY', 'STEP']]
-  for (const service of objects.filter(
-    (o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/'),
-  )) {
+  for (const service of objects.filter(isKnativeService)) {
     const name = service.metadata.name
     const annotations = specOf(service).template?.metadata?.annotations ?? {}
     const scale = `${annotations['autoscaling.knative.dev/min-scale'] ?? '0'}-${annotations['autoscaling.knative.dev/max-scale'] ?? 'unbounded'}`

@@ -17,6 +17,7 @@
 // 5. functions: `kn func deploy` per folder (build, push, deploy).
 // 6. ready: wait until every KafkaSink, Knative Service, KafkaSource and PingSource is Ready.
 // Undeploy runs in reverse: stop the event flow first, delete the namespace last.
+import { placeholderUrl } from '../../local/src/overlay-settings.ts'
 import type { FunctionEnvReference } from '../../local/src/serving/function-spec.ts'
 import type { KubernetesObject } from '../../sources/src/kustomize.ts'
 import {
@@ -86,6 +87,8 @@ export type Plan = {
   steps: Step[]
   /** Problems in the repository that a real run will hit (for example a Service without its function). */
   warnings: string[]
+  /** Settings still at a placeholder (also among the warnings): a real run refuses them. */
+  placeholders: string[]
   /** What the plan takes as already there: the cluster prerequisites, and for one function the system. */
   assumes: Provision[]
 }
@@ -204,7 +207,7 @@ function waitReady(
 }
 
 const ofKind = (objects: KubernetesObject[], kind: string) => objects.filter((o) => o.kind === kind)
-const isKnativeService = (o: KubernetesObject) =>
+export const isKnativeService = (o: KubernetesObject) =>
   o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/')
 
 function functionWarnings(inventory: DeployInventory): string[] {
@@ -233,7 +236,7 @@ function placeholderWarnings(inventory: DeployInventory, overlay: Overlay): stri
   const warnings: string[] = []
   for (const configMap of ofKind(inventory.systemObjects, 'ConfigMap')) {
     for (const [key, value] of Object.entries((configMap.data as Record<string, string> | undefined) ?? {})) {
-      if (/\bexample\.(com|org|net)\b/.test(value)) {
+      if (placeholderUrl(value)) {
         warnings.push(
           `ConfigMap ${configMap.metadata.name} ${key}=${value} is a placeholder: set your own in ` +
             `manifests/overlays/${overlay} before a real deploy`,
@@ -254,16 +257,20 @@ function step(
   return { phase, reason, ...run, creates: [], needs: [], waitsFor: [], applies: [], ...fields }
 }
 
-function applyFields(objects: KubernetesObject[], namespace: string): StepFields {
+/** What applying `objects` creates and needs; `stepNeeds` are the step's own (its kustomization file). */
+function applyFields(objects: KubernetesObject[], namespace: string, stepNeeds: Need[] = []): StepFields {
+  const needsOf = objects.map((o) => objectNeeds(o, namespace))
   return {
     creates: objects.map((o) => objectProvision(o, namespace)),
-    needs: objects.flatMap((o) => objectNeeds(o, namespace).filter((n) => n.atApply)),
-    applies: objects.map((o) => ({
+    needs: [...needsOf.flat().filter((n) => n.atApply), ...stepNeeds],
+    applies: objects.map((o, index) => ({
       ref: objectRef(o, namespace),
-      needs: objectNeeds(o, namespace).filter((n) => !n.atApply),
+      needs: (needsOf[index] ?? []).filter((n) => !n.atApply),
     })),
   }
 }
+
+const generatedKustomizationFile = (overlay: Overlay) => `${paths.generated(overlay)}/kustomization.yaml`
 
 /** The image a built Service runs: `<registry>/<repository>:<tag>`. */
 export function builtImageReference(settings: DeploySettings, repository: string): string {
@@ -349,7 +356,7 @@ function imageSteps(inventory: DeployInventory, settings: DeploySettings): Step[
       )
     }
   }
-  const path = `${paths.generated(settings.overlay)}/kustomization.yaml`
+  const path = generatedKustomizationFile(settings.overlay)
   steps.push({
     phase: 'images',
     reason: `write ${path}: the ${settings.overlay} overlay running the images just built`,
@@ -448,6 +455,8 @@ export function buildDeployPlan(
   if (settings.function !== undefined) return buildFunctionPlan(inventory, settings, context)
   const { overlay, namespace } = settings
   const generated = paths.generated(overlay)
+  // The apply steps that read the overlay through the written kustomization need it written.
+  const readsGenerated: Need = { ref: refs.file(generatedKustomizationFile(overlay)), by: 'kubectl apply' }
   const system = withBuiltImages(inventory, settings)
   const steps: Step[] = [...imageSteps(inventory, settings)]
   const add = (s: Step) => steps.push(s)
@@ -503,13 +512,7 @@ export function buildDeployPlan(
       'brokers',
       `apply the KafkaTopics (and again the users and node pools) as the ${overlay} overlay patches them`,
       kubectl(settings, 'apply', '--kustomize', generated, '--selector', clusterLabel),
-      {
-        ...applyFields(strimziObjects, namespace),
-        needs: [
-          ...(applyFields(strimziObjects, namespace).needs ?? []),
-          { ref: refs.file(`${generated}/kustomization.yaml`), by: 'kubectl apply' },
-        ],
-      },
+      applyFields(strimziObjects, namespace, [readsGenerated]),
     ),
   )
   const kafkas = ofKind(inventory.brokerObjects, 'Kafka').filter(
@@ -566,19 +569,12 @@ export function buildDeployPlan(
   // overlay's copies name release images and would replace the images just built). Namespace and
   // Strimzi objects are applied again unchanged.
   const rest = system.filter((o) => matchesSelector(o.metadata.labels, `!${functionLabel}`))
-  const restFields = applyFields(rest, namespace)
   add(
     step(
       'system',
       `apply the ${overlay} overlay except the functions' Services: config, credentials, Task API, KafkaSources, PingSources, KafkaSinks, SinkBindings, policies, routes`,
       kubectl(settings, 'apply', '--kustomize', generated, '--selector', `!${functionLabel}`),
-      {
-        ...restFields,
-        needs: [
-          ...(restFields.needs ?? []),
-          { ref: refs.file(`${generated}/kustomization.yaml`), by: 'kubectl apply' },
-        ],
-      },
+      applyFields(rest, namespace, [readsGenerated]),
     ),
   )
   for (const cronJob of ofKind(rest, 'CronJob').filter(
@@ -661,11 +657,13 @@ export function buildDeployPlan(
       ),
     )
   }
+  const placeholders = placeholderWarnings(inventory, overlay)
   return {
     action: 'deploy',
     overlay,
     steps,
-    warnings: [...functionWarnings(inventory), ...placeholderWarnings(inventory, overlay)],
+    warnings: [...functionWarnings(inventory), ...placeholders],
+    placeholders,
     assumes: baseAssumptions(context.prerequisites, settings, context.publicImages),
   }
 }
@@ -696,6 +694,7 @@ function buildFunctionPlan(inventory: DeployInventory, settings: DeploySettings,
     overlay: settings.overlay,
     steps,
     warnings: [],
+    placeholders: [],
     assumes: [...full.assumes, ...full.steps.flatMap((s) => s.creates)],
   }
 }
@@ -767,5 +766,5 @@ export function buildUndeployPlan(inventory: DeployInventory, settings: DeploySe
     `delete namespace ${namespace} and whatever is left in it`,
     kubectl(settings, 'delete', '--filename', paths.namespace, '--ignore-not-found', '--wait'),
   )
-  return { action: 'undeploy', overlay, steps, warnings: [], assumes: [] }
+  return { action: 'undeploy', overlay, steps, warnings: [], placeholders: [], assumes: [] }
 }

@@ -260,9 +260,8 @@ export function operatorOutputs(object: KubernetesObject, fallbackNamespace: str
 // its SINK_USERS variable, with the keys a KafkaSink's auth Secret needs.
 const sinkAuthKeys = ['protocol', 'sasl.mechanism', 'user', 'password', 'ca.crt']
 
-/** The Secrets one run of a credential CronJob writes (read from its SINK_USERS variable). */
-export function credentialJobOutputs(cronJob: KubernetesObject, fallbackNamespace: string): Provision[] {
-  const namespace = namespaceOf(cronJob, fallbackNamespace)
+/** The KafkaUsers a credential CronJob composes Secrets for: its SINK_USERS variable. */
+function sinkUsersOf(cronJob: KubernetesObject): string[] {
   const users: string[] = []
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit)
@@ -274,7 +273,16 @@ export function credentialJobOutputs(cronJob: KubernetesObject, fallbackNamespac
     }
   }
   visit(cronJob.spec)
-  return users.map((user) => ({ ref: refs.secret(namespace, `${user}-kafka-auth`), keys: sinkAuthKeys }))
+  return users
+}
+
+/** The Secrets one run of a credential CronJob writes. */
+export function credentialJobOutputs(cronJob: KubernetesObject, fallbackNamespace: string): Provision[] {
+  const namespace = namespaceOf(cronJob, fallbackNamespace)
+  return sinkUsersOf(cronJob).map((user) => ({
+    ref: refs.secret(namespace, `${user}-kafka-auth`),
+    keys: sinkAuthKeys,
+  }))
 }
 
 /** The needs of a credential CronJob's run: its pod template's, plus the Secrets its script reads. */
@@ -285,10 +293,10 @@ export function credentialJobNeeds(
 ): Need[] {
   const namespace = namespaceOf(cronJob, fallbackNamespace)
   const by = `a run of CronJob/${cronJob.metadata.name}`
-  const users = credentialJobOutputs(cronJob, fallbackNamespace).map((p) => p.ref.replace(/-kafka-auth$/, ''))
   return [
     ...objectNeeds(cronJob, fallbackNamespace).map((need) => ({ ...need, by })),
     { ref: refs.secret(namespace, `${kafkaCluster}-cluster-ca-cert`), key: 'ca.crt', by },
-    ...users.map((ref) => ({ ref, key: 'password', by })),
+    // The Strimzi-generated Secret of each user, whose password the job copies.
+    ...sinkUsersOf(cronJob).map((user) => ({ ref: refs.secret(namespace, user), key: 'password', by })),
   ]
 }

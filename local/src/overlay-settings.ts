@@ -17,14 +17,22 @@ const telemetrySettingNames = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTL
 
 export type OverlaySettingName = (typeof overlaySettingNames)[number]
 
-/** A host this machine cannot reach: a cluster Service name, or a documentation placeholder. */
-export function unreachableHost(url: string): boolean {
+const hostnameOf = (value: string): string | undefined => {
   try {
-    const { hostname } = new URL(url)
-    return /\.svc(\.cluster\.local)?$/.test(hostname) || /(^|\.)example\.(com|org|net)$/.test(hostname)
+    return new URL(value).hostname
   } catch {
-    return false
+    return undefined
   }
+}
+
+/** A URL whose host is a documentation placeholder (example.com/.org/.net, RFC 2606): not set for real. */
+export function placeholderUrl(value: string): boolean {
+  return /(^|\.)example\.(com|org|net)$/.test(hostnameOf(value) ?? '')
+}
+
+/** A URL this machine cannot reach: a cluster Service name, or a placeholder. */
+export function unreachableHost(url: string): boolean {
+  return /\.svc(\.cluster\.local)?$/.test(hostnameOf(url) ?? '') || placeholderUrl(url)
 }
 
 export type OverlaySettings = {

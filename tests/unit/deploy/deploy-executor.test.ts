@@ -26,6 +26,7 @@ const plan: Plan = {
   action: 'deploy',
   overlay: 'dev',
   warnings: [],
+  placeholders: [],
   assumes: [],
   steps: [
     run('images', 'docker', ['build', '--tag', 'r/task-api:1', '.']),

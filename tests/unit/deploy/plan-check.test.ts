@@ -26,6 +26,7 @@ const plan = (steps: Step[], assumes: Provision[] = []): Plan => ({
   overlay: 'dev',
   steps,
   warnings: [],
+  placeholders: [],
   assumes,
 })
 const messages = (p: Plan) => checkPlan(p).map((problem) => problem.message)
