@@ -13,12 +13,6 @@ export type FunctionImplementation = {
   handle(context: FunctionContext, cloudeventOrBody?: unknown): Promise<FunctionResponse>
 }
 
-/**
- * The exports of a function's entry module (`export const { init, shutdown, handle } = ...`), as
- * faas-js-runtime calls them: init() before it listens, handle() per request, shutdown() on SIGTERM.
- * Adds what every function does around its own when the OTEL_* variables ask for tracing: the
- * OpenTelemetry SDK started first and stopped last, and a span per invocation (tracing.ts).
- */
 /** A fastify route handler, as faas-js-runtime mounts a module's `readiness` and `liveness` exports. */
 export type HealthHandler = (
   request: unknown,
@@ -36,6 +30,12 @@ const healthy: HealthHandler = (_request, reply) => {
   return 'OK'
 }
 
+/**
+ * The exports of a function's entry module (`export const { init, shutdown, handle, readiness, liveness } = ...`), as
+ * faas-js-runtime calls them: init() before it listens, handle() per request, shutdown() on SIGTERM.
+ * Adds what every function does around its own: the event metrics, and when the OTEL_* variables ask
+ * for tracing, the OpenTelemetry SDK started first and stopped last and a span per invocation.
+ */
 export function functionEntry(
   name: string,
   settings: { telemetry: TelemetrySettings; logger: Logger },

@@ -3,6 +3,7 @@
 // symbol because the launcher (vendor/serve.js) and the function (build/index.js) are separate bundles.
 import { Counter, Histogram, Registry } from 'prom-client'
 import { functionMetricsKey } from './metrics-slot.ts'
+import { retriableStatuses } from './sink.ts'
 
 /** How an invocation ended, from its status as Knative's dispatcher reads it. */
 export type EventOutcome = 'done' | 'rejected' | 'refused' | 'retry'
@@ -11,7 +12,7 @@ export function outcomeOf(status: number): EventOutcome {
   if (status < 300) return 'done'
   if (status === 401 || status === 403) return 'refused'
   // Knative retries 404, 408, 409, 429 and 5xx; every other status is final (dead-lettered).
-  if (status >= 500 || [404, 408, 409, 429].includes(status)) return 'retry'
+  if (status >= 500 || retriableStatuses.has(status)) return 'retry'
   return 'rejected'
 }
 
@@ -42,12 +43,20 @@ export function functionMetrics(functionName: string): FunctionMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   })
+  // One pair of labelled series per type and outcome, found once: no label hashing per event.
+  const series = new Map<string, { count: { inc(): void }; time: { observe(value: number): void } }>()
   const metrics: FunctionMetrics = {
     registry,
     observeEvent(eventType, status, seconds) {
-      const labels = { cloudevents_type: eventType, outcome: outcomeOf(status) }
-      events.inc(labels)
-      duration.observe(labels, seconds)
+      const outcome = outcomeOf(status)
+      const key = `${eventType}\n${outcome}`
+      let pair = series.get(key)
+      if (pair === undefined) {
+        pair = { count: events.labels(eventType, outcome), time: duration.labels(eventType, outcome) }
+        series.set(key, pair)
+      }
+      pair.count.inc()
+      pair.time.observe(seconds)
     },
   }
   holder[functionMetricsKey] = metrics

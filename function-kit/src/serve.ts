@@ -76,9 +76,11 @@ export function withoutCorsGrants(server: Server): void {
       res.writeHead(204, { allow: 'GET, POST, OPTIONS' }).end()
       return
     }
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
       const registry = registeredFunctionMetrics()
-      if (registry !== undefined) {
+      // A module without the kit has only the runtime's metrics: serve those, never its handle().
+      if (registry === undefined) req.url = runtimeMetricsPath
+      else {
         void registry.metrics().then(
           (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
           () => res.writeHead(500).end(),

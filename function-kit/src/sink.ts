@@ -34,7 +34,8 @@ export type SinkEmitter = {
 }
 
 // Knative's dispatcher retries these statuses (and every 5xx); mirror it so our caller retries alike.
-const retriableStatuses = new Set([404, 408, 409, 429])
+/** Besides every 5xx, what Knative's dispatcher retries. */
+export const retriableStatuses: ReadonlySet<number> = new Set([404, 408, 409, 429])
 
 /** Parses K_CE_OVERRIDES; a value that is not a JSON object throws a TypeError naming the variable. */
 export function parseSinkOverrides(raw: string | undefined): SinkOptions['overrides'] {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { KustomizeError } from '../../sources/src/kustomize.ts'
-import { ManifestError } from '../../sources/src/manifests.ts'
+import { ManifestError, type SystemManifests } from '../../sources/src/manifests.ts'
 import { OverlaySettingsError, readOverlaySettings, unreachableHost } from './overlay-settings.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
@@ -91,6 +91,8 @@ export interface LocalSystemConfig {
   readonly overlay: string | undefined
   /** Overlay settings left out locally (its collector endpoints), reported at start. */
   readonly skippedSettings: readonly string[]
+  /** The overlay's manifests as rendered for its settings: the system reads them, not a second rendering. */
+  readonly overlayManifests: SystemManifests | undefined
 }
 
 export const usage = `usage: npm start [-- --overlay <name>]
@@ -151,7 +153,7 @@ function overlayEnv(overlay: string, env: Record<string, string | undefined>) {
         `AUTH_JWT_SECRET in the environment to run this overlay here.`,
     )
   }
-  return { values: fromOverlay, skipped: settings.skippedTelemetry }
+  return { values: fromOverlay, skipped: settings.skippedTelemetry, manifests: settings.manifests }
 }
 
 export function readLocalConfig(
@@ -159,7 +161,8 @@ export function readLocalConfig(
   argv: readonly string[] = [],
 ): LocalSystemConfig {
   const { overlay } = readFlags(argv)
-  const fromOverlay = overlay === undefined ? { values: {}, skipped: [] } : overlayEnv(overlay, env)
+  const fromOverlay =
+    overlay === undefined ? { values: {}, skipped: [], manifests: undefined } : overlayEnv(overlay, env)
   const parsed = envSchema.safeParse({ ...fromOverlay.values, ...definedOnly(env) })
   if (!parsed.success) {
     throw new LocalConfigError(
@@ -205,6 +208,7 @@ export function readLocalConfig(
     apiEnv,
     overlay,
     skippedSettings: fromOverlay.skipped,
+    overlayManifests: fromOverlay.manifests,
   }
 }
 

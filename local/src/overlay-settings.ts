@@ -1,7 +1,7 @@
 // `npm start -- --overlay dev`: the settings a cluster gives the Task API and the functions under that
 // overlay (its rendered taskflow-shared-config, through the Task API's envFrom), for the local run. The
 // manifests themselves are read from the same rendering by sources/src/manifests.ts.
-import { loadSystemManifests } from '../../sources/src/manifests.ts'
+import { loadSystemManifests, type SystemManifests } from '../../sources/src/manifests.ts'
 
 /** Settings of the overlay that mean the same on this machine as on a cluster. */
 const overlaySettingNames = [
@@ -40,6 +40,8 @@ export type OverlaySettings = {
   readonly env: Partial<Record<OverlaySettingName, string>>
   /** The overlay's telemetry endpoints, left out locally. */
   readonly skippedTelemetry: readonly string[]
+  /** The overlay's manifests, rendered once for the settings and the system alike. */
+  readonly manifests: SystemManifests
 }
 
 export class OverlaySettingsError extends Error {
@@ -60,5 +62,5 @@ export function readOverlaySettings(rootDir: string, overlay: string): OverlaySe
     const value = api.env[name]?.trim()
     return value === undefined || value === '' ? [] : [`${name}=${value}`]
   })
-  return { env, skippedTelemetry }
+  return { env, skippedTelemetry, manifests }
 }

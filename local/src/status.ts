@@ -1,22 +1,19 @@
 // The live status of a local system: per KafkaSource its lag and delivery counters, per function its
 // processes (what `kubectl get pods -w` and the KafkaSource's consumer lag show on a cluster), the Task
 // API's outbox, each KafkaSink and each PingSource.
+import type { KafkaSinkStats } from './eventing/kafka-sink.ts'
+import type { KafkaSourceStats } from './eventing/kafka-source.ts'
+import type { PingSourceStats } from './eventing/ping-source.ts'
 import type { RecentDelivery } from './recent-deliveries.ts'
 import type { LocalSystem } from './system.ts'
 
-export interface SourceStatus {
+/** A KafkaSource: its dispatcher's counters, its ordering and its lag. */
+export interface SourceStatus extends KafkaSourceStats {
   readonly name: string
   readonly ordering: 'ordered' | 'unordered'
   readonly lag: number
   /** The lag of each partition of its topics (the sum is `lag`); empty when the log did not answer. */
   readonly partitions: readonly PartitionLagStatus[]
-  readonly inFlight: number
-  readonly delivered: number
-  readonly retried: number
-  readonly deadLettered: number
-  readonly dropped: number
-  /** Deliveries refused for the sender (401/403): sender identity misconfigured. */
-  readonly refused: number
 }
 
 export interface PartitionLagStatus {
@@ -49,11 +46,8 @@ export interface OutboxStatus {
   } | null
 }
 
-export interface PingStatus {
+export interface PingStatus extends PingSourceStats {
   readonly name: string
-  readonly ticks: number
-  readonly delivered: number
-  readonly failed: number
   /** ISO-8601 times; null before the first tick, or once stopped. */
   readonly lastTick: string | null
   readonly nextTick: string | null
@@ -75,13 +69,7 @@ export interface SystemStatus {
   readonly outbox?: OutboxStatus
   readonly sources: readonly SourceStatus[]
   readonly functions: readonly FunctionStatus[]
-  readonly sinks: readonly {
-    name: string
-    accepted: number
-    rejected: number
-    writeFailures: number
-    refused: number
-  }[]
+  readonly sinks: readonly ({ readonly name: string } & KafkaSinkStats)[]
   readonly pings: readonly (Omit<PingStatus, 'lastTick' | 'nextTick'> & Partial<PingStatus>)[]
   /** The KafkaSources' last deliveries, newest first. */
   readonly recentDeliveries?: readonly RecentDelivery[]
@@ -151,11 +139,13 @@ async function outboxStatus(system: LocalSystem): Promise<OutboxStatus> {
     const value = metric === undefined ? undefined : (await metric.get()).values[0]?.value
     return value ?? null
   }
-  const up = await gauge('outbox_backlog_query_up').catch(() => 0)
-  const [pending, oldest] =
-    up === 1
-      ? await Promise.all([gauge('outbox_backlog_events'), gauge('outbox_oldest_unpublished_age_seconds')])
-      : [null, null]
+  // Read together: the API shares one in-flight backlog query among the three gauges.
+  const [up, pendingRead, oldestRead] = await Promise.all([
+    gauge('outbox_backlog_query_up').catch(() => 0),
+    gauge('outbox_backlog_events'),
+    gauge('outbox_oldest_unpublished_age_seconds'),
+  ])
+  const [pending, oldest] = up === 1 ? [pendingRead, oldestRead] : [null, null]
   const relay = system.api.relay?.status()
   return {
     pending,

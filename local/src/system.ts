@@ -105,7 +105,7 @@ export async function startLocalSystem(
     }
   }
   try {
-    const manifests = loadSystemManifests(config.rootDir, config.overlay)
+    const manifests = config.overlayManifests ?? loadSystemManifests(config.rootDir)
     if (config.overlay !== undefined) {
       logger.info(
         { overlay: config.overlay, skipped: config.skippedSettings },

@@ -143,7 +143,7 @@ export function deadLetterOf(record: KafkaRecordIn): DeadLetter {
     httpHeaders[`ce-${name.slice(3)}`] = percentEncodeHeaderValue(value)
   }
   if (contentType !== undefined) httpHeaders['content-type'] = contentType
-  const body = record.value === null ? '' : typeof record.value === 'string' ? record.value : record.value
+  const body = record.value ?? ''
   const missing = ['id', 'source', 'type'].filter((name) => attribute(name) === undefined)
   return {
     ...base,

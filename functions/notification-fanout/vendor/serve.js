@@ -51,9 +51,10 @@ function withoutCorsGrants(server) {
       res.writeHead(204, { allow: "GET, POST, OPTIONS" }).end();
       return;
     }
-    if (req.method === "GET" && req.url?.split("?")[0] === "/metrics") {
+    if (req.method === "GET" && (req.url === "/metrics" || req.url?.startsWith("/metrics?"))) {
       const registry = registeredFunctionMetrics();
-      if (registry !== void 0) {
+      if (registry === void 0) req.url = runtimeMetricsPath;
+      else {
         void registry.metrics().then(
           (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
           () => res.writeHead(500).end()

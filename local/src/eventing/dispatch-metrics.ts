@@ -84,19 +84,34 @@ export function createDispatchMetrics(registry: Registry): DispatchMetrics {
       },
     })
   }
+  // The labelled series of each source, status and type, found once: the dispatcher observes twice per
+  // event, and prom-client would otherwise hash the label object on every call.
+  const series = new Map<string, { observe(value: number): void }>()
+  const seriesOf = (key: string, make: () => { observe(value: number): void }) => {
+    let found = series.get(key)
+    if (found === undefined) {
+      found = make()
+      series.set(key, found)
+    }
+    return found
+  }
+  const sourceKey = (source: SourceLabels) =>
+    `${source.kn_kafkasource_namespace}/${source.kn_kafkasource_name}`
   return {
     dispatched(source, status, eventType, ms) {
       // No answer at all (a network error): Knative tags only the event type then; "0" keeps one series set.
-      dispatchLatency.observe(
-        { ...source, http_response_status_code: String(status ?? 0), cloudevents_type: eventType },
-        ms,
-      )
+      const code = String(status ?? 0)
+      seriesOf(`d\n${sourceKey(source)}\n${code}\n${eventType}`, () =>
+        dispatchLatency.labels({ ...source, http_response_status_code: code, cloudevents_type: eventType }),
+      ).observe(ms)
     },
     processed(source, eventType, ms) {
-      processLatency.observe({ ...source, cloudevents_type: eventType }, ms)
+      seriesOf(`p\n${sourceKey(source)}\n${eventType}`, () =>
+        processLatency.labels({ ...source, cloudevents_type: eventType }),
+      ).observe(ms)
     },
     trackSource(source, read) {
-      const key = `${source.kn_kafkasource_namespace}/${source.kn_kafkasource_name}`
+      const key = sourceKey(source)
       readers.set(key, { labels: source, read })
       return () => readers.delete(key)
     },

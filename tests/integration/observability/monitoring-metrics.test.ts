@@ -73,10 +73,14 @@ describe('metrics the monitoring reads', () => {
     const text = await (await fetch(new URL('/_local/metrics', sut.url))).text()
     expect(text).toMatch(/^taskflow_kafkasource_dead_letters_total\{kn_kafkasource_name="audit-log",.*\} 0$/m)
     expect(text).toMatch(/^taskflow_kafkasource_retries_total\{kn_kafkasource_name="reminders",.*\} \d+$/m)
-    // The task above woke every function from zero.
+    // A cold start counts only when the request that woke the function got a non-5xx answer (a first
+    // event answered 503 while a webhook is down does not), so the count may still be 0 here.
     for (const name of ['audit-log', 'notification-fanout', 'reminders']) {
       expect(text).toMatch(
-        new RegExp(`^taskflow_local_function_cold_starts_total\\{function="${name}"\\} [1-9]\\d*$`, 'm'),
+        new RegExp(`^taskflow_local_function_cold_starts_total\\{function="${name}"\\} \\d+$`, 'm'),
+      )
+      expect(text).toMatch(
+        new RegExp(`^taskflow_local_function_desired_processes\\{function="${name}"\\} \\d+$`, 'm'),
       )
       expect(text).toMatch(
         new RegExp(`^taskflow_local_function_processes\\{function="${name}"\\} \\d+$`, 'm'),
