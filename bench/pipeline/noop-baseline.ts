@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { type KafkaSourceDispatcher, startKafkaSource } from '../../local/src/eventing/kafka-source.ts'
+import { SinkClient } from '../../local/src/eventing/sink-client.ts'
 import { type FunctionHost, startFunctionHost } from '../../local/src/serving/function-host.ts'
 import type { LocalSystem } from '../../local/src/system.ts'
 
@@ -34,6 +35,11 @@ export async function startNoopBaseline(
     logger,
     onOutput: () => {},
   })
+  // The same path as the system's sources: the activator called in this process.
+  const sinkClient = new SinkClient({
+    connections: 64,
+    inProcess: new Map([[new URL(host.url).origin, host]]),
+  })
   try {
     const source = await startKafkaSource({
       spec: {
@@ -45,6 +51,7 @@ export async function startNoopBaseline(
       },
       log: system.eventLog,
       logger,
+      sinkClient,
       commitIntervalMs: options.commitIntervalMs,
     })
     return {
@@ -52,10 +59,12 @@ export async function startNoopBaseline(
       source,
       async stop() {
         await source.stop()
+        await sinkClient.close()
         await host.stop()
       },
     }
   } catch (error) {
+    await sinkClient.close()
     await host.stop()
     throw error
   }

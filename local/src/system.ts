@@ -206,7 +206,11 @@ export async function startLocalSystem(
     hosting.done([...functions.keys()].join(', '))
 
     // KafkaSources: one consumer group each, delivering to their sink with Knative's semantics.
-    const sinkClient = new SinkClient({ connections: 64 })
+    // Functions are in this process: their activators are called, not reached over loopback HTTP.
+    const sinkClient = new SinkClient({
+      connections: 64,
+      inProcess: new Map([...functions.values()].map((host) => [new URL(host.url).origin, host])),
+    })
     stack.push(() => sinkClient.close())
     const sources: KafkaSourceDispatcher[] = []
     // What Knative's dispatcher exports on a cluster, served at /_local/metrics.

@@ -38,21 +38,52 @@ export type DeliveryOutcome =
 
 const errorBodyLimit = 1024
 
+/**
+ * A sink served by this very process (a local activator): a dispatcher hands it the request instead of
+ * writing it to a loopback socket, the sink reading it back and answering over the same socket. Same
+ * answers, same timeout; rejects where HTTP would fail with a network error.
+ */
+export interface InProcessSink {
+  invoke(
+    request: {
+      readonly path: string
+      readonly headers: Record<string, string>
+      readonly body: HttpEventRequest['body']
+    },
+    timeoutMs: number,
+  ): Promise<{
+    readonly status: number
+    readonly headers: Record<string, string | string[]>
+    readonly body: Buffer
+  }>
+}
+
 export interface SinkClientOptions {
   /** Connections per sink origin: at least the dispatcher's in-flight bound. */
   readonly connections: number
+  /** Sinks in this process, by origin (`http://127.0.0.1:port`). */
+  readonly inProcess?: ReadonlyMap<string, InProcessSink>
 }
 
 export class SinkClient {
   readonly #pools = new Map<string, Pool>()
   readonly #connections: number
+  readonly #inProcess: ReadonlyMap<string, InProcessSink>
 
   constructor(options: SinkClientOptions) {
     this.#connections = options.connections
+    this.#inProcess = options.inProcess ?? new Map()
   }
 
   /** One attempt: never throws; network errors and timeouts come back as `error`. */
-  async attempt(url: URL, request: HttpEventRequest, timeoutMs: number): Promise<AttemptResult> {
+  attempt(url: URL, request: HttpEventRequest, timeoutMs: number): Promise<AttemptResult> {
+    const local = this.#inProcess.get(url.origin)
+    return local
+      ? attemptInProcess(local, url, request, timeoutMs)
+      : this.#attemptHttp(url, request, timeoutMs)
+  }
+
+  async #attemptHttp(url: URL, request: HttpEventRequest, timeoutMs: number): Promise<AttemptResult> {
     const pool = this.#poolFor(url.origin)
     try {
       const response = await pool.request({
@@ -75,12 +106,7 @@ export class SinkClient {
         error: null,
       }
     } catch (error) {
-      return {
-        status: null,
-        errorBody: null,
-        kneHeaders: {},
-        error: error instanceof Error ? error : new Error(String(error)),
-      }
+      return networkFailure(error)
     }
   }
 
@@ -128,8 +154,9 @@ export class SinkClient {
 
 /**
  * The headers Knative adds to an event it dead-letters: where it was going, the last status, and the
- * base64 of at most 1 KiB of the last response body. `kne-*` response headers are copied as extensions,
- * named like Knative's `kafkaheader*` mapping does (lower case, only [a-z0-9]).
+ * base64 of at most 1 KiB of the last response body. A `kne-<name>` response header becomes extension
+ * `<name>`, as Knative's dispatcher names it (prefix dropped, lower case; here also only [a-z0-9], the
+ * characters an extension name may hold).
  */
 export function deadLetterHeaders(
   request: HttpEventRequest,
@@ -146,9 +173,46 @@ export function deadLetterHeaders(
       .toString('base64')
   }
   for (const [name, value] of Object.entries(last.kneHeaders)) {
-    headers[`ce-${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`] = value
+    const extension = name
+      .toLowerCase()
+      .slice('kne-'.length)
+      .replace(/[^a-z0-9]/g, '')
+    // Never over an attribute the event already has (a sink answering `kne-type` renames nothing).
+    if (extension !== '' && headers[`ce-${extension}`] === undefined) headers[`ce-${extension}`] = value
   }
   return headers
+}
+
+async function attemptInProcess(
+  sink: InProcessSink,
+  url: URL,
+  request: HttpEventRequest,
+  timeoutMs: number,
+): Promise<AttemptResult> {
+  try {
+    const answer = await sink.invoke(
+      { path: url.pathname + url.search, headers: request.headers, body: request.body },
+      timeoutMs,
+    )
+    const ok = answer.status >= 200 && answer.status < 300
+    return {
+      status: answer.status,
+      errorBody: ok ? null : answer.body.subarray(0, errorBodyLimit),
+      kneHeaders: kneHeadersOf(answer.headers),
+      error: null,
+    }
+  } catch (error) {
+    return networkFailure(error)
+  }
+}
+
+function networkFailure(error: unknown): AttemptResult {
+  return {
+    status: null,
+    errorBody: null,
+    kneHeaders: {},
+    error: error instanceof Error ? error : new Error(String(error)),
+  }
 }
 
 async function readAtMost(

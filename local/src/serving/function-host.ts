@@ -8,11 +8,12 @@
 //   ones drained, then stopped. The last one goes after a stable window plus the grace period idle.
 // - A process that dies is replaced at once (the ReplicaSet recreating the pod); its in-flight requests
 //   get 502, which the KafkaSource dispatcher retries, as Knative's queue-proxy answers for a dead container.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import type { Logger } from 'pino'
-import { forwardedHeaders, readBody, relayResponse, writeProblem } from './activator-http.ts'
+import { forwardedHeaders, readBody, writeProblem } from './activator-http.ts'
+import { type ActivatorReply, httpReply, type InProcessAnswer, inProcessReply } from './activator-reply.ts'
 import { ConcurrencyMeter } from './concurrency-meter.ts'
 import { buildFunctionOnce } from './function-build.ts'
 import { FunctionProcess, type FunctionProcessState } from './function-process.ts'
@@ -94,10 +95,24 @@ export interface FunctionHostStats {
   readonly panic: boolean
 }
 
+/** A request handed to the activator by a caller in this process (method POST). */
+export interface InProcessRequest {
+  /** Path and query. */
+  readonly path: string
+  readonly headers: Record<string, string>
+  readonly body: Buffer | string | null
+}
+
 export interface FunctionHost {
   readonly name: string
   /** The activator URL: POST events here. */
   readonly url: string
+  /**
+   * The same activator without the HTTP hop, for dispatchers in this process: buffered, scaled and
+   * proxied exactly as a POST to `url`. Rejects where an HTTP caller would see a network error, or
+   * after `timeoutMs` (the caller's own timeout, when the request is given up as by a closed socket).
+   */
+  invoke(request: InProcessRequest, timeoutMs: number): Promise<InProcessAnswer>
   processes(): ProcessInfo[]
   /** Request arrival to response of each scale-from-zero, in ms. */
   coldStarts(): number[]
@@ -106,9 +121,11 @@ export interface FunctionHost {
 }
 
 interface PendingRequest {
-  readonly req: IncomingMessage
-  readonly res: ServerResponse
-  readonly body: Buffer
+  readonly method: string
+  readonly path: string
+  readonly headers: Record<string, string | string[]>
+  readonly reply: ActivatorReply
+  readonly body: Buffer | string | null
   readonly arrivedAtMs: number
   coldStart: boolean
   finished: boolean
@@ -215,11 +232,11 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     const now = Date.now()
     meter.finished(now)
     counters.responses++
-    if (pending.coldStart && pending.res.statusCode < 500) coldStartMs.push(now - pending.arrivedAtMs)
+    if (pending.coldStart && pending.reply.status < 500) coldStartMs.push(now - pending.arrivedAtMs)
   }
 
   function respondProblem(pending: PendingRequest, status: number, title: string, detail: string): void {
-    writeProblem(pending.res, status, title, detail)
+    pending.reply.problem(status, title, detail)
     finish(pending)
   }
 
@@ -254,24 +271,24 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     pending.attempts++
     try {
       const response = await pool.request({
-        method: pending.req.method as 'POST',
-        path: pending.req.url ?? '/',
-        headers: forwardedHeaders(pending.req.headers),
-        body: pending.body.length > 0 ? pending.body : null,
+        method: pending.method as 'POST',
+        path: pending.path,
+        headers: pending.headers,
+        body: pending.body,
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
       })
-      if (pending.res.destroyed) {
+      if (pending.reply.gone) {
         await response.body.dump()
       } else {
-        await relayResponse(response, pending.res)
+        await pending.reply.relay(response)
       }
       proc.served++
       finish(pending)
     } catch (error) {
       const code = (error as { code?: string }).code
       // Refused before anything was sent: the process is gone, the request is intact: send it elsewhere.
-      if (code === 'ECONNREFUSED' && pending.attempts < 3 && !pending.res.headersSent && !stopping) {
+      if (code === 'ECONNREFUSED' && pending.attempts < 3 && !pending.reply.started && !stopping) {
         proc.inFlight--
         buffer.pushFront(pending, Date.now())
         afterRequest(proc)
@@ -401,6 +418,53 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     reconcile()
   }
 
+  function accept(request: Omit<PendingRequest, 'arrivedAtMs' | 'coldStart' | 'finished' | 'attempts'>) {
+    const pending: PendingRequest = {
+      ...request,
+      arrivedAtMs: Date.now(),
+      coldStart: false,
+      finished: false,
+      attempts: 0,
+    }
+    counters.requests++
+    meter.started(pending.arrivedAtMs)
+    return pending
+  }
+
+  function giveUp(pending: PendingRequest): void {
+    if (pending.finished) return
+    buffer.remove(pending)
+    finish(pending)
+  }
+
+  function invoke(request: InProcessRequest, timeoutMs: number): Promise<InProcessAnswer> {
+    const { reply, answer, abandon } = inProcessReply()
+    if (stopping) {
+      reply.problem(503, 'Service Unavailable', 'the function host is stopping')
+      return answer
+    }
+    const pending = accept({ method: 'POST', ...request, reply })
+    dispatch(pending)
+    if (pending.finished) return answer
+    return new Promise<InProcessAnswer>((resolveAnswer, rejectAnswer) => {
+      const timer = setTimeout(() => {
+        abandon()
+        giveUp(pending)
+        rejectAnswer(new Error(`no answer from ${options.name} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      answer.then(
+        (value) => {
+          clearTimeout(timer)
+          resolveAnswer(value)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          rejectAnswer(error)
+        },
+      )
+    })
+  }
+
   const server = createServer((req, res) => {
     if (stopping) {
       writeProblem(res, 503, 'Service Unavailable', 'the function host is stopping')
@@ -413,24 +477,15 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
           writeProblem(res, 413, 'Content Too Large', `the body exceeds ${defaults.bodyLimitBytes} bytes`)
           return
         }
-        const pending: PendingRequest = {
-          req,
-          res,
-          body,
-          arrivedAtMs: Date.now(),
-          coldStart: false,
-          finished: false,
-          attempts: 0,
-        }
-        counters.requests++
-        meter.started(pending.arrivedAtMs)
-        res.once('close', () => {
-          if (!pending.finished) {
-            // The client gave up (dispatcher timeout): stop holding it.
-            buffer.remove(pending)
-            finish(pending)
-          }
+        const pending = accept({
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          headers: forwardedHeaders(req.headers),
+          reply: httpReply(res),
+          body: body.length > 0 ? body : null,
         })
+        // The client gave up (dispatcher timeout): stop holding it.
+        res.once('close', () => giveUp(pending))
         dispatch(pending)
       },
       () => res.destroy(),
@@ -457,6 +512,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
   return {
     name: options.name,
     url: `http://127.0.0.1:${port}/`,
+    invoke,
     processes: () =>
       all.map((proc) => ({
         pid: proc.pid,
@@ -493,7 +549,8 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
 /** The few variables a process needs to run at all; the function's own env comes from func.yaml and the caller. */
 function inheritedBasics(): Record<string, string> {
   const basics: Record<string, string> = {}
-  for (const name of ['PATH', 'HOME', 'TZ', 'LANG', 'TMPDIR']) {
+  // NODE_OPTIONS too, so `NODE_OPTIONS=--cpu-prof npm start` profiles the functions as well.
+  for (const name of ['PATH', 'HOME', 'TZ', 'LANG', 'TMPDIR', 'NODE_OPTIONS']) {
     const value = process.env[name]
     if (value !== undefined) basics[name] = value
   }

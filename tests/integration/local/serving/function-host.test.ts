@@ -37,21 +37,38 @@ interface EchoReply {
   concurrent?: number
 }
 let eventId = 0
-async function sendEvent(url: string, data: { delayMs?: number } = {}): Promise<EchoReply> {
-  const response = await request(url, {
-    method: 'POST',
-    headers: {
-      'ce-id': `event-${++eventId}`,
-      'ce-source': '/tests/function-host',
-      'ce-type': 'dev.taskflow.test',
-      'ce-specversion': '1.0',
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(data),
-  })
-  const text = await response.body.text()
-  return { status: response.statusCode, ...(response.statusCode === 200 ? JSON.parse(text) : {}) }
+const eventHeaders = () => ({
+  'ce-id': `event-${++eventId}`,
+  'ce-source': '/tests/function-host',
+  'ce-type': 'dev.taskflow.test',
+  'ce-specversion': '1.0',
+  'content-type': 'application/json',
+})
+const echoReply = (status: number, text: string): EchoReply => ({
+  status,
+  ...(status === 200 ? JSON.parse(text) : {}),
+})
+
+/** The two ways in: a POST to the activator URL, and a dispatcher of the same process calling it. */
+const paths = {
+  http: async (started: FunctionHost, data: { delayMs?: number } = {}) => {
+    const response = await request(started.url, {
+      method: 'POST',
+      headers: eventHeaders(),
+      body: JSON.stringify(data),
+    })
+    return echoReply(response.statusCode, await response.body.text())
+  },
+  'in-process': async (started: FunctionHost, data: { delayMs?: number } = {}) => {
+    const answer = await started.invoke(
+      { path: '/', headers: eventHeaders(), body: JSON.stringify(data) },
+      30_000,
+    )
+    return echoReply(answer.status, answer.body.toString())
+  },
 }
+type Path = keyof typeof paths
+const sendEvent = paths.http
 
 function isAlive(pid: number): boolean {
   try {
@@ -79,7 +96,7 @@ describe('function host: scale to zero and back', () => {
 
   it('one event starts one process, answers 2xx with the function env, then returns to zero', async () => {
     const started = await host({ prebuilt: true, env: { K_SINK: 'http://127.0.0.1:9/sink' } })
-    const reply = await sendEvent(started.url)
+    const reply = await sendEvent(started)
     expect(reply.status).toBe(200)
     expect(reply.sink).toBe('http://127.0.0.1:9/sink')
     expect(started.processes()).toHaveLength(1)
@@ -88,14 +105,17 @@ describe('function host: scale to zero and back', () => {
     expect(isAlive(reply.pid!)).toBe(false)
   })
 
-  it('answers every request that arrives during a cold start (buffered, none fails)', async () => {
-    const started = await host({ prebuilt: true })
-    const replies = await Promise.all(
-      Array.from({ length: 25 }, () => sendEvent(started.url, { delayMs: 20 })),
-    )
-    expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200))
-    expect(started.stats().rejected).toEqual({ overflow: 0, timeout: 0, shutdown: 0 })
-  })
+  it.each(Object.keys(paths) as Path[])(
+    'answers every request that arrives during a cold start (buffered, none fails; %s)',
+    async (path) => {
+      const started = await host({ prebuilt: true })
+      const replies = await Promise.all(
+        Array.from({ length: 25 }, () => paths[path](started, { delayMs: 20 })),
+      )
+      expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200))
+      expect(started.stats().rejected).toEqual({ overflow: 0, timeout: 0, shutdown: 0 })
+    },
+  )
 
   it('scales a burst of slow requests past one process, never above max-scale, then back to zero', async () => {
     // Fixture: target 2 per process at 100% utilization, max 3.
@@ -110,7 +130,7 @@ describe('function host: scale to zero and back', () => {
     try {
       for (let round = 0; round < 3; round++) {
         const replies = await Promise.all(
-          Array.from({ length: 12 }, () => sendEvent(started.url, { delayMs: 400 })),
+          Array.from({ length: 12 }, () => sendEvent(started, { delayMs: 400 })),
         )
         expect(replies.every((reply) => reply.status === 200)).toBe(true)
       }
@@ -124,19 +144,18 @@ describe('function host: scale to zero and back', () => {
   })
 })
 
-describe('function host: limits', () => {
+describe.each(Object.keys(paths) as Path[])('function host: limits (%s)', (path) => {
+  const sendEvent = paths[path]
   it('never gives a process more than containerConcurrency requests at once', async () => {
     const started = await host({ prebuilt: true, containerConcurrency: 1, scale: { max: 2 } })
-    const replies = await Promise.all(
-      Array.from({ length: 8 }, () => sendEvent(started.url, { delayMs: 50 })),
-    )
+    const replies = await Promise.all(Array.from({ length: 8 }, () => sendEvent(started, { delayMs: 50 })))
     expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200))
     expect(replies.map((reply) => reply.concurrent)).toEqual(replies.map(() => 1))
   })
 
   it('answers 503 to a buffered request once no process could take it in time', async () => {
     const started = await host({ prebuilt: true, entry: 'no-such-build.js', bufferTimeoutMs: 300 })
-    expect((await sendEvent(started.url)).status).toBe(503)
+    expect((await sendEvent(started)).status).toBe(503)
     expect(started.stats().rejected.timeout).toBe(1)
   })
 
@@ -147,13 +166,31 @@ describe('function host: limits', () => {
       bufferTimeoutMs: 2_000,
       maxBufferedRequests: 1,
     })
-    const [first, second] = await Promise.all([sendEvent(started.url), sendEvent(started.url)])
+    const [first, second] = await Promise.all([sendEvent(started), sendEvent(started)])
     expect([first?.status, second?.status]).toEqual([503, 503])
     expect(started.stats().rejected).toMatchObject({ overflow: 1, timeout: 1 })
   })
 })
 
-describe('function host: failures', () => {
+describe('function host: in-process callers', () => {
+  it('a caller that times out gives its request up, as a closed connection does', async () => {
+    const started = await host({ prebuilt: true, entry: 'no-such-build.js', bufferTimeoutMs: 10_000 })
+    const call = started.invoke({ path: '/', headers: eventHeaders(), body: '{}' }, 300)
+    await expect(call).rejects.toThrow('no answer from slow-echo within 300 ms')
+    expect(started.stats()).toMatchObject({ buffered: 0, requests: 1, responses: 1 })
+  })
+
+  it('answers 503 once the host is stopping', async () => {
+    const started = await host({ prebuilt: true })
+    await started.stop()
+    const answer = await started.invoke({ path: '/', headers: eventHeaders(), body: '{}' }, 1_000)
+    expect(answer.status).toBe(503)
+    expect(JSON.parse(answer.body.toString())).toMatchObject({ detail: 'the function host is stopping' })
+  })
+})
+
+describe.each(Object.keys(paths) as Path[])('function host: failures (%s)', (path) => {
+  const sendEvent = paths[path]
   it('replaces a killed process and keeps answering', async () => {
     const started = await host({ prebuilt: true, scale: { min: 1 } })
     await vi.waitFor(() => expect(readyCount(started)).toBe(1), { timeout: 15_000, interval: 20 })
@@ -166,7 +203,7 @@ describe('function host: failures', () => {
         ).toHaveLength(1),
       { timeout: 15_000, interval: 20 },
     )
-    const reply = await sendEvent(started.url)
+    const reply = await sendEvent(started)
     expect(reply.status).toBe(200)
     expect(reply.pid).not.toBe(victim)
     expect(started.stats().processesCrashed).toBe(1)
@@ -176,7 +213,7 @@ describe('function host: failures', () => {
     const started = await host({ prebuilt: true, scale: { min: 1 } })
     await vi.waitFor(() => expect(readyCount(started)).toBe(1), { timeout: 15_000, interval: 20 })
     const victim = started.processes()[0]!.pid!
-    const slow = sendEvent(started.url, { delayMs: 10_000 })
+    const slow = sendEvent(started, { delayMs: 10_000 })
     await vi.waitFor(() => expect(started.processes()[0]?.inFlight).toBe(1), { timeout: 5_000, interval: 10 })
     process.kill(victim, 'SIGKILL')
     expect((await slow).status).toBe(502)
