@@ -10,6 +10,7 @@ export {
   MigrationFailedError,
   MigrationFileError,
 } from './errors.ts'
+export { createGroupCommit, type GroupCommitOptions } from './group-commit.ts'
 export { type MigrateOptions, migrate } from './migrate.ts'
 export { type MigrationFile, orderMigrationFileNames, readMigrationFiles } from './migration-files.ts'
 export {

@@ -46,7 +46,7 @@ export async function openFunctionDatabase<DB>(
 }
 
 export type { DatabaseHandle, PreparedStatement, PrepareStatement } from '../../db/src/index.ts'
-export { isTransientDatabaseError } from '../../db/src/index.ts'
+export { createGroupCommit, isTransientDatabaseError } from '../../db/src/index.ts'
 
 /**
  * The database a function owns for its whole life: opened and migrated by the function's init(), closed

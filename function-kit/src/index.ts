@@ -35,6 +35,7 @@ export {
   withSenderIdentity,
 } from './config.ts'
 export {
+  createGroupCommit,
   type DatabaseHandle,
   type FunctionDatabase,
   type FunctionDatabaseOptions,

@@ -1,17 +1,10 @@
-// Group commit of task creations. Every commit waits for PostgreSQL to flush its WAL, and on a small
-// machine that flush and the round trip cost more than the insert itself. So concurrent POST /tasks
-// share one statement: the tasks and their outbox rows in one multi-row insert (the task insert in a
-// data-modifying CTE), one round trip and one WAL flush for all of them.
-//
-// No request waits for a batch to fill: a creation starts a statement at once when none is running
-// (`maxInFlight`, default 1), and the ones that arrive meanwhile go together in the next. When idle each
-// request is its own statement; under load batches grow with the load, as PostgreSQL's own group flush
-// of the WAL does. One statement in flight rather than four, measured at 1,000 POST/s on the 2-core
-// bench machine: -19 % PostgreSQL CPU per request and a lower request p99 (each statement is a commit
-// and a WAL flush, and each wakes a backend); closed loop +15 % req/s with -32 % PostgreSQL CPU.
+// Group commit of task creations (db/src/group-commit.ts): concurrent POST /tasks share one statement,
+// the tasks and their outbox rows in one multi-row insert (the task insert in a data-modifying CTE),
+// one round trip and one WAL flush for all of them. One statement in flight rather than four, measured
+// at 1,000 POST/s on the 2-core bench machine: -19 % PostgreSQL CPU per request and a lower p99.
 // A single statement is atomic, so each event still exists exactly when its task does.
 import type { Insertable } from 'kysely'
-import { isTransientDatabaseError, type PrepareStatement } from '../../../db/src/index.ts'
+import { createGroupCommit as groupCommit, type PrepareStatement } from '../../../db/src/index.ts'
 import type { OutboxTable, TaskTable } from '../database.ts'
 
 export type TaskCreation = { task: TaskTable; event: Insertable<OutboxTable> }
@@ -20,8 +13,6 @@ export type CreateGroupCommit = {
   /** Resolves once the task and its outbox row are committed; rejects with the statement's error. */
   create(creation: TaskCreation): Promise<void>
 }
-
-type Pending = { creation: TaskCreation; resolve: () => void; reject: (error: unknown) => void }
 
 /** The outbox columns a creation writes, as the JSON document of the statement carries them. */
 type EventDocument = {
@@ -61,54 +52,19 @@ export function createGroupCommit(options: {
   /** Creations per statement. */
   maxBatch?: number
 }): CreateGroupCommit {
-  const { prepare, maxInFlight = 1, maxBatch = 500 } = options
-  const waiting: Pending[] = []
-  let inFlight = 0
-
-  const insert = prepare('taskflow_create_tasks', insertCreations)
-  // JSON.stringify writes the Dates as ISO-8601 with a zone.
-  const insertAll = (creations: readonly TaskCreation[]) =>
-    insert([
-      JSON.stringify(creations.map((creation) => creation.task)),
-      JSON.stringify(creations.map((creation) => eventDocument(creation.event))),
-    ])
-
-  async function commit(batch: Pending[]): Promise<void> {
-    try {
-      await insertAll(batch.map((pending) => pending.creation))
-      for (const pending of batch) pending.resolve()
-    } catch (error) {
-      // A transient failure (database unreachable) fails them all: each caller answers 503. Anything
-      // else may be one creation's fault (a value the database refuses): alone, each gets its own answer.
-      if (batch.length === 1 || isTransientDatabaseError(error)) {
-        for (const pending of batch) pending.reject(error)
-      } else {
-        await Promise.all(
-          batch.map((pending) => insertAll([pending.creation]).then(pending.resolve, pending.reject)),
-        )
-      }
-    }
-  }
-
-  function drain(): void {
-    while (inFlight < maxInFlight && waiting.length > 0) {
-      const batch = waiting.splice(0, maxBatch)
-      inFlight++
-      void commit(batch).finally(() => {
-        inFlight--
-        drain()
-      })
-    }
-  }
-
-  return {
-    create(creation) {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ creation, resolve, reject })
-        drain()
-      })
+  const insert = options.prepare('taskflow_create_tasks', insertCreations)
+  const create = groupCommit<TaskCreation, void>({
+    ...options,
+    // JSON.stringify writes the Dates as ISO-8601 with a zone.
+    async write(creations) {
+      await insert([
+        JSON.stringify(creations.map((creation) => creation.task)),
+        JSON.stringify(creations.map((creation) => eventDocument(creation.event))),
+      ])
+      return creations.map(() => undefined)
     },
-  }
+  })
+  return { create }
 }
 
 function eventDocument(event: Insertable<OutboxTable>): EventDocument {

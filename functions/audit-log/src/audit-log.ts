@@ -20,7 +20,7 @@ import {
 import { auditEntryOf } from './audit-entry.ts'
 import { answerAuditRead } from './audit-http.ts'
 import {
-  appendEntryStatementText,
+  appendEntriesStatementText,
   ChainContentionError,
   type ChainVerdict,
   createEntryAppender,
@@ -71,7 +71,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLogFunction {
   })
   const tables = database.tables
   const append = createEntryAppender(
-    database.statement('audit_append_entry', appendEntryStatementText(config.AUDIT_SCHEMA)),
+    database.statement('audit_append_entries', appendEntriesStatementText(config.AUDIT_SCHEMA)),
   )
   const isTransient = (error: unknown) =>
     error instanceof ChainContentionError || isTransientDatabaseError(error)

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { PreparedStatement } from '#kit'
+import { createGroupCommit, type PreparedStatement } from '#kit'
 import { type AuditEntryContent, entryHash } from './audit-hash.ts'
 import type { AuditTables } from './audit-tables.ts'
 
@@ -22,9 +22,38 @@ type AppendRow = {
   chain_head: string | null
 }
 
-export function appendEntryStatementText(schema: string): string {
-  return `select outcome, entry_seq::text as entry_seq, chain_head from ${schema}.append_entry(
-    $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16)`
+/** One event's row as append_entries reads it from its JSON document. */
+type EntryWrite = AuditEntryContent & {
+  readonly expectedPrevHash: string | null
+  readonly hash: string
+  readonly createdBy: string
+  readonly assignee: string | null
+  readonly watchers: readonly string[]
+  readonly taskVersion: number
+}
+
+export function appendEntriesStatementText(schema: string): string {
+  return `select outcome, entry_seq::text as entry_seq, chain_head from ${schema}.append_entries($1::jsonb)`
+}
+
+const byTaskId = (a: EntryWrite, b: EntryWrite) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0)
+
+/**
+ * Appends the events that arrive together in one call of append_entries (group commit): one round
+ * trip and one commit for all of them. `run` is `appendEntriesStatementText`'s statement.
+ */
+function groupCommitted(run: PreparedStatement<AppendRow>): (entry: EntryWrite) => Promise<AppendRow> {
+  return createGroupCommit<EntryWrite, AppendRow>({
+    // One event per task in a call, sorted by task id: calls lock their tasks in one order.
+    keyOf: (entry) => entry.taskId,
+    async write(entries) {
+      const sorted = [...entries].sort(byTaskId)
+      const rows = await run([JSON.stringify(sorted)])
+      if (rows.length !== sorted.length)
+        throw new Error('append_entries answered a row count unlike its input')
+      return entries.map((entry) => rows[sorted.indexOf(entry)]!)
+    },
+  })
 }
 
 // The newest hash of recently written tasks. A task's events come in order on one partition, so the
@@ -36,11 +65,12 @@ const attemptsPerEvent = 3
 
 /**
  * Records task events once each (the inbox) as hash-chained rows, refreshing who may read each task.
- * One round trip per event: the hash is computed here over the head this process expects, and
- * `append_entry` writes nothing and answers the actual head when another writer moved it. `run` is
- * `appendEntryStatementText`'s statement (FunctionDatabase.statement).
+ * One round trip per event, or per group of events arriving together: the hash is computed here over
+ * the head this process expects, and `append_entry` writes nothing and answers the actual head when
+ * another writer moved it. `run` is `appendEntriesStatementText`'s statement (FunctionDatabase.statement).
  */
 export function createEntryAppender(run: PreparedStatement<AppendRow>) {
+  const appendRow = groupCommitted(run)
   const heads = new Map<string, string>()
   const remember = (taskId: string, hash: string) => {
     heads.delete(taskId)
@@ -70,25 +100,15 @@ export function createEntryAppender(run: PreparedStatement<AppendRow>) {
     let expected = heads.get(content.taskId) ?? null
     for (let attempt = 1; ; attempt++) {
       const hash = entryHash(expected, content)
-      const [row] = await run([
-        content.eventSource,
-        content.eventId,
-        content.eventType,
-        content.taskId,
-        content.actor,
-        content.occurredAt,
-        content.correlationId,
-        content.causationId,
-        JSON.stringify(content.data),
-        content.changes === null ? null : JSON.stringify(content.changes),
-        expected,
+      const row = await appendRow({
+        ...content,
+        expectedPrevHash: expected,
         hash,
-        readers.createdBy,
-        readers.assignee,
-        [...readers.watchers],
-        readers.taskVersion,
-      ])
-      if (!row) throw new Error('append_entry returned no row')
+        createdBy: readers.createdBy,
+        assignee: readers.assignee,
+        watchers: readers.watchers,
+        taskVersion: readers.taskVersion,
+      })
       if (row.outcome === 'recorded') {
         remember(content.taskId, hash)
         return { duplicate: false, seq: row.entry_seq! }

@@ -1146,6 +1146,133 @@ async function importEmbedded(load, name) {
   }
 }
 
+// db/src/transient-errors.ts
+var transientSqlStates = /* @__PURE__ */ new Set([
+  "08000",
+  // connection_exception
+  "08001",
+  // sqlclient_unable_to_establish_sqlconnection
+  "08003",
+  // connection_does_not_exist
+  "08004",
+  // sqlserver_rejected_establishment_of_sqlconnection
+  "08006",
+  // connection_failure
+  "40001",
+  // serialization_failure
+  "40P01",
+  // deadlock_detected
+  "53000",
+  // insufficient_resources
+  "53100",
+  // disk_full
+  "53200",
+  // out_of_memory
+  "53300",
+  // too_many_connections
+  "55P03",
+  // lock_not_available (lock_timeout)
+  "57014",
+  // query_canceled (statement_timeout)
+  "57P01",
+  // admin_shutdown
+  "57P02",
+  // crash_shutdown
+  "57P03",
+  // cannot_connect_now (starting up, in recovery)
+  "57P05"
+  // idle_session_timeout
+]);
+var transientSocketCodes = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN"
+]);
+var transientPgMessages = [
+  "Connection terminated",
+  "timeout exceeded when trying to connect",
+  "Client has encountered a connection error and is not queryable"
+];
+function isTransientDatabaseError(error) {
+  return isTransient(error, 0);
+}
+function isTransient(error, depth) {
+  if (depth > 5 || error === null || typeof error !== "object") return false;
+  if (error instanceof DatabaseUnreachableError) return true;
+  const code = error.code;
+  if (typeof code === "string" && (transientSqlStates.has(code) || transientSocketCodes.has(code)))
+    return true;
+  const message = error.message;
+  if (typeof message === "string" && transientPgMessages.some((m) => message.includes(m))) return true;
+  if (error instanceof AggregateError && error.errors.some((e) => isTransient(e, depth + 1))) return true;
+  return isTransient(error.cause, depth + 1);
+}
+
+// db/src/group-commit.ts
+function createGroupCommit(options) {
+  const { write, maxInFlight = 1, maxBatch = 500, keyOf } = options;
+  const waiting = [];
+  let inFlight = 0;
+  async function writeAlone(pending) {
+    try {
+      const [result] = await write([pending.item]);
+      pending.resolve(result);
+    } catch (error) {
+      pending.reject(error);
+    }
+  }
+  async function commit(batch) {
+    try {
+      const results = await write(batch.map((pending) => pending.item));
+      if (results.length !== batch.length)
+        throw new Error(`a group commit answered ${results.length} results for ${batch.length} items`);
+      batch.forEach((pending, index) => {
+        pending.resolve(results[index]);
+      });
+    } catch (error) {
+      if (batch.length === 1 || isTransientDatabaseError(error)) {
+        for (const pending of batch) pending.reject(error);
+      } else {
+        await Promise.all(batch.map(writeAlone));
+      }
+    }
+  }
+  function nextBatch() {
+    if (!keyOf) return waiting.splice(0, maxBatch);
+    const batch = [];
+    const keys = /* @__PURE__ */ new Set();
+    for (let index = 0; index < waiting.length && batch.length < maxBatch; ) {
+      const key = keyOf(waiting[index].item);
+      if (keys.has(key)) {
+        index++;
+        continue;
+      }
+      keys.add(key);
+      batch.push(...waiting.splice(index, 1));
+    }
+    return batch;
+  }
+  function drain() {
+    while (inFlight < maxInFlight && waiting.length > 0) {
+      const batch = nextBatch();
+      inFlight++;
+      void commit(batch).finally(() => {
+        inFlight--;
+        drain();
+      });
+    }
+  }
+  return (item) => new Promise((resolve, reject) => {
+    waiting.push({ item, resolve, reject });
+    drain();
+  });
+}
+
 // db/src/migrate.ts
 import { sql } from "kysely";
 import { Migrator } from "kysely/migration";
@@ -1313,73 +1440,6 @@ async function openDatabase(options) {
     "database opened"
   );
   return { db, pool: pool2, url: redacted, embedded: embeddedServer !== void 0, prepared, ping, close };
-}
-
-// db/src/transient-errors.ts
-var transientSqlStates = /* @__PURE__ */ new Set([
-  "08000",
-  // connection_exception
-  "08001",
-  // sqlclient_unable_to_establish_sqlconnection
-  "08003",
-  // connection_does_not_exist
-  "08004",
-  // sqlserver_rejected_establishment_of_sqlconnection
-  "08006",
-  // connection_failure
-  "40001",
-  // serialization_failure
-  "40P01",
-  // deadlock_detected
-  "53000",
-  // insufficient_resources
-  "53100",
-  // disk_full
-  "53200",
-  // out_of_memory
-  "53300",
-  // too_many_connections
-  "55P03",
-  // lock_not_available (lock_timeout)
-  "57014",
-  // query_canceled (statement_timeout)
-  "57P01",
-  // admin_shutdown
-  "57P02",
-  // crash_shutdown
-  "57P03",
-  // cannot_connect_now (starting up, in recovery)
-  "57P05"
-  // idle_session_timeout
-]);
-var transientSocketCodes = /* @__PURE__ */ new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN"
-]);
-var transientPgMessages = [
-  "Connection terminated",
-  "timeout exceeded when trying to connect",
-  "Client has encountered a connection error and is not queryable"
-];
-function isTransientDatabaseError(error) {
-  return isTransient(error, 0);
-}
-function isTransient(error, depth) {
-  if (depth > 5 || error === null || typeof error !== "object") return false;
-  if (error instanceof DatabaseUnreachableError) return true;
-  const code = error.code;
-  if (typeof code === "string" && (transientSqlStates.has(code) || transientSocketCodes.has(code)))
-    return true;
-  const message = error.message;
-  if (typeof message === "string" && transientPgMessages.some((m) => message.includes(m))) return true;
-  if (error instanceof AggregateError && error.errors.some((e) => isTransient(e, depth + 1))) return true;
-  return isTransient(error.cause, depth + 1);
 }
 
 // db/src/unstorable-data.ts
@@ -2047,6 +2107,7 @@ export {
   createEvent,
   createEventGate,
   createFunctionLogger,
+  createGroupCommit,
   createSenderVerifier,
   createSinkEmitter,
   createTokenVerifier,

@@ -25,7 +25,7 @@ import { answerReminderRead } from './reminder-http.ts'
 import { reminderScheduleOf } from './reminder-schedule.ts'
 import type { ReminderTables } from './reminder-tables.ts'
 import { fireDueReminders, pingEventType, reminderTickSchema } from './reminder-tick.ts'
-import { applyScheduleOnceText, createScheduleApplier } from './schedule-store.ts'
+import { applySchedulesOnceText, createScheduleApplier } from './schedule-store.ts'
 
 // The reminders function: opens its database at init, keeps each task's reminder from task events
 // (once per event, by the kit's inbox), fires due reminders to K_SINK on a PingSource tick, and
@@ -76,7 +76,7 @@ export function createReminders(options: RemindersOptions): RemindersFunction {
   const tables = database.tables
   const leadMs = config.REMINDERS_LEAD_SECONDS * 1000
   const applyOnce = createScheduleApplier(
-    database.statement('reminders_apply_schedule', applyScheduleOnceText(config.REMINDERS_SCHEMA)),
+    database.statement('reminders_apply_schedules', applySchedulesOnceText(config.REMINDERS_SCHEMA)),
   )
 
   async function onEvent(cloudevent: object): Promise<Outcome> {

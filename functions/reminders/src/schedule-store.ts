@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
-import type { PreparedStatement } from '#kit'
+import { createGroupCommit, type PreparedStatement } from '#kit'
 import type { DueReminder } from './reminder-event.ts'
 import type { ReminderSchedule } from './reminder-schedule.ts'
 import type { RemindersTable, ReminderTables } from './reminder-tables.ts'
@@ -18,23 +18,30 @@ export type ScheduleOnceResult =
 type ScheduleOnceRow = { fresh: boolean; applied: boolean }
 
 /**
- * The inbox insert and the schedule upsert as one statement (one round trip, one commit). The upsert
- * runs only when the inbox row is new, and skips a row that already reflects a newer task version (a
- * redelivered older event must not undo a newer schedule). A changed remind_at drops any claim in
- * flight, so a tick still emitting the old time cannot mark the new one fired; an unchanged one keeps
- * both the claim and fired_remind_at, so editing the title does not fire the reminder a second time.
+ * The inbox inserts and the schedule upserts of the events that arrive together as one statement (one
+ * round trip, one commit: a group commit). Each event's upsert runs only when its inbox row is new, and
+ * skips a row that already reflects a newer task version (a redelivered older event must not undo a
+ * newer schedule). A changed remind_at drops any claim in flight, so a tick still emitting the old time
+ * cannot mark the new one fired; an unchanged one keeps both the claim and fired_remind_at, so editing
+ * the title does not fire the reminder a second time. At most one event per task in a statement (an
+ * upsert may not touch a row twice); one answer row per event, in input order.
  */
-export function applyScheduleOnceText(schema: string): string {
+export function applySchedulesOnceText(schema: string): string {
   const unchangedTime = 'r.remind_at is not distinct from excluded.remind_at'
-  return `with inbox as (
-      insert into ${schema}.processed_events (source, id) values ($1, $2)
-      on conflict do nothing returning 1
+  return `with input as (
+      select * from rows from (jsonb_to_recordset($1::jsonb) as (
+        source text, id text, "taskId" uuid, "taskVersion" integer, "remindAt" timestamptz, title text,
+        "dueAt" timestamptz, assignee text, watchers text[], "createdBy" text, "scheduledBy" text,
+        "correlationId" text)) with ordinality as event
+    ), inbox as (
+      insert into ${schema}.processed_events (source, id) select source, id from input
+      on conflict do nothing returning source, id
     ), applied as (
       insert into ${schema}.reminders as r (task_id, task_version, remind_at, title, due_at, assignee,
         watchers, created_by, scheduled_by, correlation_id, updated_at)
-      select $3::uuid, $4::integer, $5::timestamptz, $6::text, $7::timestamptz, $8::text, $9::text[],
-        $10::text, $11::text, $12::text, now()
-      where exists (select from inbox)
+      select "taskId", "taskVersion", "remindAt", title, "dueAt", assignee, watchers, "createdBy",
+        "scheduledBy", "correlationId", now()
+      from input join inbox using (source, id)
       on conflict (task_id) do update set
         task_version = excluded.task_version,
         remind_at = excluded.remind_at,
@@ -49,32 +56,31 @@ export function applyScheduleOnceText(schema: string): string {
         claimed_until = case when ${unchangedTime} then r.claimed_until end,
         updated_at = now()
       where r.task_version < excluded.task_version
-      returning 1
+      returning task_id
     )
-    select exists (select from inbox) as fresh, exists (select from applied) as applied`
+    select exists (select from inbox where inbox.source = input.source and inbox.id = input.id) as fresh,
+      exists (select from applied where applied.task_id = input."taskId") as applied
+    from input order by input.ordinality`
 }
 
-/** `run` is `applyScheduleOnceText`'s statement (FunctionDatabase.statement). */
+type ScheduleWrite = ReminderSchedule & { readonly source: string; readonly id: string }
+
+/** `run` is `applySchedulesOnceText`'s statement (FunctionDatabase.statement). */
 export function createScheduleApplier(run: PreparedStatement<ScheduleOnceRow>) {
+  const write = createGroupCommit<ScheduleWrite, ScheduleOnceRow>({
+    keyOf: (schedule) => schedule.taskId,
+    async write(schedules) {
+      const rows = await run([JSON.stringify(schedules)])
+      if (rows.length !== schedules.length)
+        throw new Error('the schedule statement answered a row count unlike its input')
+      return rows
+    },
+  })
   return async function applyOnce(
     event: { readonly source: string; readonly id: string },
     schedule: ReminderSchedule,
   ): Promise<ScheduleOnceResult> {
-    const [row] = await run([
-      event.source,
-      event.id,
-      schedule.taskId,
-      schedule.taskVersion,
-      schedule.remindAt,
-      schedule.title,
-      schedule.dueAt,
-      schedule.assignee,
-      [...schedule.watchers],
-      schedule.createdBy,
-      schedule.scheduledBy,
-      schedule.correlationId,
-    ])
-    if (!row) throw new Error('the schedule statement returned no row')
+    const row = await write({ ...schedule, source: event.source, id: event.id })
     return row.fresh ? { duplicate: false, result: row.applied ? 'applied' : 'stale' } : { duplicate: true }
   }
 }

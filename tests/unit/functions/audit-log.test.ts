@@ -119,6 +119,21 @@ await describeEachDatabase('audit-log handle()', (backend) => {
     expect(await auditLog.verifyChain(task.id)).toEqual({ ok: true, entries: 9 })
   })
 
+  it('records the events of many tasks that arrive together (one group commit), a redelivery among them once', async () => {
+    const tasks = Array.from({ length: 12 }, () => taskSnapshot())
+    const created = tasks.map((task) => taskCreated(task))
+    await auditLog.handle(eventContext, created[0]!)
+    // The first event's redelivery rides along with the others: no second row.
+    const responses = await Promise.all(
+      [...created.slice(1), { ...created[0]! }].map((event) => auditLog.handle(eventContext, event)),
+    )
+    expect(responses.map((response) => response.statusCode)).toEqual([...tasks.slice(1).map(() => 200), 204])
+    for (const task of tasks) {
+      expect(await rowsOf(task.id)).toHaveLength(1)
+      expect(await auditLog.verifyChain(task.id)).toEqual({ ok: true, entries: 1 })
+    }
+  })
+
   it('two replicas writing one task in turn still chain each row to the one before', async () => {
     // Each replica hashes over the head it last wrote; the other's write moves it, and the stale
     // attempt writes nothing, learns the head and hashes again.

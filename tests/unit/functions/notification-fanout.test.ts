@@ -89,6 +89,31 @@ await describeEachDatabase('notification-fanout handle()', (backend) => {
     expect(await notificationsOf(alice)).toHaveLength(0)
   })
 
+  it('events arriving together are fanned out together, each once, a redelivery among them without a second effect', async () => {
+    const events = Array.from({ length: 10 }, () => {
+      const { alice, bob, carol, task } = people()
+      return { bob, carol, event: taskCreated(task, alice) }
+    })
+    const announcedBefore = sink.requests.length
+    const responses = await Promise.all(
+      [...events.map(({ event }) => event), { ...events[0]!.event }].map((event) =>
+        fanout.handle(eventContext, event),
+      ),
+    )
+    // The redelivery ran beside its original (neither saw the other's inbox row): 2xx, no second effect.
+    expect(responses.every((response) => response.statusCode === 200 || response.statusCode === 204)).toBe(
+      true,
+    )
+    for (const { bob, carol, event } of events) {
+      expect(await notificationsOf(bob)).toEqual([
+        { id: notificationIdOf(event, bob), cause_event_id: event.id },
+      ])
+      expect(await notificationsOf(carol)).toHaveLength(1)
+    }
+    // One notification.sent per in-app delivery: bob and carol of each event, none twice.
+    expect(sink.requests.length - announcedBefore).toBe(events.length * 2)
+  })
+
   it('redelivered event has no second effect: no row, no webhook, no notification.sent', async () => {
     const { alice, bob, task } = people()
     expect((await putPreferences(bob, { webhook: { url: webhook.url, secret } })).statusCode).toBe(200)

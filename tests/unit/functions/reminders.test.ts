@@ -259,6 +259,22 @@ await describeEachDatabase('reminders handle()', (backend) => {
     expect(await rowOf(task.id)).toMatchObject({ task_version: 2, remind_at: null })
   })
 
+  it('events of many tasks arriving together are applied together, each once, an older version stale', async () => {
+    const tasks = Array.from({ length: 10 }, () => taskSnapshot({ remindAt: at(5) }))
+    const cancelled = tasks[0]!
+    await handle(taskCreated(cancelled))
+    await handle(taskUpdatedTo(cancelled, nextVersion(cancelled, { remindAt: null })))
+    const created = tasks.slice(1).map((task) => taskCreated(task))
+    const [stale, ...answers] = await Promise.all(
+      [taskCreated(cancelled), ...created, { ...created[0]! }].map((event) => handle(event)),
+    )
+    expect(stale?.body).toMatchObject({ result: 'stale' })
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([...created.map(() => 200), 204])
+    for (const task of tasks.slice(1))
+      expect(await rowOf(task.id)).toMatchObject({ task_version: 1, remind_at: new Date(task.remindAt!) })
+    expect(await rowOf(cancelled.id)).toMatchObject({ task_version: 2, remind_at: null })
+  })
+
   it('a redelivered event (same source and id) has no second effect', async () => {
     const task = taskSnapshot({ remindAt: at(2) })
     const created = taskCreated(task)
