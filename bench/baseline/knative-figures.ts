@@ -12,3 +12,6 @@ export const kafkajsNodeHttpEventsPerSecond: Readonly<Record<Ordering, number>> 
   unordered: 10_900,
   ordered: 10_600,
 }
+
+/** Peak RSS of Knative's dispatcher delivering 200,000 such records to the no-op sink (measured 2026-12-07). */
+export const knativeDispatcherPeakRssMb = { low: 371, high: 388 } as const

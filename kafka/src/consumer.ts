@@ -7,6 +7,8 @@ export type ConsumerOptions = {
   heartbeatIntervalMs?: number
   /** How long a fetch waits for data; kafkajs defaults to 5 s. */
   maxWaitTimeMs?: number
+  /** Bytes a fetch takes per partition (the broker still returns a larger first batch whole); kafkajs: 1 MiB. */
+  maxBytesPerPartition?: number
 }
 
 /** A record as the rest of the project sees it: header values decoded as UTF-8. */
@@ -29,6 +31,9 @@ export function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+    ...(options.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: options.maxBytesPerPartition }),
   })
 }
 

@@ -12,3 +12,8 @@ export const defaultHeartbeatIntervalMs = 3_000
  * (kafka-consumer.ts). Above a healthy batch's time at a steady rate, far below a sink retry's backoff.
  */
 export const defaultDetachAfterMs = 50
+/**
+ * Kafka backend: bytes a fetch takes per partition. Below kafkajs' 1 MiB a dispatcher holds fewer decoded
+ * records at once, at the same speed; Knative's 64 KiB halved the ordered speed (bench/README.md, dispatch).
+ */
+export const defaultMaxBytesPerPartition = 256 * 1024

@@ -9,7 +9,11 @@ import {
   increasePartitions,
 } from '../../../kafka/src/index.ts'
 import { coalescingSend } from './coalescing-send.ts'
-import { defaultHeartbeatIntervalMs, defaultSessionTimeoutMs } from './defaults.ts'
+import {
+  defaultHeartbeatIntervalMs,
+  defaultMaxBytesPerPartition,
+  defaultSessionTimeoutMs,
+} from './defaults.ts'
 import { assertPartitionCount, EventLogError, unknownTopic } from './errors.ts'
 import { createKafkaGroupConsumer } from './kafka-consumer.ts'
 import type { EventLog, GroupConsumer, LogProducer, PartitionLag } from './types.ts'
@@ -93,6 +97,7 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): KafkaEventLo
         groupId: consumerOptions.groupId,
         sessionTimeoutMs,
         heartbeatIntervalMs,
+        maxBytesPerPartition: defaultMaxBytesPerPartition,
       })
       const created = createKafkaGroupConsumer(raw, consumerOptions, connectedAdmin, logger)
       consumers.add(created)
