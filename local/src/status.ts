@@ -174,7 +174,17 @@ export function renderStatus(status: SystemStatus): string {
     String(s.deadLettered),
     String(s.dropped),
     String(s.refused),
+    laggingPartitions(s.partitions),
   ])
+  const recentRows = (status.recentDeliveries ?? [])
+    .slice(0, recentShown)
+    .map((d) => [
+      d.time.slice(11, 23),
+      d.source,
+      d.type,
+      d.status === null ? 'no answer' : String(d.status),
+      `${Math.round(d.ms)} ms`,
+    ])
   const functionRows = status.functions.map((f) => [
     f.name,
     `${f.ready}/${f.processes}`,
@@ -213,9 +223,13 @@ export function renderStatus(status: SystemStatus): string {
         'dead-lettered',
         'dropped',
         'refused',
+        'lag by partition',
       ],
       sourceRows,
     ),
+    ...(recentRows.length === 0
+      ? []
+      : [table(['recent delivery', 'source', 'type', 'answer', 'took'], recentRows)]),
     table(
       ['function', 'ready/procs', 'in flight', 'buffered', 'cold starts', 'last cold start', 'rss'],
       functionRows,
@@ -223,6 +237,18 @@ export function renderStatus(status: SystemStatus): string {
     table(['KafkaSink', 'accepted', 'rejected', 'write failures', 'refused'], sinkRows),
     table(['PingSource', 'ticks', 'delivered', 'failed', 'last tick', 'next tick'], pingRows),
   ].join('\n\n')
+}
+
+/** Deliveries the table shows, newest first (the JSON has all the system keeps). */
+const recentShown = 5
+
+/** `p3=12 p7=1`: the partitions behind (topic-qualified when a source reads several), `-` when none. */
+function laggingPartitions(partitions: readonly PartitionLagStatus[]): string {
+  const topics = new Set(partitions.map((p) => p.topic))
+  const behind = partitions
+    .filter((p) => p.lag > 0)
+    .map((p) => `${topics.size > 1 ? `${p.topic}:` : ''}p${p.partition}=${p.lag}`)
+  return behind.length === 0 ? '-' : behind.join(' ')
 }
 
 function renderOutbox(outbox: OutboxStatus): string {

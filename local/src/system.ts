@@ -44,6 +44,7 @@ import { startSinkBindingToken } from './eventing/sink-binding-token.ts'
 import { SinkClient } from './eventing/sink-client.ts'
 import { createEmbeddedEventLog, createKafkaEventLog } from './eventlog/index.ts'
 import type { EventLog, LogProducer } from './eventlog/types.ts'
+import { createFunctionLogs, functionLogRoutes } from './function-logs.ts'
 import { type Gateway, startGateway } from './gateway.ts'
 import { createRecentDeliveries, type RecentDeliveries, recordingDeliveries } from './recent-deliveries.ts'
 import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
@@ -157,6 +158,7 @@ export async function startLocalSystem(
 
     // Functions: no process until the first request (Knative Serving with scale to zero).
     const functions = new Map<string, FunctionHost>()
+    const functionLogs = createFunctionLogs([])
     const hosting = startStep(logger, 'functions: build and host')
     const wanted = new Set(overrides.functions ?? manifests.services.map((service) => service.name))
     for (const service of manifests.services) {
@@ -198,7 +200,7 @@ export async function startLocalSystem(
         gracePeriodMs: overrides.gracePeriodMs ?? config.gracePeriodMs,
         stableWindowMs: overrides.stableWindowMs ?? config.stableWindowMs,
         logger,
-        ...(overrides.functionOutput === undefined ? {} : { onOutput: overrides.functionOutput }),
+        onOutput: functionLogs.recorder(service.name, overrides.functionOutput ?? writeToTerminal),
       })
       stack.push(() => host.stop())
       functions.set(service.name, host)
@@ -313,6 +315,7 @@ export async function startLocalSystem(
           },
         },
         ...consoleRoutes(() => describePipeline(manifests, new Set(functions.keys()))),
+        ...functionLogRoutes(functionLogs, () => [...functions.keys()]),
         ...deadLetterRoutes({
           topics: deadLetterTopics(manifests),
           reader: deadLetterReader,
@@ -496,3 +499,7 @@ function resolveDestination(
     throw new Error(`destination ${kind}/${name} is not running locally (is its manifest or folder missing?)`)
   return destination.uri ? new URL(destination.uri, base).href : base
 }
+
+/** Where function output goes when nobody asked otherwise: this process's own streams, a line each. */
+const writeToTerminal: OutputLine = (line, stream) =>
+  (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`)

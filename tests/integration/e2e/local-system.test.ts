@@ -100,6 +100,17 @@ for (const backend of backends) {
       expect(reminder.taskId).toBe(task.id)
     })
 
+    it("serves each function's recent output for `npm run logs`, and names the functions for an unknown one", async () => {
+      const known = await sut.request('/_local/logs/audit-log?after=0')
+      expect(known.status).toBe(200)
+      const page = (await known.json()) as { lines: unknown[]; next: number }
+      expect(Array.isArray(page.lines)).toBe(true)
+      expect(page.next).toBeGreaterThanOrEqual(0)
+      const unknown = await sut.request('/_local/logs/nope')
+      expect(unknown.status).toBe(404)
+      expect(((await unknown.json()) as { detail: string }).detail).toContain('audit-log')
+    })
+
     it('a poison record lands on the dead-letter topic with the error extensions while later records flow', async () => {
       const producer = await sut.system.eventLog.producer()
       try {

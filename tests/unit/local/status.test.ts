@@ -46,6 +46,49 @@ describe('the local system status', () => {
     )
   })
 
+  it('shows the partitions behind per source and the last deliveries, newest first', () => {
+    const source = {
+      name: 'audit-log',
+      ordering: 'ordered' as const,
+      lag: 13,
+      partitions: [
+        { topic: 'task-events', partition: 0, lag: 0 },
+        { topic: 'task-events', partition: 3, lag: 12 },
+        { topic: 'task-events', partition: 7, lag: 1 },
+      ],
+      inFlight: 2,
+      delivered: 40,
+      retried: 1,
+      deadLettered: 0,
+      dropped: 0,
+      refused: 0,
+    }
+    const delivery = (second: number, status: number | null) => ({
+      time: `2026-12-07T21:00:0${second}.250Z`,
+      source: 'audit-log',
+      type: 'dev.taskflow.task.created',
+      status,
+      outcome: status === 200 ? ('delivered' as const) : ('failed' as const),
+      ms: 3.4,
+    })
+    const text = renderStatus({
+      ...status,
+      sources: [source, { ...source, name: 'reminders', lag: 0, partitions: [] }],
+      recentDeliveries: [delivery(9, null), ...Array.from({ length: 8 }, (_, i) => delivery(8 - i, 200))],
+    })
+    expect(text).toMatch(/^audit-log\s+ordered\s+13\s+2\s+40\s+1\s+0\s+0\s+0\s+p3=12 p7=1$/m)
+    expect(text).toMatch(/^reminders\s+ordered\s+0\s.*\s-$/m)
+    expect(text).toMatch(/^21:00:09\.250\s+audit-log\s+dev\.taskflow\.task\.created\s+no answer\s+3 ms$/m)
+    // Five shown, newest first.
+    expect(text.match(/^21:00:0\d\.250 /gm)).toEqual([
+      '21:00:09.250 ',
+      '21:00:08.250 ',
+      '21:00:07.250 ',
+      '21:00:06.250 ',
+      '21:00:05.250 ',
+    ])
+  })
+
   it('collects the outbox backlog from the API’s gauges, the pings’ ticks and where the event log is', async () => {
     const metrics = createApiMetrics({ outboxBacklog: async () => ({ count: 5, oldestAgeSeconds: 12.4 }) })
     const tick = new Date('2026-12-04T10:00:00Z')
