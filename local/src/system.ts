@@ -12,9 +12,9 @@ import { startStep, step } from '../../cli/src/progress.ts'
 import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../../db/src/index.ts'
 import { createSenderVerifier } from '../../function-kit/src/event-sender.ts'
 import { createKafkaClient, withAdmin } from '../../kafka/src/index.ts'
+import { type Backend, openEmbedded, openKafka } from '../../ops/dead-letters/backends.ts'
 import { kafkaSettings } from '../../ops/dead-letters/config.ts'
 import { deadLetterTopics } from '../../ops/dead-letters/dead-letters.ts'
-import { type Backend, openEmbedded, openKafka } from '../../ops/dead-letters/main.ts'
 import {
   type Destination,
   type KafkaSourceManifest,

@@ -3,25 +3,9 @@
 // running local system (`npm start`'s default), found through its status endpoint.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { pino } from 'pino'
-import { request } from 'undici'
 import { runCommand, UsageError } from '../../cli/src/command-line.ts'
-import { openDatabase } from '../../db/src/index.ts'
-import { createKafkaClient, type Kafka, withAdmin } from '../../kafka/src/index.ts'
-import { readEmbeddedTopic } from '../../local/src/eventlog/index.ts'
-import type { SystemStatus } from '../../local/src/status.ts'
-import { readSystemState } from '../../local/src/system-state.ts'
-import { loadSystemManifests } from '../../sources/src/manifests.ts'
-import { DeadLetterConfigError, type KafkaSettings, kafkaSettings, readSettings } from './config.ts'
-import {
-  type DeadLetter,
-  type DeadLetterFilter,
-  deadLetterOf,
-  deadLetterTopics,
-  matches,
-  readDeadLetters,
-  replayDeadLetters,
-} from './dead-letters.ts'
+import type { Backend } from './backends.ts'
+import type { DeadLetter, DeadLetterFilter } from './dead-letters.ts'
 
 export const usage = `Usage: npm run dead-letters -- <list|replay> [options]
 
@@ -61,21 +45,6 @@ const options = {
   'state-file': { type: 'string' },
 } as const
 
-/** No event log to read: said with what to set, exit code 2. */
-class NoEventLog extends Error {}
-
-export type Backend = {
-  describe: string
-  read(topic: string): Promise<DeadLetter[]>
-  /** The running local system's token for a function URL it serves. */
-  tokenFor(target: string): string | undefined
-  close(): Promise<void>
-}
-
-const nothingToRead =
-  'start the local system (`npm start`), or set KAFKA_BROKERS (`npm run kafka`, or a cluster with ' +
-  'KAFKA_SASL_* and KAFKA_CA_FILE), or DATABASE_URL (a PostgreSQL holding the embedded event log)'
-
 export function deadLetters(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -108,6 +77,14 @@ export function deadLetters(
             },
           )
 
+    // Loaded once the command line is good: `--help` and a usage error answer without kafkajs and pg.
+    const [{ NoEventLog, openBackend }, { DeadLetterConfigError }, letters, { loadSystemManifests }] =
+      await Promise.all([
+        import('./backends.ts'),
+        import('./config.ts'),
+        import('./dead-letters.ts'),
+        import('../../sources/src/manifests.ts'),
+      ])
     let backend: Backend
     try {
       backend = await openBackend(env, values['state-file'])
@@ -120,113 +97,20 @@ export function deadLetters(
       console.error(`dead letters from ${backend.describe}`)
       const topics =
         values.topic === undefined
-          ? deadLetterTopics(loadSystemManifests(resolve(import.meta.dirname, '../..')))
+          ? letters.deadLetterTopics(loadSystemManifests(resolve(import.meta.dirname, '../..')))
           : [values.topic]
       let failed = 0
       for (const topic of topics) {
-        const letters = (await backend.read(topic)).filter((letter) => matches(letter, filter))
-        if (command === 'list') printSummary(topic, letters)
-        else if (values['dry-run']) printReplayPlan(topic, letters, values.to)
-        else failed += await replay(topic, letters, values.to, token ?? backend.tokenFor)
+        const found = (await backend.read(topic)).filter((letter) => letters.matches(letter, filter))
+        if (command === 'list') printSummary(topic, found)
+        else if (values['dry-run']) printReplayPlan(topic, found, values.to)
+        else failed += await replay(topic, found, values.to, token ?? backend.tokenFor)
       }
       return failed > 0 ? 1 : 0
     } finally {
       await backend.close()
     }
   })
-}
-
-async function openBackend(
-  env: Readonly<Record<string, string | undefined>>,
-  stateFile: string | undefined,
-): Promise<Backend> {
-  const settings = readSettings(env)
-  if (settings.kafka !== undefined) return openKafka(settings.kafka, () => undefined)
-  const state = await readSystemState(stateFile)
-  if (state !== null) {
-    const tokenFor = (target: string) => {
-      const served = Object.entries(state.functions).find(([, url]) => target.startsWith(url))
-      return served === undefined ? undefined : state.invokeTokens[served[0]]
-    }
-    const status = await request(state.status, { headersTimeout: 5_000, bodyTimeout: 5_000 })
-      .then((response) => response.body.json() as Promise<SystemStatus>)
-      .catch((error: Error) => {
-        throw new NoEventLog(
-          `the local system at ${state.gateway} did not answer (${error.message}): ${nothingToRead}`,
-        )
-      })
-    const address = status.eventLogAddress
-    if (address?.kind === 'kafka') return openKafka(kafkaSettings(env, address.brokers.join(',')), tokenFor)
-    const database = address?.kind === 'embedded' ? (address.database ?? settings.databaseUrl) : undefined
-    if (database === undefined)
-      throw new NoEventLog(
-        status.eventLog === 'kafka'
-          ? 'the local system runs on Kafka: set KAFKA_BROKERS to its brokers'
-          : 'the local system keeps its event log in its DATABASE_URL: set DATABASE_URL to it',
-      )
-    return openEmbedded(database, tokenFor)
-  }
-  if (settings.databaseUrl !== undefined) return openEmbedded(settings.databaseUrl, () => undefined)
-  throw new NoEventLog(`no event log to read dead letters from: ${nothingToRead}`)
-}
-
-export async function openKafka(settings: KafkaSettings, tokenFor: Backend['tokenFor']): Promise<Backend> {
-  const client = (retries: number): Kafka =>
-    createKafkaClient({
-      brokers: settings.kafkaBrokers,
-      clientId: 'taskflow-dead-letters',
-      ...(settings.kafkaSasl === undefined ? {} : { sasl: settings.kafkaSasl }),
-      ...(settings.kafkaTls === undefined ? {} : { ssl: settings.kafkaTls }),
-      // Its own failures are reported below, once, in words.
-      logger: pino({ level: 'silent' }),
-      ...(retries === 0 ? { retry: { retries: 0 } } : {}),
-    })
-  const brokers = settings.kafkaBrokers.join(',')
-  // A broker that is not there fails in seconds, not after the client's minute of retries.
-  await withAdmin(client(0), (admin) => admin.describeCluster()).catch((error: Error) => {
-    throw new NoEventLog(
-      `no Kafka broker answered at ${brokers} (${error.message}): start one (\`npm run kafka\`), or set ` +
-        'KAFKA_BROKERS (and KAFKA_SASL_*, KAFKA_CA_FILE for a cluster) to one that runs',
-    )
-  })
-  const kafka = client(-1)
-  return {
-    describe: `Kafka at ${brokers}`,
-    read: (topic) => readDeadLetters(kafka, topic),
-    tokenFor,
-    close: async () => {},
-  }
-}
-
-export async function openEmbedded(url: string, tokenFor: Backend['tokenFor']): Promise<Backend> {
-  const where = new URL(url)
-  where.password = ''
-  const database = await openDatabase({
-    url,
-    applicationName: 'taskflow-dead-letters',
-    poolMax: 1,
-    connectTimeoutMs: 5_000,
-  }).catch((error: Error) => {
-    throw new NoEventLog(`the database at ${where.href} did not answer (${error.message}): ${nothingToRead}`)
-  })
-  return {
-    describe: `the embedded event log in ${where.href}`,
-    async read(topic) {
-      const records = await readEmbeddedTopic(database.db, topic).catch(
-        (error: Error & { code?: string }) => {
-          // 42P01: no eventlog.records, so no embedded event log in this database.
-          if (error.code === '42P01')
-            throw new NoEventLog(
-              `${where.href} holds no embedded event log: does the system run on Kafka? set KAFKA_BROKERS`,
-            )
-          throw error
-        },
-      )
-      return records.map(deadLetterOf)
-    },
-    tokenFor,
-    close: () => database.close(),
-  }
 }
 
 function printSummary(topic: string, letters: readonly DeadLetter[]): void {
@@ -262,6 +146,7 @@ async function replay(
   to: string | undefined,
   token: string | ((target: string) => string | undefined),
 ): Promise<number> {
+  const { replayDeadLetters } = await import('./dead-letters.ts')
   const outcomes = await replayDeadLetters(letters, { ...(to === undefined ? {} : { to }), token })
   const count = { replayed: 0, failed: 0, skipped: 0 }
   for (const { letter, target, result, detail } of outcomes) {

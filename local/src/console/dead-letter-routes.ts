@@ -3,8 +3,8 @@
 // at with the sender token of the sources that send there. The reading and replaying are the ops tool's
 // (`npm run dead-letters`), on whichever event log the system runs.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Backend } from '../../../ops/dead-letters/backends.ts'
 import { type DeadLetter, replayDeadLetters } from '../../../ops/dead-letters/dead-letters.ts'
-import type { Backend } from '../../../ops/dead-letters/main.ts'
 import type { GatewayRoute } from '../gateway.ts'
 
 export interface DeadLetterAccess {
