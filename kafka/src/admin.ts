@@ -41,13 +41,15 @@ export async function describeTopics(
   const present = names.filter((name) => existing.has(name))
   const states = new Map<string, TopicState>()
   if (present.length === 0) return states
-  const [metadata, configs] = await Promise.all([
-    admin.fetchTopicMetadata({ topics: present }),
-    admin.describeConfigs({
-      includeSynonyms: false,
-      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-    }),
-  ])
+  const [metadata, configs] = await whileTopicPropagates(() =>
+    Promise.all([
+      admin.fetchTopicMetadata({ topics: present }),
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      }),
+    ]),
+  )
   for (const topic of metadata.topics) {
     const first = topic.partitions.find((partition) => partition.partitionId === 0)
     states.set(topic.name, {
@@ -65,6 +67,31 @@ export async function describeTopics(
     }
   }
   return states
+}
+
+/**
+ * Runs `describe` again while a broker answers UNKNOWN_TOPIC_OR_PARTITION for a topic the cluster
+ * lists: in KRaft a new topic reaches each broker's metadata image a moment apart, and the broker
+ * kafkajs asks may not have it yet.
+ */
+export async function whileTopicPropagates<T>(
+  describe: () => Promise<T>,
+  { attempts = 20, pauseMs = 250 } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await describe()
+    } catch (error) {
+      if (!isUnknownTopic(error) || attempt >= attempts) throw error
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    }
+  }
+}
+
+/** The protocol error, also when kafkajs' retrier wrapped it. */
+function isUnknownTopic(error: unknown): boolean {
+  const { type, cause } = (error ?? {}) as { type?: unknown; cause?: { type?: unknown } }
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION'
 }
 
 /**
