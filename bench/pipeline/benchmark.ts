@@ -27,6 +27,8 @@ const pipelineRatePerSecond = 200
 /** Offered in the throughput phase: above what the pipeline takes, so the drain measures its capacity. */
 const throughputRatePerSecond = 1_000
 const loadConnections = 64
+/** The paced load before the clock runs. */
+const warmupMs = 30_000
 /** Knative's scale-to-zero grace is 30 s; longer here so a function never restarts cold mid-run. */
 const gracePeriodMs = 300_000
 /** Knative commits every 5 s; every second here so the sampled lag follows the work, not the commits. */
@@ -70,13 +72,16 @@ const benchmark: Benchmark = {
     }
     const status = () => collectStatus(withBaseline)
 
-    // Warm-up: every function started (cold start) and every source delivering before the clock runs.
+    // Warm-up: every function started (cold start) and every source delivering before the clock runs,
+    // at the paced rate long enough for the JITs (the broker's C2 compiler took 12-14 % of a core for
+    // the first minute of a fresh run) to settle, as they have on a cluster that has been running.
     const body = pipelineTaskBody()
     const warmup = startTaskLoadProcess({
       url: new URL(system.api.url),
       body,
-      concurrency: 4,
-      durationMs: 2_000,
+      concurrency: loadConnections,
+      durationMs: context.size(warmupMs, 2_000),
+      ratePerSecond: pipelineRatePerSecond,
     })
     context.defer(() => warmup.close())
     const warmed = await warmup.done
@@ -523,7 +528,8 @@ async function report(run: {
       "`startLocalSystem` with KAFKA_BROKERS (the run's broker; topics from brokers/topics) and DATABASE_URL (a database of the run), `func.yaml` scale settings as they are, " +
         `overrides: scale-to-zero grace ${gracePeriodMs / 1000} s (no function restarts cold mid-run) and offsets committed every ${commitIntervalMs / 1000} s (Knative: 5 s) so the lag read from the committed offsets follows the work. ` +
         `Load: POST /tasks on a fixed schedule (open loop) from a process of its own straight to the API (not through the gateway), each with an assignee, a due date and a reminder, so every function has work: ${paced.rate}/s for ${loadSeconds} s, then ${saturated.rate}/s for ${saturated.loadMs / 1000} s (more than the pipeline takes; sustained = tasks / seconds until every source delivered them). ` +
-        'A warm-up (2 s of load, every source drained) starts every function first. Then `system.status()` every second: lag = end offset - committed offset per source. ' +
+        `A warm-up (${warmupMs / 1000} s at ${paced.rate}/s, every source drained) starts every function and warms the JITs (broker, functions) first. ` +
+        'Then `system.status()` every second: lag = end offset - committed offset per source. ' +
         'CPU per process from /proc: the bench process holds the Task API, the KafkaSources (dispatchers), the KafkaSinks and the activators; PostgreSQL backends by application_name; Kafka = the broker JVM the run started. ' +
         `A no-op faas-js-runtime function (bench/pipeline/noop-function) behind its own activator and a copy of audit-log's KafkaSource gets every event of the ${paced.rate}/s phase too (the platform's own cost per event) and is stopped before the ${saturated.rate}/s phase, which measures the pipeline alone. ` +
         'Sources reach the activators in the same process by a call, not a loopback HTTP request (as `npm start` runs them).',
