@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type LocalKafka, startLocalKafka } from '../../../brokers/local/src/broker.ts'
 import { assertJava, ensureKafkaJars } from '../../../brokers/local/src/jars.ts'
 import {
@@ -58,7 +58,15 @@ describe.skipIf(!toolsUp)('three-node local cluster (Strimzi production replicat
         { name: topic, partitions: 3, replicas: 3, config: { 'min.insync.replicas': '2' } },
       ]),
     )
-    const created = await withAdmin(kafka, (admin) => describeTopics(admin, [topic]))
+    // A new topic reaches each node's metadata a moment apart: the node asked may not list it yet.
+    const created = await vi.waitFor(
+      async () => {
+        const described = await withAdmin(kafka, (admin) => describeTopics(admin, [topic]))
+        if (!described.has(topic)) throw new Error(`${topic} not listed yet`)
+        return described
+      },
+      { timeout: 10_000, interval: 200 },
+    )
     expect(created.get(topic)).toMatchObject({
       partitions: 3,
       replicas: 3,
