@@ -3,6 +3,7 @@
 // for what came after the last one it saw. Served at `/_local/logs/<function>?after=<seq>`.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { GatewayRoute } from './gateway.ts'
+import { writeProblem } from './serving/activator-http.ts'
 import type { OutputLine } from './serving/output-prefix.ts'
 
 export type LogLine = {
@@ -18,15 +19,14 @@ export type FunctionLogs = {
   recorder(name: string, next: OutputLine): OutputLine
   /** The lines after `after` (all kept when absent) and the seq to ask after next time. */
   read(name: string, after?: number): { lines: LogLine[]; next: number } | undefined
+  /** The functions recorded (each from its host's start). */
+  names(): string[]
 }
 
 export const defaultLinesPerFunction = 2_000
 
-export function createFunctionLogs(
-  names: Iterable<string>,
-  linesPerFunction = defaultLinesPerFunction,
-): FunctionLogs {
-  const books = new Map<string, LogLine[]>([...names].map((name) => [name, []]))
+export function createFunctionLogs(linesPerFunction = defaultLinesPerFunction): FunctionLogs {
+  const books = new Map<string, LogLine[]>()
   let seq = 0
   return {
     recorder(name, next) {
@@ -45,12 +45,13 @@ export function createFunctionLogs(
       const lines = book.filter((entry) => entry.seq > after)
       return { lines, next: lines.at(-1)?.seq ?? after }
     },
+    names: () => [...books.keys()],
   }
 }
 
 const logsPath = /^\/_local\/logs\/([^/?]+)$/
 
-export function functionLogRoutes(logs: FunctionLogs, names: () => readonly string[]): GatewayRoute[] {
+export function functionLogRoutes(logs: FunctionLogs): GatewayRoute[] {
   return [
     {
       name: 'local-logs',
@@ -61,12 +62,17 @@ export function functionLogRoutes(logs: FunctionLogs, names: () => readonly stri
         const afterText = url.searchParams.get('after')
         const after = afterText === null ? 0 : Number(afterText)
         if (!Number.isSafeInteger(after) || after < 0) {
-          problem(res, 400, `after=${afterText}: a line number (0 or more)`)
+          writeProblem(res, 400, 'Bad Request', `after=${afterText}: a line number (0 or more)`)
           return
         }
         const read = logs.read(name, after)
         if (!read) {
-          problem(res, 404, `no function ${name} in this system (functions: ${names().join(', ')})`)
+          writeProblem(
+            res,
+            404,
+            'Not Found',
+            `no function ${name} in this system (functions: ${logs.names().join(', ')})`,
+          )
           return
         }
         res.writeHead(200, { 'content-type': 'application/json' })
@@ -74,16 +80,4 @@ export function functionLogRoutes(logs: FunctionLogs, names: () => readonly stri
       },
     },
   ]
-}
-
-function problem(res: ServerResponse, status: number, detail: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json' })
-  res.end(
-    JSON.stringify({
-      type: 'about:blank',
-      title: status === 404 ? 'Not Found' : 'Bad Request',
-      status,
-      detail,
-    }),
-  )
 }

@@ -5,6 +5,7 @@ import { request } from 'undici'
 import { runCommand, UsageError } from '../../cli/src/command-line.ts'
 import type { LogLine } from './function-logs.ts'
 import { prettyFunctionOutput } from './log-output.ts'
+import { writeOutputLine } from './serving/output-prefix.ts'
 import { readSystemState } from './system-state.ts'
 
 export const usage = `Usage: npm run logs -- <function> [--follow] [--tail <lines>] [--json]
@@ -76,7 +77,7 @@ export function logs(argv: readonly string[]): Promise<number> {
 /** Lines as npm start prints them: its pino JSON made readable on a terminal, as they are otherwise. */
 function lineWriter(): (line: LogLine) => void {
   if (!process.stdout.isTTY || process.env.LOG_FORMAT === 'json')
-    return ({ line, stream }) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`)
+    return ({ line, stream }) => writeOutputLine(line, stream)
   const pretty = prettyFunctionOutput(true)
   return ({ line, stream }) => pretty(line, stream)
 }

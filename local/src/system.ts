@@ -50,7 +50,7 @@ import { createRecentDeliveries, type RecentDeliveries, recordingDeliveries } fr
 import { type FunctionHost, startFunctionHost } from './serving/function-host.ts'
 import type { FunctionScale } from './serving/function-spec.ts'
 import { trackFunctionHosts } from './serving/host-metrics.ts'
-import type { OutputLine } from './serving/output-prefix.ts'
+import { type OutputLine, writeOutputLine } from './serving/output-prefix.ts'
 import { collectStatus, type SystemStatus } from './status.ts'
 
 export interface LocalSystem {
@@ -158,7 +158,7 @@ export async function startLocalSystem(
 
     // Functions: no process until the first request (Knative Serving with scale to zero).
     const functions = new Map<string, FunctionHost>()
-    const functionLogs = createFunctionLogs([])
+    const functionLogs = createFunctionLogs()
     const hosting = startStep(logger, 'functions: build and host')
     const wanted = new Set(overrides.functions ?? manifests.services.map((service) => service.name))
     for (const service of manifests.services) {
@@ -200,7 +200,7 @@ export async function startLocalSystem(
         gracePeriodMs: overrides.gracePeriodMs ?? config.gracePeriodMs,
         stableWindowMs: overrides.stableWindowMs ?? config.stableWindowMs,
         logger,
-        onOutput: functionLogs.recorder(service.name, overrides.functionOutput ?? writeToTerminal),
+        onOutput: functionLogs.recorder(service.name, overrides.functionOutput ?? writeOutputLine),
       })
       stack.push(() => host.stop())
       functions.set(service.name, host)
@@ -315,7 +315,7 @@ export async function startLocalSystem(
           },
         },
         ...consoleRoutes(() => describePipeline(manifests, new Set(functions.keys()))),
-        ...functionLogRoutes(functionLogs, () => [...functions.keys()]),
+        ...functionLogRoutes(functionLogs),
         ...deadLetterRoutes({
           topics: deadLetterTopics(manifests),
           reader: deadLetterReader,
@@ -499,7 +499,3 @@ function resolveDestination(
     throw new Error(`destination ${kind}/${name} is not running locally (is its manifest or folder missing?)`)
   return destination.uri ? new URL(destination.uri, base).href : base
 }
-
-/** Where function output goes when nobody asked otherwise: this process's own streams, a line each. */
-const writeToTerminal: OutputLine = (line, stream) =>
-  (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`)

@@ -3,6 +3,7 @@
 // origin, and no `fetch` (measured ~2.7x the CPU of a keep-alive agent for the same deliveries).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
+import type { InProcessSink } from '../serving/function-host.ts'
 import {
   backoffDelayMs,
   type DeliveryPolicy,
@@ -38,30 +39,13 @@ export type DeliveryOutcome =
 
 const errorBodyLimit = 1024
 
-/**
- * A sink served by this very process (a local activator): a dispatcher hands it the request instead of
- * writing it to a loopback socket, the sink reading it back and answering over the same socket. Same
- * answers, same timeout; rejects where HTTP would fail with a network error.
- */
-export interface InProcessSink {
-  invoke(
-    request: {
-      readonly path: string
-      readonly headers: Record<string, string>
-      readonly body: HttpEventRequest['body']
-    },
-    timeoutMs: number,
-  ): Promise<{
-    readonly status: number
-    readonly headers: Record<string, string | string[]>
-    readonly body: Buffer
-  }>
-}
-
 export interface SinkClientOptions {
   /** Connections per sink origin: at least the dispatcher's in-flight bound. */
   readonly connections: number
-  /** Sinks in this process, by origin (`http://127.0.0.1:port`). */
+  /**
+   * Sinks in this process (local activators), by origin (`http://127.0.0.1:port`): handed each request
+   * by a call instead of a loopback socket; same answers, same timeout, a rejection as a network error.
+   */
   readonly inProcess?: ReadonlyMap<string, InProcessSink>
 }
 

@@ -62,12 +62,15 @@ export async function relayResponse(response: Dispatcher.ResponseData, res: Serv
   await pipeline(response.body, res)
 }
 
+/** An RFC 9457 problem details document. */
+export function problemJson(status: number, title: string, detail?: string): string {
+  return JSON.stringify({ type: 'about:blank', title, status, ...(detail === undefined ? {} : { detail }) })
+}
+
 /** RFC 9457 problem details; a response already under way can only be cut. */
 export function writeProblem(res: ServerResponse, status: number, title: string, detail?: string): void {
   if (!res.headersSent && !res.destroyed) {
     res.writeHead(status, { 'content-type': 'application/problem+json' })
-    res.end(
-      JSON.stringify({ type: 'about:blank', title, status, ...(detail === undefined ? {} : { detail }) }),
-    )
+    res.end(problemJson(status, title, detail))
   } else if (!res.writableEnded) res.destroy()
 }

@@ -2,7 +2,7 @@
 // caller in this process (a local KafkaSource dispatcher) that skips the loopback HTTP hop.
 import type { ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
-import { relayResponse, responseHeaders, writeProblem } from './activator-http.ts'
+import { problemJson, relayResponse, responseHeaders, writeProblem } from './activator-http.ts'
 
 export interface ActivatorReply {
   /** Something was already sent: a failed request can no longer be retried elsewhere. */
@@ -40,13 +40,14 @@ export interface InProcessAnswer {
 
 /**
  * A reply settled once with the answer, or rejected where an HTTP caller would see its connection cut
- * (the function process lost mid-answer); `abandon` marks the caller gone (its timeout).
+ * (the function process lost mid-answer) or give up: after `timeout.ms` it is rejected with
+ * `timeout.message`, marked gone, and `timeout.onTimeout` lets the activator stop holding the request.
  */
-export function inProcessReply(): {
-  reply: ActivatorReply
-  answer: Promise<InProcessAnswer>
-  abandon(): void
-} {
+export function inProcessReply(timeout: {
+  readonly ms: number
+  readonly message: string
+  readonly onTimeout: () => void
+}): { reply: ActivatorReply; answer: Promise<InProcessAnswer> } {
   let settle!: (answer: InProcessAnswer) => void
   let cut!: (error: Error) => void
   const answer = new Promise<InProcessAnswer>((resolve, reject) => {
@@ -56,6 +57,18 @@ export function inProcessReply(): {
   let status = 0
   let settled = false
   let gone = false
+  const end = (): boolean => {
+    if (settled) return false
+    settled = true
+    clearTimeout(timer)
+    return true
+  }
+  const timer = setTimeout(() => {
+    if (!end()) return
+    gone = true
+    timeout.onTimeout()
+    cut(new Error(timeout.message))
+  }, timeout.ms)
   const reply: ActivatorReply = {
     get started() {
       return status !== 0
@@ -67,33 +80,20 @@ export function inProcessReply(): {
       return status
     },
     problem(problemStatus, title, detail) {
-      if (settled) return
-      settled = true
-      if (status !== 0) {
-        cut(new Error(`${title}: ${detail}`))
-        return
-      }
+      if (!end()) return
+      if (status !== 0) return cut(new Error(`${title}: ${detail}`))
       status = problemStatus
-      const body = JSON.stringify({ type: 'about:blank', title, status: problemStatus, detail })
       settle({
         status: problemStatus,
         headers: { 'content-type': 'application/problem+json' },
-        body: Buffer.from(body),
+        body: Buffer.from(problemJson(problemStatus, title, detail)),
       })
     },
     async relay(response) {
       status = response.statusCode
       const body = Buffer.from(await response.body.arrayBuffer())
-      if (settled) return
-      settled = true
-      settle({ status: response.statusCode, headers: responseHeaders(response.headers), body })
+      if (end()) settle({ status: response.statusCode, headers: responseHeaders(response.headers), body })
     },
   }
-  return {
-    reply,
-    answer,
-    abandon() {
-      gone = true
-    },
-  }
+  return { reply, answer }
 }

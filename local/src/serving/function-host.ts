@@ -103,6 +103,9 @@ export interface InProcessRequest {
   readonly body: Buffer | string | null
 }
 
+/** What a dispatcher in this process needs of a function host (SinkClient's in-process sinks). */
+export type InProcessSink = Pick<FunctionHost, 'invoke'>
+
 export interface FunctionHost {
   readonly name: string
   /** The activator URL: POST events here. */
@@ -438,31 +441,18 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
   }
 
   function invoke(request: InProcessRequest, timeoutMs: number): Promise<InProcessAnswer> {
-    const { reply, answer, abandon } = inProcessReply()
-    if (stopping) {
-      reply.problem(503, 'Service Unavailable', 'the function host is stopping')
-      return answer
-    }
-    const pending = accept({ method: 'POST', ...request, reply })
-    dispatch(pending)
-    if (pending.finished) return answer
-    return new Promise<InProcessAnswer>((resolveAnswer, rejectAnswer) => {
-      const timer = setTimeout(() => {
-        abandon()
-        giveUp(pending)
-        rejectAnswer(new Error(`no answer from ${options.name} within ${timeoutMs} ms`))
-      }, timeoutMs)
-      answer.then(
-        (value) => {
-          clearTimeout(timer)
-          resolveAnswer(value)
-        },
-        (error: unknown) => {
-          clearTimeout(timer)
-          rejectAnswer(error)
-        },
-      )
+    let pending: PendingRequest | undefined
+    const { reply, answer } = inProcessReply({
+      ms: timeoutMs,
+      message: `no answer from ${options.name} within ${timeoutMs} ms`,
+      onTimeout: () => pending && giveUp(pending),
     })
+    if (stopping) reply.problem(503, 'Service Unavailable', 'the function host is stopping')
+    else {
+      pending = accept({ method: 'POST', ...request, reply })
+      dispatch(pending)
+    }
+    return answer
   }
 
   const server = createServer((req, res) => {

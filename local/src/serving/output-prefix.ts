@@ -5,6 +5,10 @@ import type { Readable } from 'node:stream'
 
 export type OutputLine = (line: string, stream: 'stdout' | 'stderr') => void
 
+/** A line to this process's own stream of the same kind. */
+export const writeOutputLine: OutputLine = (line, stream) =>
+  (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`)
+
 export function prefixLines(prefix: string, text: string): string[] {
   return text
     .split('\n')
@@ -20,8 +24,6 @@ export function forwardPrefixed(
   onLine: OutputLine | undefined,
 ): void {
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })
-  lines.on('line', (line) => {
-    if (onLine) onLine(`[${prefix}] ${line}`, kind)
-    else (kind === 'stdout' ? process.stdout : process.stderr).write(`[${prefix}] ${line}\n`)
-  })
+  const write = onLine ?? writeOutputLine
+  lines.on('line', (line) => write(`[${prefix}] ${line}`, kind))
 }

@@ -1,19 +1,15 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFunctionLogs, type FunctionLogs, functionLogRoutes } from '../../../local/src/function-logs.ts'
 import type { OutputLine } from '../../../local/src/serving/output-prefix.ts'
-import { writeSystemState } from '../../../local/src/system-state.ts'
 import { runCli } from '../../support/run-cli.ts'
+import { type SystemStub, startSystemStub } from '../../support/system-stub.ts'
 
 describe('function logs kept by npm start', () => {
   it('records each line with its stream and a rising number, and still passes it on', () => {
-    const logs = createFunctionLogs(['audit-log'])
+    const logs = createFunctionLogs()
     const passed: string[] = []
     const record = logs.recorder('audit-log', (line, stream) => passed.push(`${stream} ${line}`))
     record('[audit-log 1] one', 'stdout')
@@ -31,7 +27,7 @@ describe('function logs kept by npm start', () => {
   })
 
   it('keeps the last lines of each function only', () => {
-    const logs = createFunctionLogs(['a', 'b'], 10)
+    const logs = createFunctionLogs(10)
     const a = logs.recorder('a', () => {})
     const b = logs.recorder('b', () => {})
     for (let i = 1; i <= 100; i++) a(`a ${i}`, 'stdout')
@@ -45,42 +41,26 @@ describe('function logs kept by npm start', () => {
 })
 
 describe('npm run logs', () => {
-  let server: Server
+  let stub: SystemStub
   let dir: string
   let stateFile: string
   let logs: FunctionLogs
   let write: OutputLine
 
   beforeAll(async () => {
-    logs = createFunctionLogs(['audit-log'])
+    logs = createFunctionLogs()
     write = logs.recorder('audit-log', () => {})
     write('[audit-log 41] {"level":30,"time":1796677701302,"msg":"first"}', 'stdout')
     write('[audit-log 41] plain second', 'stderr')
-    const [route] = functionLogRoutes(logs, () => ['audit-log'])
-    server = createServer((req, res) => {
+    const [route] = functionLogRoutes(logs)
+    stub = await startSystemStub((req, res) => {
       if (route && 'respond' in route && route.matches(new URL(req.url ?? '/', 'http://x').pathname))
         void route.respond(req, res)
       else res.writeHead(404).end()
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-    dir = await mkdtemp(join(tmpdir(), 'taskflow-logs-'))
-    stateFile = join(dir, 'system.json')
-    await writeSystemState(
-      {
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        gateway: url,
-        functions: {},
-        status: `${url}_local/status`,
-      },
-      stateFile,
-    )
+    ;({ dir, stateFile } = stub)
   })
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve))
-    await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stub?.close())
 
   it('prints what the function printed, each line on its stream, or as JSON; --tail keeps the last', async () => {
     const run = await runCli('local/src/logs-cli.ts', ['audit-log', '--state-file', stateFile])

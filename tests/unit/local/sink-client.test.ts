@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { request as undiciRequest } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { DeliveryPolicy } from '../../../local/src/eventing/delivery-policy.ts'
-import { deadLetterHeaders, type InProcessSink, SinkClient } from '../../../local/src/eventing/sink-client.ts'
+import { deadLetterHeaders, SinkClient } from '../../../local/src/eventing/sink-client.ts'
+import type { InProcessSink } from '../../../local/src/serving/function-host.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void
 

@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiMetrics } from '../../../api/src/metrics.ts'
 import { collectStatus, renderStatus, type SystemStatus } from '../../../local/src/status.ts'
 import type { LocalSystem } from '../../../local/src/system.ts'
-import { writeSystemState } from '../../../local/src/system-state.ts'
 import { runCli } from '../../support/run-cli.ts'
+import { type SystemStub, startSystemStub } from '../../support/system-stub.ts'
 
 const status: SystemStatus = {
   url: 'http://127.0.0.1:8080/',
@@ -192,33 +188,17 @@ describe('the status the console reads', () => {
 })
 
 describe('npm run status', () => {
-  let server: Server
+  let stub: SystemStub
   let dir: string
   let stateFile: string
 
   beforeAll(async () => {
-    server = createServer((_req, res) =>
+    stub = await startSystemStub((_req, res) =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status)),
     )
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
-    dir = await mkdtemp(join(tmpdir(), 'taskflow-status-'))
-    stateFile = join(dir, 'system.json')
-    await writeSystemState(
-      {
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        gateway: url,
-        functions: {},
-        status: `${url}_local/status`,
-      },
-      stateFile,
-    )
+    ;({ dir, stateFile } = stub)
   })
-  afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve))
-    await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stub?.close())
 
   it('prints the table, or the status as JSON', async () => {
     const table = await runCli('local/src/status-cli.ts', ['--state-file', stateFile])
