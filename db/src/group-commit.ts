@@ -14,7 +14,8 @@ export type GroupCommitOptions<Item, Result> = {
   readonly maxBatch?: number
   /**
    * Items with the same key never share a statement: the later waits for the next one (a multi-row
-   * upsert may not touch one row twice, and a task's events apply one after another).
+   * upsert may not touch one row twice, and a task's events apply one after another). A statement
+   * gets its items in key order, so two statements lock their rows in one order and never deadlock.
    */
   readonly keyOf?: (item: Item) => string
 }
@@ -76,7 +77,7 @@ export function createGroupCommit<Item, Result>(
       keys.add(key)
       batch.push(...waiting.splice(index, 1))
     }
-    return batch
+    return batch.sort((a, b) => compareKeys(keyOf(a.item), keyOf(b.item)))
   }
 
   function drain(): void {
@@ -96,3 +97,5 @@ export function createGroupCommit<Item, Result>(
       drain()
     })
 }
+
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)

@@ -1255,7 +1255,7 @@ function createGroupCommit(options) {
       keys.add(key);
       batch.push(...waiting.splice(index, 1));
     }
-    return batch;
+    return batch.sort((a, b) => compareKeys(keyOf(a.item), keyOf(b.item)));
   }
   function drain() {
     while (inFlight < maxInFlight && waiting.length > 0) {
@@ -1272,6 +1272,7 @@ function createGroupCommit(options) {
     drain();
   });
 }
+var compareKeys = (a, b) => a < b ? -1 : a > b ? 1 : 0;
 
 // db/src/migrate.ts
 import { sql } from "kysely";

@@ -30,6 +30,13 @@ describe('group commit', () => {
     expect(batches).toEqual([[1], [11, 2, 3], [21, 12]])
   })
 
+  it('hands a statement its items in key order, each still answered with its own result', async () => {
+    const { batches, write } = recordingWrite()
+    const commit = createGroupCommit({ write, keyOf: (item) => String(item) })
+    expect(await Promise.all([5, 3, 1, 4].map(commit))).toEqual([10, 6, 2, 8])
+    expect(batches).toEqual([[5], [1, 3, 4]])
+  })
+
   it('bounds batches by maxBatch and statements by maxInFlight', async () => {
     const { batches, write } = recordingWrite()
     const commit = createGroupCommit({ write, maxBatch: 2, maxInFlight: 2 })
