@@ -1,20 +1,14 @@
-// Runs the local KafkaSource dispatcher (local/src/eventing) over a filled topic of an event log, with a
-// fresh consumer group, until every record was delivered to the sink.
+// The dispatch benchmarks' measurements of deliverAll (deliver-all.ts): in the bench process, or alone
+// in a child process of its own (dispatcher-process.ts) for its memory.
 import { fork } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { pino } from 'pino'
-import { knativeDefaultDeliveryPolicy } from '../../local/src/eventing/delivery-policy.ts'
-import { startKafkaSource } from '../../local/src/eventing/kafka-source.ts'
 import type { EventLog } from '../../local/src/eventlog/index.ts'
-import { cpuMsSince, type Measurement, type Ordering } from '../baseline/measure.ts'
+import type { Measurement, Ordering } from '../baseline/measure.ts'
 import type { BenchContext } from '../src/harness/benchmark.ts'
 import type { NoopSink } from '../src/harness/noop-sink.ts'
 import { perSecond } from '../src/harness/stats.ts'
+import { deliverAll } from './deliver-all.ts'
 import type { DispatcherJob, DispatcherReport } from './dispatcher-process.ts'
-
-/** The same in-flight bound as the unordered baseline (Knative's own default is 50). */
-export const dispatcherMaxInFlight = 100
 
 export async function measureDispatcher(
   context: BenchContext,
@@ -28,44 +22,19 @@ export async function measureDispatcher(
     label: string
   },
 ): Promise<Measurement> {
-  const { log, topic, records, sink, ordering } = options
+  const { sink, records } = options
   const bar = context.progress(options.label, records)
   const sinkCpu = 'cpuMs' in sink ? () => sink.cpuMs() : undefined
   const sinkCpuBefore = sinkCpu ? await sinkCpu() : 0
-  const dispatcher = await startKafkaSource({
-    spec: {
-      name: 'bench',
-      namespace: 'bench',
-      topics: [topic],
-      consumerGroup: `bench-${randomUUID()}`,
-      initialOffset: 'earliest',
-      ordering,
-      delivery: knativeDefaultDeliveryPolicy,
-      sink: sink.url,
-      deadLetterSink: null,
-    },
-    log,
-    logger: pino({ level: 'silent' }),
-    maxInFlight: dispatcherMaxInFlight,
-  })
   try {
-    // As for the baselines, the clock starts once the group is joined (partitions assigned).
-    while (dispatcher.consumer().assignment().length === 0) await new Promise((r) => setTimeout(r, 1))
-    const startedAt = performance.now()
-    const cpuBefore = process.cpuUsage()
-    const deadline = Date.now() + context.size(600_000, 120_000)
-    for (;;) {
-      const stats = dispatcher.stats()
-      const finished = stats.delivered + stats.dropped
-      bar.update(finished)
-      if (stats.dropped > 0) throw new Error(`${options.label}: ${stats.dropped} events dropped`)
-      if (finished >= records) break
-      if (Date.now() > deadline)
-        throw new Error(`${options.label}: ${finished} of ${records} delivered in time`)
-      await new Promise((r) => setTimeout(r, 2))
-    }
-    const elapsedMs = performance.now() - startedAt
-    const cpuMs = cpuMsSince(cpuBefore)
+    const { elapsedMs, cpuMs } = await deliverAll({
+      ...options,
+      sink: sink.url,
+      timeoutMs: context.size(600_000, 120_000),
+      onProgress: (delivered) => bar.update(delivered),
+    }).catch((error: Error) => {
+      throw new Error(`${options.label}: ${error.message}`)
+    })
     bar.finish()
     return {
       events: records,
@@ -76,7 +45,6 @@ export async function measureDispatcher(
     }
   } finally {
     bar.finish()
-    await dispatcher.stop()
   }
 }
 
@@ -108,7 +76,6 @@ export async function measureDispatcherProcess(
       records: options.records,
       sink: options.sink.url.href,
       ordering: options.ordering,
-      maxInFlight: dispatcherMaxInFlight,
       timeoutMs: context.size(600_000, 120_000),
     }
     child.send(job)
