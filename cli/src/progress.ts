@@ -1,7 +1,7 @@
-// Progress lines for the slow steps of a tool's start (PGlite's first init, migrations, function
-// builds, the Kafka jar download, a broker's start): what it is doing when it begins, how long it took
-// when it ends, so a long step is never silent. Written through the tool's logger (info), or as plain
-// lines on a terminal.
+// Progress lines for the steps of a tool's start (PGlite's first init, migrations, function builds,
+// the Kafka jar download, a broker's start): what it is doing when it begins, a "still" line once it
+// has run 2 s and every 5 s after, how long it took when it ends, so no step over 2 s is silent, not
+// only the ones known to be slow. Written through the tool's logger (info), or as plain lines.
 
 /** What a step reports through: a pino logger fits, or `plainLines` on a terminal. */
 export interface ProgressSink {
@@ -11,29 +11,55 @@ export interface ProgressSink {
 export interface ProgressStep {
   /** Reports the step done, with its duration (and `detail`, e.g. what it created). */
   done(detail?: string): void
+  /** Ends the step without a line: it failed, and the error says so where it is handled. */
+  abandon(): void
 }
 
-/** Starts a step: one line now, one with its duration when `done` is called. */
+/** When a running step says it is still running: after the first, then every next. */
+export const stillRunningAfterMs = { first: 2_000, next: 5_000 } as const
+
+/** Starts a step: one line now, "still" lines while it runs past 2 s, one with its duration at `done`. */
 export function startStep(sink: ProgressSink, what: string, now: () => number = Date.now): ProgressStep {
   const began = now()
   sink.info({ step: what }, `${what} ...`)
   let ended = false
+  let timer: NodeJS.Timeout | undefined
+  const remind = (delay: number) => {
+    timer = setTimeout(() => {
+      const ms = now() - began
+      sink.info({ step: what, ms, running: true }, `${what}: still running (${formatDuration(ms)})`)
+      remind(stillRunningAfterMs.next)
+    }, delay)
+    // A reminder never keeps a process alive that has nothing else to do.
+    timer.unref()
+  }
+  remind(stillRunningAfterMs.first)
+  const end = () => {
+    if (ended) return false
+    ended = true
+    clearTimeout(timer)
+    return true
+  }
   return {
     done(detail) {
-      if (ended) return
-      ended = true
+      if (!end()) return
       const ms = now() - began
       sink.info({ step: what, ms }, `${what}: done in ${formatDuration(ms)}${detail ? ` (${detail})` : ''}`)
     },
+    abandon: end,
   }
 }
 
-/** Runs `work` as a step: reported when it starts and when it resolves. */
+/** Runs `work` as a step: reported when it starts, while it runs past 2 s, and when it resolves. */
 export async function step<T>(sink: ProgressSink, what: string, work: () => Promise<T>): Promise<T> {
   const started = startStep(sink, what)
-  const result = await work()
-  started.done()
-  return result
+  try {
+    const result = await work()
+    started.done()
+    return result
+  } finally {
+    started.abandon()
+  }
 }
 
 export function formatDuration(ms: number): string {

@@ -42,6 +42,8 @@ const hopByHop = new Set([
 export async function startGateway(options: {
   readonly host: string
   readonly port: number
+  /** A server already listening on the port (npm start holds it from its first step): served on instead. */
+  readonly listening?: Server
   /** Host names (Host header, port aside) served; anything else is answered 421. */
   readonly allowedHosts: readonly string[]
   readonly routes: readonly GatewayRoute[]
@@ -51,7 +53,7 @@ export async function startGateway(options: {
   // capped pool would queue every other request behind them (the API caps streams per user instead).
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: null })
   const allowed = new Set(options.allowedHosts.map((host) => host.toLowerCase()))
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (!allowed.has(hostnameOf(req.headers.host))) {
       res.writeHead(421, { 'content-type': 'application/problem+json' })
       res.end(
@@ -80,7 +82,7 @@ export async function startGateway(options: {
         res.destroy()
       }
     })
-  })
+  }
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
@@ -127,10 +129,18 @@ export async function startGateway(options: {
     await pipeline(upstream.body, res)
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, () => resolve())
-  })
+  let server: Server
+  if (options.listening === undefined) {
+    server = createServer(handle)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port, options.host, () => resolve())
+    })
+  } else {
+    server = options.listening
+    server.removeAllListeners('request')
+    server.on('request', handle)
+  }
   const address = server.address() as AddressInfo
   return {
     url: new URL(`http://${options.host}:${address.port}`),

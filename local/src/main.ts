@@ -4,7 +4,7 @@ import { formatDuration } from '../../cli/src/progress.ts'
 import { LocalConfigError, readLocalConfig, usage } from './config.ts'
 import { acquireDataLock, type DataLock, DataLockHeldError } from './data-lock.ts'
 import { createLogger, prettyFunctionOutput, resolveLogFormat } from './log-output.ts'
-import { portTakenHint, portUnavailable } from './port-check.ts'
+import { holdPort, portTakenHint } from './port-check.ts'
 import { renderStatus } from './status.ts'
 import { statusChangeDetector } from './status-change.ts'
 import type { LocalSystem } from './system.ts'
@@ -33,9 +33,9 @@ const logger = createLogger({
 })
 
 // Checked before any slow step: a taken port or a data folder in use is said at once (exit code 2).
-const portProblem = await portUnavailable(config.host, config.port)
-if (portProblem !== null) {
-  console.error(await portTakenHint(config.host, config.port, portProblem))
+const port = await holdPort(config.host, config.port)
+if (typeof port === 'string') {
+  console.error(await portTakenHint(config.host, config.port, port))
   process.exit(2)
 }
 let dataLock: DataLock | undefined
@@ -74,6 +74,7 @@ const startBegan = Date.now()
 // Loaded only now: its modules (PGlite, the API, kafkajs) take a second to load, the checks above do not.
 const { startLocalSystem } = await import('./system.ts')
 const running = await startLocalSystem(config, logger, {
+  listening: port,
   // Function processes log JSON of their own: readable too when this process logs for a person.
   ...(logFormat === 'pretty' ? { functionOutput: prettyFunctionOutput(process.stdout.isTTY === true) } : {}),
 }).catch((error: unknown) => {

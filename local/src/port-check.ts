@@ -1,12 +1,23 @@
-// `npm start` checks its one port before any slow step (PGlite's first init, function builds): a port
-// already taken is reported at once, with what holds it when that is known, not after the start-up.
-import { createServer } from 'node:net'
+// `npm start` takes its one port before any slow step (PGlite's first init, function builds): a port
+// already taken is reported at once, with what holds it when that is known, not after the start-up. The
+// port stays held until the gateway serves on it, so no other process can take it in between; requests
+// meanwhile get 503 with Retry-After rather than a refused connection.
+import { createServer, type Server } from 'node:http'
 import { readSystemState } from './system-state.ts'
 
-/** Null when HOST:PORT can be bound now (bound and released), else why not. */
-export async function portUnavailable(host: string, port: number): Promise<string | null> {
-  if (port === 0) return null
-  const server = createServer()
+const startingBody = JSON.stringify({
+  type: 'about:blank',
+  title: 'Service Unavailable',
+  status: 503,
+  detail: 'taskflow is starting: try again in a moment',
+})
+
+/** HOST:PORT held by a server answering 503 until the gateway takes it over, or why it cannot be. */
+export async function holdPort(host: string, port: number): Promise<Server | string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' })
+    res.end(startingBody)
+  })
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -15,8 +26,7 @@ export async function portUnavailable(host: string, port: number): Promise<strin
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? String(error)
   }
-  await new Promise((resolve) => server.close(resolve))
-  return null
+  return server
 }
 
 /** What to tell a user whose port is taken: the taskflow holding it if its state file says so. */

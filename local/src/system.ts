@@ -2,7 +2,9 @@
 // manifests/, functions/*/func.yaml): the Task API, each KafkaSink as an HTTP endpoint, each function as
 // scale-to-zero processes behind an activator, each KafkaSource as a dispatcher, each PingSource on its
 // schedule, and one gateway URL in front. Event log: Kafka when brokers are given, else embedded.
+
 import { existsSync } from 'node:fs'
+import type { Server as HttpServer } from 'node:http'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
@@ -92,6 +94,8 @@ export interface LocalSystemOverrides {
   /** Knative's scale-to-zero grace period and stable window, for tests that watch scaling. */
   readonly gracePeriodMs?: number
   readonly stableWindowMs?: number
+  /** A server already listening on HOST:PORT (npm start holds its port from the first step). */
+  readonly listening?: HttpServer
 }
 
 export async function startLocalSystem(
@@ -160,6 +164,7 @@ export async function startLocalSystem(
     const functions = new Map<string, FunctionHost>()
     const functionLogs = createFunctionLogs()
     const hosting = startStep(logger, 'functions: build and host')
+    stack.push(async () => hosting.abandon())
     const wanted = new Set(overrides.functions ?? manifests.services.map((service) => service.name))
     for (const service of manifests.services) {
       const dir = join(config.rootDir, 'functions', service.name)
@@ -220,22 +225,28 @@ export async function startLocalSystem(
     const recentDeliveries = createRecentDeliveries()
     trackFunctionHosts(localMetrics, functions)
     const dispatchMetrics = recordingDeliveries(createDispatchMetrics(localMetrics), recentDeliveries)
-    for (const source of manifests.kafkaSources) {
-      const dispatcher = await startKafkaSource({
-        metrics: dispatchMetrics,
-        spec: sourceSpec(source, sinks, functions),
-        log: eventLog,
-        logger,
-        sinkClient,
-        identity: {
-          subject: senderSubject({ apiVersion: sourceApiVersion, kind: 'KafkaSource', ...source }),
-          tokens: issuer,
-        },
-        commitIntervalMs: config.commitIntervalMs,
-      })
-      stack.push(() => dispatcher.stop())
-      sources.push(dispatcher)
-    }
+    await step(
+      logger,
+      `KafkaSources: ${manifests.kafkaSources.length} joining their consumer groups`,
+      async () => {
+        for (const source of manifests.kafkaSources) {
+          const dispatcher = await startKafkaSource({
+            metrics: dispatchMetrics,
+            spec: sourceSpec(source, sinks, functions),
+            log: eventLog,
+            logger,
+            sinkClient,
+            identity: {
+              subject: senderSubject({ apiVersion: sourceApiVersion, kind: 'KafkaSource', ...source }),
+              tokens: issuer,
+            },
+            commitIntervalMs: config.commitIntervalMs,
+          })
+          stack.push(() => dispatcher.stop())
+          sources.push(dispatcher)
+        }
+      },
+    )
 
     const apiConfig = loadApiConfig({
       ...config.apiEnv,
@@ -295,6 +306,7 @@ export async function startLocalSystem(
     const gateway: Gateway = await startGateway({
       host: config.host,
       port: config.port,
+      ...(overrides.listening === undefined ? {} : { listening: overrides.listening }),
       allowedHosts: config.allowedHosts,
       logger,
       routes: [

@@ -1,9 +1,52 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { formatDuration, plainLines, startStep, step } from '../../../cli/src/progress.ts'
 
 // Issue 21: a slow step of a tool's start says what it does and, when it ends, how long it took.
 
 describe('progress lines', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('a step over 2 s says it is still running, then every 5 s, and stops saying so when it ends', async () => {
+    vi.useFakeTimers()
+    const lines: string[] = []
+    const sink = plainLines((line) => lines.push(line))
+    let finish!: (value: string) => void
+    const running = step(
+      sink,
+      'joining consumer groups',
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    )
+    await vi.advanceTimersByTimeAsync(1_999)
+    expect(lines).toEqual(['joining consumer groups ...\n'])
+    await vi.advanceTimersByTimeAsync(1)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(lines.slice(1)).toEqual([
+      'joining consumer groups: still running (2.0 s)\n',
+      'joining consumer groups: still running (7.0 s)\n',
+    ])
+    finish('joined')
+    expect(await running).toBe('joined')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(lines.slice(3)).toEqual(['joining consumer groups: done in 7.0 s\n'])
+  })
+
+  it('a failed step stops its "still running" lines and rethrows', async () => {
+    vi.useFakeTimers()
+    const lines: string[] = []
+    const failing = step(
+      plainLines((line) => lines.push(line)),
+      'migrations',
+      async () => {
+        throw new Error('no database')
+      },
+    )
+    await expect(failing).rejects.toThrow('no database')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(lines).toEqual(['migrations ...\n'])
+  })
+
   it('a step says what it does when it begins and its duration when it ends', async () => {
     const records: { fields: Record<string, unknown>; message: string }[] = []
     const sink = {
