@@ -1,8 +1,12 @@
-// One `npm start` per data folder: two PGlite servers on one folder would corrupt it. The lock is a
-// file beside the folder holding the pid of its owner, created atomically (a complete file linked into
-// place, so nobody reads it half-written); one whose pid is gone is stale and taken over.
+// One `npm start` per database: two PGlite servers on one data folder would corrupt it, and two systems
+// on one DATABASE_URL would both run its outbox relay, its embedded event log's consumer groups and its
+// PingSources. The lock is a file holding the pid of its owner, created atomically (a complete file
+// linked into place, so nobody reads it half-written); one whose pid is gone is stale and taken over.
+import { createHash } from 'node:crypto'
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { redactUrl } from '../../db/src/redact-url.ts'
+import { isAlive } from './process-alive.ts'
 
 export interface DataLock {
   readonly file: string
@@ -15,19 +19,73 @@ export class DataLockHeldError extends Error {
   readonly pid: number
   readonly file: string
 
-  constructor(file: string, pid: number, since: string | undefined) {
+  constructor(guarded: Guarded, pid: number, since: string | undefined) {
     super(
-      `another npm start (pid ${pid}${since ? `, since ${since}` : ''}) uses this data folder ` +
-        `(lock ${file}): stop it, or give this one a folder of its own, e.g. PGLITE_DATA_DIR=.data/pglite-2`,
+      `another npm start (pid ${pid}${since ? `, since ${since}` : ''}) uses ${guarded.what} ` +
+        `(lock ${guarded.file}): stop it, or ${guarded.remedy}`,
     )
     this.pid = pid
-    this.file = file
+    this.file = guarded.file
   }
+}
+
+/** What a lock guards: its file, and what a second npm start is told about it. */
+interface Guarded {
+  readonly file: string
+  /** e.g. "this data folder". */
+  readonly what: string
+  /** What to run instead of the second one. */
+  readonly remedy: string
+  /** Written in the lock beside its owner, for a person who reads it. */
+  readonly detail: Readonly<Record<string, string>>
 }
 
 /** The lock file of a data folder: beside it, so the folder holds only the database's own files. */
 export function dataLockFile(dataDir: string): string {
   return `${resolve(dataDir)}.lock`
+}
+
+/** Takes the lock of the PGlite data folder `dataDir` for this process, or throws DataLockHeldError. */
+export function acquireDataLock(dataDir: string, pid: number = process.pid): DataLock {
+  return acquireLock(
+    {
+      file: dataLockFile(dataDir),
+      what: 'this data folder',
+      remedy: 'give this one a folder of its own, e.g. PGLITE_DATA_DIR=.data/pglite-2',
+      detail: { dataDir },
+    },
+    pid,
+  )
+}
+
+const databaseLockDir = resolve(import.meta.dirname, '../../.data/local')
+
+/**
+ * The lock file of a PostgreSQL database: named by a hash of its host, port and name, so the same
+ * database under another user or password is the same lock, and no credential is in a file name.
+ */
+export function databaseLockFile(databaseUrl: string, dir: string = databaseLockDir): string {
+  const url = new URL(databaseUrl)
+  // libpq's defaults: host and port may be query parameters (a socket folder), the name is the user's.
+  const host = (url.searchParams.get('host') ?? decodeURIComponent(url.hostname)) || 'localhost'
+  const port = url.searchParams.get('port') ?? (url.port || '5432')
+  const name = decodeURIComponent(url.pathname.slice(1) || url.username)
+  const key = createHash('sha256').update(`${host.toLowerCase()}:${port}/${name}`).digest('hex')
+  return join(dir, `database-${key.slice(0, 16)}.lock`)
+}
+
+/** Takes the lock of the database at `databaseUrl` for this process, or throws DataLockHeldError. */
+export function acquireDatabaseLock(databaseUrl: string, pid: number = process.pid): DataLock {
+  const database = redactUrl(databaseUrl)
+  return acquireLock(
+    {
+      file: databaseLockFile(databaseUrl),
+      what: `the database ${database}`,
+      remedy: 'give this one a database of its own (another DATABASE_URL, or another database name in it)',
+      detail: { database },
+    },
+    pid,
+  )
 }
 
 type Owner = { pid: number; since?: string }
@@ -48,22 +106,11 @@ function readOwner(file: string): Owner | null | 'missing' {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, as another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Takes the lock of `dataDir` for this process, or throws DataLockHeldError naming its live owner. */
-export function acquireDataLock(dataDir: string, pid: number = process.pid): DataLock {
-  const file = dataLockFile(dataDir)
+function acquireLock(guarded: Guarded, pid: number): DataLock {
+  const { file } = guarded
   mkdirSync(dirname(file), { recursive: true })
   const staging = `${file}.${pid}.${Date.now()}`
-  writeFileSync(staging, `${JSON.stringify({ pid, since: new Date().toISOString(), dataDir })}\n`)
+  writeFileSync(staging, `${JSON.stringify({ pid, since: new Date().toISOString(), ...guarded.detail })}\n`)
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -75,7 +122,7 @@ export function acquireDataLock(dataDir: string, pid: number = process.pid): Dat
       const owner = readOwner(file)
       if (owner === 'missing') continue
       if (owner !== null && owner.pid !== pid && isAlive(owner.pid))
-        throw new DataLockHeldError(file, owner.pid, owner.since)
+        throw new DataLockHeldError(guarded, owner.pid, owner.since)
       // Stale: its owner is gone (or the file is not a lock of ours).
       rmSync(file, { force: true })
     }

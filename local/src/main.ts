@@ -2,7 +2,7 @@
 import { logRedaction } from '../../api/src/auth/index.ts'
 import { formatDuration } from '../../cli/src/progress.ts'
 import { LocalConfigError, readLocalConfig, usage } from './config.ts'
-import { acquireDataLock, type DataLock, DataLockHeldError } from './data-lock.ts'
+import { acquireDatabaseLock, acquireDataLock, type DataLock, DataLockHeldError } from './data-lock.ts'
 import { createLogger, prettyFunctionOutput, resolveLogFormat } from './log-output.ts'
 import { holdPort, portTakenHint } from './port-check.ts'
 import { renderStatus } from './status.ts'
@@ -32,24 +32,26 @@ const logger = createLogger({
   redact: logRedaction,
 })
 
-// Checked before any slow step: a taken port or a data folder in use is said at once (exit code 2).
+// Checked before any slow step: a taken port or a database in use is said at once (exit code 2).
 const port = await holdPort(config.host, config.port)
 if (typeof port === 'string') {
   console.error(await portTakenHint(config.host, config.port, port))
   process.exit(2)
 }
-let dataLock: DataLock | undefined
-if (config.databaseUrl === undefined) {
-  try {
-    dataLock = acquireDataLock(config.pgliteDataDir)
-  } catch (error) {
-    if (!(error instanceof DataLockHeldError)) throw error
-    console.error(`npm start: ${error.message}`)
-    process.exit(2)
-  }
-  // Every way out (Ctrl-C, SIGTERM, a failed start) goes through process.exit.
-  process.on('exit', () => dataLock?.release())
+// One system per database: the PGlite data folder's lock, or the DATABASE_URL's.
+let dataLock: DataLock
+try {
+  dataLock =
+    config.databaseUrl === undefined
+      ? acquireDataLock(config.pgliteDataDir)
+      : acquireDatabaseLock(config.databaseUrl)
+} catch (error) {
+  if (!(error instanceof DataLockHeldError)) throw error
+  console.error(`npm start: ${error.message}`)
+  process.exit(2)
 }
+// Every way out (Ctrl-C, SIGTERM, a failed start) goes through process.exit.
+process.on('exit', () => dataLock.release())
 
 let system: LocalSystem | undefined
 let stateTimer: NodeJS.Timeout | undefined

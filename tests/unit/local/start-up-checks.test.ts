@@ -3,19 +3,25 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { acquireDataLock, DataLockHeldError, dataLockFile } from '../../../local/src/data-lock.ts'
+import {
+  acquireDataLock,
+  DataLockHeldError,
+  databaseLockFile,
+  dataLockFile,
+} from '../../../local/src/data-lock.ts'
 import { holdPort, portTakenHint } from '../../../local/src/port-check.ts'
 import { writeSystemState } from '../../../local/src/system-state.ts'
+import { deadPid } from '../../support/dead-pid.ts'
 import { localSystemEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
 import { runCli } from '../../support/run-cli.ts'
 
 // Issue 21: `npm start` says at once, before its slow steps (PGlite's first init, function builds), that
-// its port is taken or that another `npm start` uses its data folder (exit code 2), and gives the
-// folder back however it stops.
+// its port is taken or that another `npm start` uses its data folder or its DATABASE_URL (exit code 2),
+// and gives the folder or the database back however it stops.
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 let dir: string
@@ -32,13 +38,6 @@ afterAll(async () => {
   await new Promise((resolve) => taken.close(resolve))
   await rm(dir, { recursive: true, force: true })
 })
-
-/** A process that has exited: its pid is free (a stale lock's owner). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', ''])
-  await new Promise((resolve) => child.once('exit', resolve))
-  return child.pid!
-}
 
 describe('npm start: its port', () => {
   it('a taken port ends the start at once with exit code 2 and another PORT to use', async () => {
@@ -130,4 +129,64 @@ describe('npm start: one per data folder', () => {
       else expect(stopping).toMatch(/INFO.*stopping/)
     },
   )
+})
+
+describe('npm start: one per DATABASE_URL', () => {
+  const children: ChildProcess[] = []
+  let silent: Server
+  let silentPort: number
+  beforeAll(async () => {
+    // A PostgreSQL that accepts and never answers: a start waits for it (holding its lock) until killed.
+    silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    silentPort = (silent.address() as { port: number }).port
+  })
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => silent.close(resolve))
+  })
+
+  const password = `pw-${process.pid}-${Date.now()}`
+  const databaseUrl = (user: string, secret: string, name = `lock-${process.pid}`) =>
+    `postgres://${user}:${secret}@127.0.0.1:${silentPort}/${name}`
+
+  it('a second start on the same database ends at once with exit code 2, naming it without its password', async () => {
+    const first = spawn(process.execPath, [localSystemEntry], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, PORT: '0', DATABASE_URL: databaseUrl('taskflow', 'first-secret') },
+      stdio: 'ignore',
+    })
+    children.push(first)
+    const exited = new Promise<number | null>((resolve) => first.once('exit', resolve))
+    const lockFile = databaseLockFile(databaseUrl('taskflow', 'first-secret'))
+    await eventually(() => existsSync(lockFile), 'the first start holding the database lock')
+    expect(readFileSync(lockFile, 'utf8')).not.toContain('first-secret')
+
+    // Another user and password, the same database: refused before any slow step.
+    const second = await runCli(localSystemEntry, [], {
+      PORT: '0',
+      DATABASE_URL: databaseUrl('other', password),
+    })
+    expect(second.code).toBe(2)
+    expect(second.stderr).toContain(`another npm start (pid ${first.pid}`)
+    expect(second.stderr).toContain(`uses the database postgres://other:***@127.0.0.1:${silentPort}/lock-`)
+    expect(second.stderr).toContain('another DATABASE_URL')
+    expect(second.stderr).not.toContain('PGLITE_DATA_DIR')
+    expect(second.stderr).not.toContain(password)
+    expect(second.stderr).not.toMatch(/\n\s+at /)
+
+    first.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(existsSync(lockFile)).toBe(false)
+  })
+
+  it('keys the lock by host, port and database name, none of its credentials in the file name', () => {
+    const file = databaseLockFile(databaseUrl('taskflow', password, 'tasks'))
+    expect(file).toBe(databaseLockFile(`postgresql://someone@127.0.0.1:${silentPort}/tasks?sslmode=disable`))
+    expect(file).not.toBe(databaseLockFile(databaseUrl('taskflow', password, 'tasks-2')))
+    expect(file).not.toBe(databaseLockFile(`postgres://taskflow@127.0.0.2:${silentPort}/tasks`))
+    expect(basename(file)).toMatch(/^database-[0-9a-f]{16}\.lock$/)
+  })
 })
