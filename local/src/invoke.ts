@@ -41,7 +41,7 @@ audit chain, notification-fanout notifies, reminders schedules). --dry-run sends
   --id <id>               the event id (default a fresh UUID)
   --format <mode>         binary (default) or structured
   --token <token>         the sender's token (default for a local function: one of its sources')
-  --state-file <path>     the running system's state (default .data/local/system.json)
+  --state-file <path>     which running system, when several run (.data/local/systems/<pid>.json)
   --dry-run               print the request, send nothing
   -h, --help              this text
 

@@ -16,7 +16,7 @@ each line prefixed with the function and the process id. npm start keeps the las
   -f, --follow          keep printing new lines until Ctrl-C
   --tail <lines>        only the last <lines> lines kept (default: all)
   --json                one JSON object per line ({seq, at, stream, line})
-  --state-file <path>   the running system's state (default .data/local/system.json)
+  --state-file <path>   which running system, when several run (.data/local/systems/<pid>.json)
   -h, --help            this text
 
 Exit codes: 0 shown, 1 the system stopped answering, 2 usage errors, no running local system or no such

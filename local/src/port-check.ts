@@ -3,7 +3,7 @@
 // port stays held until the gateway serves on it, so no other process can take it in between; requests
 // meanwhile get 503 with Retry-After rather than a refused connection.
 import { createServer, type Server } from 'node:http'
-import { readSystemState } from './system-state.ts'
+import { runningSystems } from './system-state.ts'
 
 const startingBody = JSON.stringify({
   type: 'about:blank',
@@ -29,20 +29,18 @@ export async function holdPort(host: string, port: number): Promise<Server | str
   return server
 }
 
-/** What to tell a user whose port is taken: the taskflow holding it if its state file says so. */
-export async function portTakenHint(
-  host: string,
-  port: number,
-  code: string,
-  stateFile?: string,
-): Promise<string> {
+/** What to tell a user whose port is taken: the taskflow holding it if a state file says so. */
+export async function portTakenHint(host: string, port: number, code: string): Promise<string> {
   const address = `${host}:${port}`
   if (code !== 'EADDRINUSE') {
     return `npm start: cannot listen on ${address} (${code}). Set HOST and PORT, e.g. HOST=127.0.0.1 PORT=8081 npm start`
   }
-  const running = await readSystemState(stateFile).catch(() => null)
+  const systems = await runningSystems().catch(() => [])
+  const running = systems
+    .map(({ state }) => state)
+    .find(({ gateway }) => URL.canParse(gateway) && Number(new URL(gateway).port) === port)
   const holder =
-    running !== null && URL.canParse(running.gateway) && Number(new URL(running.gateway).port) === port
+    running !== undefined
       ? `taskflow (pid ${running.pid}, started ${running.startedAt}) already serves ${running.gateway}: ` +
         `stop it with Ctrl-C in its terminal (or kill ${running.pid}), or run this one elsewhere`
       : `another process listens on it (\`ss -ltnp 'sport = :${port}'\` shows which); stop it or run elsewhere`

@@ -13,7 +13,7 @@ deliveries, per function its processes, per KafkaSink its writes, per PingSource
 
   --watch [seconds]     refresh every <seconds> (default 2) until Ctrl-C
   --json                the status as JSON (with --watch: one line per refresh)
-  --state-file <path>   the running system's state (default .data/local/system.json)
+  --state-file <path>   which running system, when several run (.data/local/systems/<pid>.json)
   -h, --help            this text
 
 Exit codes: 0 shown, 1 the system stopped answering, 2 usage errors and no running local system.`

@@ -23,7 +23,7 @@ Options (filters combine):
                          (--destination); for the running local system, its own tokens are sent
   --dry-run              replay: print what would be sent, send nothing
   --topic <name>         the dead-letter topic (default: the KafkaSink the KafkaSources dead-letter to)
-  --state-file <path>    the running local system's state (default .data/local/system.json)
+  --state-file <path>    which running local system, when several run (.data/local/systems/<pid>.json)
   -h, --help             this text
 
 Where the dead letters are read, first that applies:

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   acquireDataLock,
   DataLockHeldError,
@@ -51,22 +51,26 @@ describe('npm start: its port', () => {
     expect(existsSync(dataLockFile(dataDir))).toBe(false)
   })
 
-  it('names the taskflow holding the port when its state file says so', async () => {
-    const stateFile = join(dir, 'system.json')
-    await writeSystemState(
-      {
-        pid: process.pid,
+  it('names the taskflow holding the port when a state file says so', async () => {
+    vi.stubEnv('TASKFLOW_STATE_DIR', join(dir, 'systems'))
+    try {
+      const system = (pid: number, port: number) => ({
+        pid,
         startedAt: '2026-12-07T10:00:00.000Z',
-        gateway: `http://127.0.0.1:${takenPort}/`,
+        gateway: `http://127.0.0.1:${port}/`,
         functions: {},
-        status: `http://127.0.0.1:${takenPort}/_local/status`,
-      },
-      stateFile,
-    )
-    expect(await holdPort('127.0.0.1', takenPort)).toBe('EADDRINUSE')
-    const hint = await portTakenHint('127.0.0.1', takenPort, 'EADDRINUSE', stateFile)
-    expect(hint).toContain(`taskflow (pid ${process.pid}`)
-    expect(hint).toContain(`PORT=${takenPort + 1} npm start`)
+        status: `http://127.0.0.1:${port}/_local/status`,
+      })
+      // Two systems run: the one on the taken port is named.
+      await writeSystemState(system(process.ppid, takenPort + 1))
+      await writeSystemState(system(process.pid, takenPort))
+      expect(await holdPort('127.0.0.1', takenPort)).toBe('EADDRINUSE')
+      const hint = await portTakenHint('127.0.0.1', takenPort, 'EADDRINUSE')
+      expect(hint).toContain(`taskflow (pid ${process.pid}`)
+      expect(hint).toContain(`PORT=${takenPort + 1} npm start`)
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })
 
