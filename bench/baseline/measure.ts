@@ -39,30 +39,40 @@ export interface FilledTopic {
 const filledTopics = new Map<string, Promise<FilledTopic>>()
 const postBaselines = new Map<string, Promise<Measurement>>()
 
-/** A topic holding `records` bench records, produced once per run (the produce is measured). */
+/**
+ * A topic holding `records` bench records, produced once per run (the produce is measured). Plain by
+ * default; `gzip` writes them as the system's producers write a backlog (2,000-record batches gzipped).
+ */
 export function filledTopic(
   context: BenchContext,
   partitions: number,
   records: number,
+  compression: 'none' | 'gzip' = 'none',
 ): Promise<FilledTopic> {
-  const key = `${partitions}:${records}`
+  const key = `${partitions}:${records}:${compression}`
   let filled = filledTopics.get(key)
   if (!filled) {
-    filled = fillTopic(context, partitions, records)
+    filled = fillTopic(context, partitions, records, compression)
     filledTopics.set(key, filled)
     filled.catch(() => filledTopics.delete(key))
   }
   return filled
 }
 
-async function fillTopic(context: BenchContext, partitions: number, records: number): Promise<FilledTopic> {
+async function fillTopic(
+  context: BenchContext,
+  partitions: number,
+  records: number,
+  compression: 'none' | 'gzip',
+): Promise<FilledTopic> {
   const brokers = await context.kafkaBrokers()
-  const topic = await createBenchTopic(brokers, `p${partitions}`, partitions, context)
+  const suffix = compression === 'none' ? '' : `-${compression}`
+  const topic = await createBenchTopic(brokers, `p${partitions}${suffix}`, partitions, context)
   const kafka = createKafkaClient({ brokers, clientId: 'taskflow-bench-producer' })
-  // Uncompressed: the records stay as the consumers will read them, and gzip would measure zlib.
-  const producer = createProducer(kafka, { compression: 'none' })
+  // Plain unless asked: the records stay as the consumers will read them, and gzip would measure zlib.
+  const producer = createProducer(kafka, { compression })
   await producer.connect()
-  const bar = context.progress(`produce ${partitions}p`, records)
+  const bar = context.progress(`produce ${partitions}p${suffix}`, records)
   try {
     const cpuBefore = process.cpuUsage()
     const startedAt = performance.now()

@@ -1,4 +1,5 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs'
+import { limitFetchedRecords } from './fetch-record-limit.ts'
 
 export type ConsumerOptions = {
   groupId: string
@@ -9,7 +10,16 @@ export type ConsumerOptions = {
   maxWaitTimeMs?: number
   /** Bytes a fetch takes per partition (the broker still returns a larger first batch whole); kafkajs: 1 MiB. */
   maxBytesPerPartition?: number
+  /**
+   * Records a fetch should decode per partition, about: the bytes per partition go down for batches
+   * that decompress to many more (fetch-record-limit.ts), never above maxBytesPerPartition.
+   */
+  maxRecordsPerPartition?: number
 }
+
+const kafkajsMaxBytesPerPartition = 1024 * 1024
+/** A record batch larger than this still comes whole: the floor only stops the bytes going to nothing. */
+const minBytesPerPartition = 8 * 1024
 
 /** A record as the rest of the project sees it: header values decoded as UTF-8. */
 export type ConsumedRecord = {
@@ -25,16 +35,24 @@ export type ConsumedRecord = {
 /** A group member; auto topic creation stays off, as on the brokers (topics come from YAML). */
 export function createConsumer(kafka: Kafka, options: ConsumerOptions): Consumer {
   if (options.groupId.trim() === '') throw new TypeError('createConsumer needs a non-empty groupId')
-  return kafka.consumer({
+  const maxBytesPerPartition = options.maxBytesPerPartition ?? kafkajsMaxBytesPerPartition
+  const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
-    ...(options.maxBytesPerPartition === undefined
-      ? {}
-      : { maxBytesPerPartition: options.maxBytesPerPartition }),
+    maxBytesPerPartition,
   })
+  if (options.maxRecordsPerPartition !== undefined) {
+    const release = limitFetchedRecords(options.groupId, {
+      records: options.maxRecordsPerPartition,
+      maxBytes: maxBytesPerPartition,
+      minBytes: Math.min(minBytesPerPartition, maxBytesPerPartition),
+    })
+    consumer.on(consumer.events.DISCONNECT, release)
+  }
+  return consumer
 }
 
 /**

@@ -17,3 +17,8 @@ export const defaultDetachAfterMs = 50
  * records at once, at the same speed; Knative's 64 KiB halved the ordered speed (bench/README.md, dispatch).
  */
 export const defaultMaxBytesPerPartition = 256 * 1024
+/**
+ * Kafka backend: records a fetch decodes per partition, about. Bounds a dispatcher's memory when a
+ * backlog comes gzipped (the byte limit counts compressed bytes); a plain fetch of 256 KiB stays below.
+ */
+export const defaultMaxRecordsPerPartition = 1_000

@@ -12,6 +12,7 @@ import { coalescingSend } from './coalescing-send.ts'
 import {
   defaultHeartbeatIntervalMs,
   defaultMaxBytesPerPartition,
+  defaultMaxRecordsPerPartition,
   defaultSessionTimeoutMs,
 } from './defaults.ts'
 import { assertPartitionCount, EventLogError, unknownTopic } from './errors.ts'
@@ -98,6 +99,7 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): KafkaEventLo
         sessionTimeoutMs,
         heartbeatIntervalMs,
         maxBytesPerPartition: defaultMaxBytesPerPartition,
+        maxRecordsPerPartition: defaultMaxRecordsPerPartition,
       })
       const created = createKafkaGroupConsumer(raw, consumerOptions, connectedAdmin, logger)
       consumers.add(created)
