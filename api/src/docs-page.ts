@@ -2,7 +2,7 @@
 // /openapi.json, with "Try it out" against this same origin and a banner telling how to authorize.
 // Nothing is loaded from another origin: the API must be browsable offline and under the strict CSP
 // below (no inline script; Swagger UI sets some inline styles).
-import type { AuthSettings } from './auth/index.ts'
+import type { AuthSettings } from '../../platform/src/auth/index.ts'
 
 export const docsAssetsPath = '/docs/assets'
 

@@ -1,6 +1,12 @@
 // What other processes (the local runtime, tests) use of the Task API.
+
+export {
+  type AuthSettings,
+  type BearerVerifier,
+  createBearerVerifier,
+  type Principal,
+} from '../../platform/src/auth/index.ts'
 export { type AppDeps, createApp } from './app.ts'
-export { type AuthSettings, type BearerVerifier, createBearerVerifier, type Principal } from './auth/index.ts'
 export { type ApiConfig, ConfigError, loadConfig } from './config.ts'
 export type { TasksDatabase } from './database.ts'
 export { createLogger } from './logger.ts'

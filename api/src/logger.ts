@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api'
 import { type DestinationStream, type Logger, pino } from 'pino'
-import { logRedaction } from './auth/index.ts'
+import { logRedaction } from '../../platform/src/auth/index.ts'
 
 /**
  * JSON logs; every line written inside a traced request carries trace_id/span_id of the active span

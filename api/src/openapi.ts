@@ -1,7 +1,7 @@
 // OpenAPI 3.1 generated from the operations each route module documents (operation-docs.ts), with the
 // same zod schemas the routes parse with.
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi'
-import type { AuthSettings } from './auth/index.ts'
+import type { AuthSettings } from '../../platform/src/auth/index.ts'
 import { authorizationHint } from './docs-page.ts'
 import { functionReadOperations } from './function-read-operations.ts'
 import type { ApiOperation } from './operation-docs.ts'

@@ -7,8 +7,9 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { migrate, openDatabase } from '../../db/src/index.ts'
+import { createBearerVerifier } from '../../platform/src/auth/index.ts'
+import { startTelemetry } from '../../platform/src/telemetry/index.ts'
 import { createApp } from './app.ts'
-import { createBearerVerifier } from './auth/index.ts'
 import type { ApiConfig } from './config.ts'
 import type { TasksDatabase } from './database.ts'
 import { answerUnparsableRequests } from './http/unparsable-requests.ts'
@@ -20,7 +21,6 @@ import { createOutboxRelay, type OutboxRelay } from './outbox/outbox-relay.ts'
 import { wakeOnOutboxCommits } from './outbox/outbox-writer.ts'
 import type { Publisher } from './outbox/publisher.ts'
 import { createRelayThread } from './outbox/relay-thread.ts'
-import { startTelemetry } from './telemetry/index.ts'
 
 export const migrationsFolder = new URL('../migrations/', import.meta.url)
 

@@ -1,7 +1,7 @@
 // Who is calling a function's plain-HTTP reads. Tokens are checked by the Task API's own verifier
-// (api/src/auth/, bundled into the kit by esbuild), so a token the API accepts the functions accept,
+// (platform/src/auth/, bundled into the kit by esbuild), so a token the API accepts the functions accept,
 // and development tokens are honoured only where the API honours them.
-import { type AuthSettings, createBearerVerifier } from '../../api/src/auth/index.ts'
+import { type AuthSettings, createBearerVerifier } from '../../platform/src/auth/index.ts'
 import type { FunctionResponse } from './outcome.ts'
 import { problem } from './problem.ts'
 

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import type { AuthSettings } from '../../api/src/auth/index.ts'
+import {
+  type AuthSettings,
+  type AuthVariables,
+  authIssues,
+  authSettingsOf,
+} from '../../platform/src/auth/index.ts'
+import { trimmedOrUnset } from '../../platform/src/env.ts'
 import type { SenderIdentitySettings } from './event-sender.ts'
 
 // Config helpers for a function's own `src/config.ts`: each function declares one zod object over the
@@ -52,67 +58,17 @@ export const logLevel = z.preprocess(
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 )
 
-// The Task API's auth variables with the API's rules (api/src/config.ts); tests/unit/functions
-// checks both read the same environments alike.
-const trimmedOrUnset = (value: unknown) => {
-  if (typeof value !== 'string') return value
-  const trimmed = value.trim()
-  return trimmed === '' ? undefined : trimmed
-}
-
-/**
- * Spread into a function's env schema, then `.transform(withAuthSettings)`: AUTH_JWT_SECRET (HS256)
- * or AUTH_JWKS_URL, optional AUTH_ISSUER / AUTH_AUDIENCE; neither: development tokens, which
- * NODE_ENV=production refuses.
- */
-export const authVariables = {
-  NODE_ENV: z.preprocess(
-    trimmedOrUnset,
-    z.enum(['development', 'test', 'production']).default('development'),
-  ),
-  AUTH_JWT_SECRET: z.preprocess(
-    trimmedOrUnset,
-    z.string().min(32, 'an HS256 secret needs at least 32 bytes').optional(),
-  ),
-  AUTH_JWKS_URL: z.preprocess(trimmedOrUnset, z.url().optional()),
-  AUTH_ISSUER: z.preprocess(trimmedOrUnset, z.string().optional()),
-  AUTH_AUDIENCE: z.preprocess(trimmedOrUnset, z.string().optional()),
-}
-
-type AuthVariables = z.output<z.ZodObject<typeof authVariables>>
-
 /** Adds `auth` (the verifier's settings) to a parsed env, or reports the variables that conflict. */
 export function withAuthSettings<Env extends AuthVariables>(
   env: Env,
   context: z.RefinementCtx,
 ): Env & { readonly auth: AuthSettings } {
-  if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWKS_URL !== undefined) {
-    context.addIssue({
-      code: 'custom',
-      path: ['AUTH_JWKS_URL'],
-      message: 'set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both',
-    })
-    return z.NEVER
-  }
-  if (env.NODE_ENV === 'production' && env.AUTH_JWT_SECRET === undefined && env.AUTH_JWKS_URL === undefined) {
-    context.addIssue({
-      code: 'custom',
-      path: ['AUTH_JWT_SECRET'],
-      message: 'production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)',
-    })
+  const issues = authIssues(env)
+  if (issues.length > 0) {
+    for (const issue of issues) context.addIssue({ code: 'custom', ...issue })
     return z.NEVER
   }
   return { ...env, auth: authSettingsOf(env) }
-}
-
-function authSettingsOf(env: AuthVariables): AuthSettings {
-  const claims = {
-    ...(env.AUTH_ISSUER === undefined ? {} : { issuer: env.AUTH_ISSUER }),
-    ...(env.AUTH_AUDIENCE === undefined ? {} : { audience: env.AUTH_AUDIENCE }),
-  }
-  if (env.AUTH_JWT_SECRET !== undefined) return { mode: 'hs256', secret: env.AUTH_JWT_SECRET, ...claims }
-  if (env.AUTH_JWKS_URL !== undefined) return { mode: 'jwks', jwksUrl: env.AUTH_JWKS_URL, ...claims }
-  return { mode: 'development' }
 }
 
 const commaList = z.preprocess(

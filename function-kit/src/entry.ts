@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Telemetry, TelemetrySettings } from '../../api/src/telemetry/index.ts'
+import type { Telemetry, TelemetrySettings } from '../../platform/src/telemetry/index.ts'
 import type { FunctionContext } from './invocation.ts'
 import { functionMetrics } from './metrics.ts'
 import type { FunctionResponse } from './outcome.ts'

@@ -2,9 +2,6 @@
 // bundled into functions/<name>/vendor/function-kit.js by scripts/vendor-functions.ts so each
 // function folder builds alone (`kn func deploy` sends only that folder to the builder).
 
-// The Task API's OpenTelemetry settings, shared: the same OTEL_* variables switch tracing on
-// (functionEntry starts the SDK).
-export { telemetrySettingsOf, telemetryVariables } from '../../api/src/telemetry/index.ts'
 // Functions that emit (reminders) build their events with the contract's own factory.
 export {
   type CreateEventInput,
@@ -12,6 +9,10 @@ export {
   isTaskChangeEvent,
   type TaskChangeEvent,
 } from '../../events/src/index.ts'
+export { authVariables } from '../../platform/src/auth/index.ts'
+// The Task API's OpenTelemetry settings, shared: the same OTEL_* variables switch tracing on
+// (functionEntry starts the SDK).
+export { telemetrySettingsOf, telemetryVariables } from '../../platform/src/telemetry/index.ts'
 export {
   type AuthFailure,
   type AuthResult,
@@ -23,7 +24,6 @@ export {
   type TokenVerifier,
 } from './auth.ts'
 export {
-  authVariables,
   ConfigError,
   logLevel,
   nonNegativeInt,

@@ -1,9 +1,9 @@
 import { context, diag, propagation, type TextMapPropagator, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
-import type { Telemetry, TelemetrySettings } from '../../api/src/telemetry/index.ts'
-import { logDiagnosticsThrough, tracingOn } from '../../api/src/telemetry/telemetry.ts'
+import type { Telemetry, TelemetrySettings } from '../../platform/src/telemetry/index.ts'
+import { logDiagnosticsThrough, tracingOn } from '../../platform/src/telemetry/telemetry.ts'
 
-// A function's OpenTelemetry tracing: the same OTEL_* switch as the Task API (api/src/telemetry), but
+// A function's OpenTelemetry tracing: the same OTEL_* switch as the Task API (platform/src/telemetry), but
 // built from the trace SDK's parts instead of @opentelemetry/sdk-node, which also brings the metrics
 // and logs SDKs' exporters, gRPC, Zipkin, B3, instrumentation and declarative config: 16 MB more in
 // every function image for what a function never starts (bench/README.md, "Function image contents"). What it does start, as startNodeSdk would

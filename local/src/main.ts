@@ -1,6 +1,7 @@
 // `npm start`: the whole system on this machine from the repository's YAML, until Ctrl-C.
-import { logRedaction } from '../../api/src/auth/index.ts'
+
 import { formatDuration } from '../../cli/src/progress.ts'
+import { logRedaction } from '../../platform/src/auth/index.ts'
 import { LocalConfigError, readLocalConfig, usage } from './config.ts'
 import { acquireDatabaseLock, acquireDataLock, type DataLock, DataLockHeldError } from './data-lock.ts'
 import { createLogger, prettyFunctionOutput, resolveLogFormat } from './log-output.ts'

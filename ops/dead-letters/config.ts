@@ -1,9 +1,23 @@
-// The dead-letter tool's one config module: where the event log is. Kafka with the Task API's settings
-// (KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_CA_FILE, KAFKA_TLS: checked as the API checks them), or the
-// embedded event log in the PostgreSQL of DATABASE_URL; with neither, the running local system's.
-import { ConfigError, loadConfig } from '../../api/src/config.ts'
+// The dead-letter tool's one config module: where the event log is. Kafka with the settings the Task
+// API reads too (KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_CA_FILE, KAFKA_TLS: platform/src/kafka-settings.ts),
+// or the embedded event log in the PostgreSQL of DATABASE_URL; with neither, the running local system's.
+import { z } from 'zod'
+import {
+  type KafkaConnection,
+  kafkaConnectionOf,
+  kafkaSecurityIssues,
+  kafkaVariables,
+} from '../../platform/src/kafka-settings.ts'
 
-export type KafkaSettings = Pick<ReturnType<typeof loadConfig>, 'kafkaBrokers' | 'kafkaSasl' | 'kafkaTls'>
+export type KafkaSettings = KafkaConnection
+
+const kafkaEnv = z.object(kafkaVariables).superRefine(
+  (env, ctx) => {
+    for (const issue of kafkaSecurityIssues(env)) ctx.addIssue({ code: 'custom', ...issue })
+  },
+  // Also when a field failed: a missing CA file and a half-configured login are reported together.
+  { when: () => true },
+)
 
 export type DeadLetterSettings = {
   /** Set when KAFKA_BROKERS is. */
@@ -31,12 +45,10 @@ export function kafkaSettings(
   env: Readonly<Record<string, string | undefined>>,
   brokers: string,
 ): KafkaSettings {
-  const kafkaEnv = Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith('KAFKA_')))
-  try {
-    const config = loadConfig({ ...kafkaEnv, KAFKA_BROKERS: brokers })
-    return { kafkaBrokers: config.kafkaBrokers, kafkaSasl: config.kafkaSasl, kafkaTls: config.kafkaTls }
-  } catch (error) {
-    if (error instanceof ConfigError) throw new DeadLetterConfigError(error.message)
-    throw error
+  const parsed = kafkaEnv.safeParse({ ...env, KAFKA_BROKERS: brokers })
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+    throw new DeadLetterConfigError(`Invalid configuration:\n  ${issues.join('\n  ')}`)
   }
+  return kafkaConnectionOf(parsed.data)
 }

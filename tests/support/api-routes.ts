@@ -1,8 +1,8 @@
 import type { Express } from 'express'
 import { pino } from 'pino'
 import { createApp } from '../../api/src/app.ts'
-import { createBearerVerifier } from '../../api/src/auth/index.ts'
 import { createApiMetrics } from '../../api/src/metrics.ts'
+import { createBearerVerifier } from '../../platform/src/auth/index.ts'
 
 // Every route the Task API serves, read from its express router rather than listed by hand, so a
 // test that walks them (the bad-input fuzzer) covers a route the day it is added.

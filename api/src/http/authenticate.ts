@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express'
-import type { BearerVerifier, Principal } from '../auth/index.ts'
+import type { BearerVerifier, Principal } from '../../../platform/src/auth/index.ts'
 import { ProblemError, problems } from '../problem.ts'
 
 declare global {

@@ -2,88 +2,6 @@
 // (with the project modules it imports); regenerate with `npm run vendor`.
 
 
-// api/src/telemetry/telemetry.ts
-import { DiagLogLevel, diag } from "@opentelemetry/api";
-import { z } from "zod";
-var unsetWhenBlank = (value) => {
-  if (typeof value !== "string") return value;
-  const trimmed = value.trim();
-  return trimmed === "" ? void 0 : trimmed;
-};
-var otlpEndpoint = z.preprocess(unsetWhenBlank, z.url({ protocol: /^https?$/ }).optional());
-var otlpProtocol = z.preprocess(unsetWhenBlank, z.enum(["grpc", "http/protobuf", "http/json"]).optional());
-var lowerCase = (value) => {
-  const unset = unsetWhenBlank(value);
-  return typeof unset === "string" ? unset.toLowerCase() : unset;
-};
-var telemetryVariables = {
-  OTEL_SDK_DISABLED: z.preprocess(lowerCase, z.enum(["true", "false"]).optional()),
-  OTEL_TRACES_EXPORTER: z.preprocess(
-    unsetWhenBlank,
-    z.string().regex(/^(otlp|console|none)(,(otlp|console|none))*$/, "otlp, console or none (comma-separated)").optional()
-  ),
-  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint,
-  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
-  OTEL_SERVICE_NAME: z.preprocess(unsetWhenBlank, z.string().optional()),
-  OTEL_RESOURCE_ATTRIBUTES: z.preprocess(unsetWhenBlank, z.string().optional()),
-  OTEL_LOG_LEVEL: z.preprocess(
-    lowerCase,
-    z.enum(["none", "error", "warn", "info", "debug", "verbose", "all"]).default("info")
-  )
-};
-function telemetrySettingsOf(env, serviceName) {
-  const exporters = env.OTEL_TRACES_EXPORTER?.split(",") ?? [];
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const asked = exporters.length > 0 ? !exporters.includes("none") : endpoint !== void 0;
-  const named = env.OTEL_SERVICE_NAME !== void 0 || (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",").some((pair) => pair.trim().startsWith("service.name="));
-  return {
-    tracing: env.OTEL_SDK_DISABLED !== "true" && asked,
-    defaultServiceName: named ? void 0 : serviceName,
-    sdkLogLevel: env.OTEL_LOG_LEVEL
-  };
-}
-function logDiagnosticsThrough(logger, sdkLogLevel) {
-  diag.setLogger(diagThrough(logger.child({ component: "opentelemetry" })), {
-    logLevel: diagLevel(sdkLogLevel),
-    suppressOverrideMessage: true
-  });
-}
-function tracingOn(sdk, logger) {
-  logger.info("OpenTelemetry tracing on (OTEL_* settings)");
-  return {
-    async shutdown() {
-      try {
-        await sdk.shutdown();
-      } catch (error) {
-        logger.warn({ err: error }, "OpenTelemetry shutdown failed; buffered spans may be lost");
-      }
-    }
-  };
-}
-function diagThrough(logger) {
-  return {
-    error: (message, ...args) => logger.error({ args }, message),
-    warn: (message, ...args) => logger.warn({ args }, message),
-    info: (message, ...args) => logger.info({ args }, message),
-    debug: (message, ...args) => logger.debug({ args }, message),
-    verbose: (message, ...args) => logger.trace({ args }, message)
-  };
-}
-var diagLevels = {
-  none: DiagLogLevel.NONE,
-  error: DiagLogLevel.ERROR,
-  warn: DiagLogLevel.WARN,
-  info: DiagLogLevel.INFO,
-  debug: DiagLogLevel.DEBUG,
-  verbose: DiagLogLevel.VERBOSE,
-  all: DiagLogLevel.ALL
-};
-function diagLevel(name) {
-  return diagLevels[name] ?? DiagLogLevel.INFO;
-}
-
 // events/src/codec-error.ts
 var CodecError = class extends Error {
   code;
@@ -97,7 +15,7 @@ var CodecError = class extends Error {
 };
 
 // events/src/event-data-schemas.ts
-import { z as z2 } from "zod";
+import { z } from "zod";
 
 // events/src/event-types.ts
 var EventTypes = {
@@ -127,24 +45,24 @@ function dataSchemaUri(type) {
 }
 
 // events/src/event-data-schemas.ts
-var isoDateTime = z2.iso.datetime({ offset: true });
-var taskStatusSchema = z2.enum(["open", "in_progress", "done"]);
-var taskPrioritySchema = z2.enum(["low", "normal", "high", "urgent"]);
-var taskSnapshotSchema = z2.object({
-  id: z2.uuid(),
-  title: z2.string().min(1),
-  description: z2.string().nullable(),
+var isoDateTime = z.iso.datetime({ offset: true });
+var taskStatusSchema = z.enum(["open", "in_progress", "done"]);
+var taskPrioritySchema = z.enum(["low", "normal", "high", "urgent"]);
+var taskSnapshotSchema = z.object({
+  id: z.uuid(),
+  title: z.string().min(1),
+  description: z.string().nullable(),
   status: taskStatusSchema,
   priority: taskPrioritySchema,
   dueAt: isoDateTime.nullable(),
   remindAt: isoDateTime.nullable(),
-  assignee: z2.string().min(1).nullable(),
-  watchers: z2.array(z2.string().min(1)),
-  tags: z2.array(z2.string().min(1)),
-  createdBy: z2.string().min(1),
+  assignee: z.string().min(1).nullable(),
+  watchers: z.array(z.string().min(1)),
+  tags: z.array(z.string().min(1)),
+  createdBy: z.string().min(1),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
-  version: z2.int().min(1)
+  version: z.int().min(1)
 });
 var changeableTaskFields = [
   "title",
@@ -157,35 +75,35 @@ var changeableTaskFields = [
   "watchers",
   "tags"
 ];
-var taskFieldValueSchema = z2.union([z2.string(), z2.number(), z2.array(z2.string()), z2.null()]);
-var taskChangesSchema = z2.partialRecord(
-  z2.enum(changeableTaskFields),
-  z2.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
+var taskFieldValueSchema = z.union([z.string(), z.number(), z.array(z.string()), z.null()]);
+var taskChangesSchema = z.partialRecord(
+  z.enum(changeableTaskFields),
+  z.object({ previous: taskFieldValueSchema, current: taskFieldValueSchema })
 ).refine((changes) => Object.keys(changes).length > 0, { message: "at least one change is required" });
-var taskCreatedDataSchema = z2.object({ task: taskSnapshotSchema });
-var taskUpdatedDataSchema = z2.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
-var taskCompletedDataSchema = z2.object({
-  task: taskSnapshotSchema.extend({ status: z2.literal("done") }),
+var taskCreatedDataSchema = z.object({ task: taskSnapshotSchema });
+var taskUpdatedDataSchema = z.object({ task: taskSnapshotSchema, changes: taskChangesSchema });
+var taskCompletedDataSchema = z.object({
+  task: taskSnapshotSchema.extend({ status: z.literal("done") }),
   completedAt: isoDateTime
 });
-var taskDeletedDataSchema = z2.object({ task: taskSnapshotSchema });
-var reminderDueDataSchema = z2.object({
-  taskId: z2.uuid(),
-  title: z2.string().min(1),
+var taskDeletedDataSchema = z.object({ task: taskSnapshotSchema });
+var reminderDueDataSchema = z.object({
+  taskId: z.uuid(),
+  title: z.string().min(1),
   remindAt: isoDateTime,
   dueAt: isoDateTime.nullable(),
-  assignee: z2.string().min(1).nullable(),
-  watchers: z2.array(z2.string().min(1)),
-  createdBy: z2.string().min(1)
+  assignee: z.string().min(1).nullable(),
+  watchers: z.array(z.string().min(1)),
+  createdBy: z.string().min(1)
 });
-var notificationChannelSchema = z2.enum(["in_app", "webhook", "email"]);
-var notificationSentDataSchema = z2.object({
-  notificationId: z2.string().min(1),
-  recipient: z2.string().min(1),
+var notificationChannelSchema = z.enum(["in_app", "webhook", "email"]);
+var notificationSentDataSchema = z.object({
+  notificationId: z.string().min(1),
+  recipient: z.string().min(1),
   channel: notificationChannelSchema,
-  taskId: z2.uuid(),
+  taskId: z.uuid(),
   /** The `id` of the event that caused this notification (a task or reminder event). */
-  causeEventId: z2.string().min(1)
+  causeEventId: z.string().min(1)
 });
 var eventDataSchemas = {
   [EventTypes.TaskCreated]: taskCreatedDataSchema,
@@ -697,7 +615,7 @@ function isTaskChangeEvent(event) {
   return taskChangeTypes.has(event.type);
 }
 
-// api/src/auth/bearer-verifier.ts
+// platform/src/auth/bearer-verifier.ts
 import {
   createRemoteJWKSet,
   errors as joseErrors,
@@ -779,7 +697,7 @@ function rejection(error) {
   return { ok: false, reason: "invalid token" };
 }
 
-// api/src/auth/log-redaction.ts
+// platform/src/auth/log-redaction.ts
 var credentialKeys = [
   "authorization",
   "cookie",
@@ -795,6 +713,134 @@ var logRedaction = {
   paths: credentialKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
   censor: "[redacted]"
 };
+
+// platform/src/auth/settings.ts
+import { z as z2 } from "zod";
+
+// platform/src/env.ts
+function trimmedOrUnset(value) {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  return trimmed === "" ? void 0 : trimmed;
+}
+
+// platform/src/auth/settings.ts
+var authVariables = {
+  NODE_ENV: z2.preprocess(
+    trimmedOrUnset,
+    z2.enum(["development", "test", "production"]).default("development")
+  ),
+  AUTH_JWT_SECRET: z2.preprocess(
+    trimmedOrUnset,
+    z2.string().min(32, "an HS256 secret needs at least 32 bytes").optional()
+  ),
+  AUTH_JWKS_URL: z2.preprocess(trimmedOrUnset, z2.url().optional()),
+  AUTH_ISSUER: z2.preprocess(trimmedOrUnset, z2.string().optional()),
+  AUTH_AUDIENCE: z2.preprocess(trimmedOrUnset, z2.string().optional())
+};
+function authIssues(env) {
+  if (env.AUTH_JWT_SECRET !== void 0 && env.AUTH_JWKS_URL !== void 0)
+    return [{ path: ["AUTH_JWKS_URL"], message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both" }];
+  if (env.NODE_ENV === "production" && env.AUTH_JWT_SECRET === void 0 && env.AUTH_JWKS_URL === void 0)
+    return [
+      {
+        path: ["AUTH_JWT_SECRET"],
+        message: "production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)"
+      }
+    ];
+  return [];
+}
+function authSettingsOf(env) {
+  const claims = {
+    ...env.AUTH_ISSUER === void 0 ? {} : { issuer: env.AUTH_ISSUER },
+    ...env.AUTH_AUDIENCE === void 0 ? {} : { audience: env.AUTH_AUDIENCE }
+  };
+  if (env.AUTH_JWT_SECRET !== void 0) return { mode: "hs256", secret: env.AUTH_JWT_SECRET, ...claims };
+  if (env.AUTH_JWKS_URL !== void 0) return { mode: "jwks", jwksUrl: env.AUTH_JWKS_URL, ...claims };
+  return { mode: "development" };
+}
+
+// platform/src/telemetry/telemetry.ts
+import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { z as z3 } from "zod";
+var unsetWhenBlank = (value) => {
+  if (typeof value !== "string") return value;
+  const trimmed = value.trim();
+  return trimmed === "" ? void 0 : trimmed;
+};
+var otlpEndpoint = z3.preprocess(unsetWhenBlank, z3.url({ protocol: /^https?$/ }).optional());
+var otlpProtocol = z3.preprocess(unsetWhenBlank, z3.enum(["grpc", "http/protobuf", "http/json"]).optional());
+var lowerCase = (value) => {
+  const unset = unsetWhenBlank(value);
+  return typeof unset === "string" ? unset.toLowerCase() : unset;
+};
+var telemetryVariables = {
+  OTEL_SDK_DISABLED: z3.preprocess(lowerCase, z3.enum(["true", "false"]).optional()),
+  OTEL_TRACES_EXPORTER: z3.preprocess(
+    unsetWhenBlank,
+    z3.string().regex(/^(otlp|console|none)(,(otlp|console|none))*$/, "otlp, console or none (comma-separated)").optional()
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SERVICE_NAME: z3.preprocess(unsetWhenBlank, z3.string().optional()),
+  OTEL_RESOURCE_ATTRIBUTES: z3.preprocess(unsetWhenBlank, z3.string().optional()),
+  OTEL_LOG_LEVEL: z3.preprocess(
+    lowerCase,
+    z3.enum(["none", "error", "warn", "info", "debug", "verbose", "all"]).default("info")
+  )
+};
+function telemetrySettingsOf(env, serviceName) {
+  const exporters = env.OTEL_TRACES_EXPORTER?.split(",") ?? [];
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const asked = exporters.length > 0 ? !exporters.includes("none") : endpoint !== void 0;
+  const named = env.OTEL_SERVICE_NAME !== void 0 || (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",").some((pair) => pair.trim().startsWith("service.name="));
+  return {
+    tracing: env.OTEL_SDK_DISABLED !== "true" && asked,
+    defaultServiceName: named ? void 0 : serviceName,
+    sdkLogLevel: env.OTEL_LOG_LEVEL
+  };
+}
+function logDiagnosticsThrough(logger, sdkLogLevel) {
+  diag.setLogger(diagThrough(logger.child({ component: "opentelemetry" })), {
+    logLevel: diagLevel(sdkLogLevel),
+    suppressOverrideMessage: true
+  });
+}
+function tracingOn(sdk, logger) {
+  logger.info("OpenTelemetry tracing on (OTEL_* settings)");
+  return {
+    async shutdown() {
+      try {
+        await sdk.shutdown();
+      } catch (error) {
+        logger.warn({ err: error }, "OpenTelemetry shutdown failed; buffered spans may be lost");
+      }
+    }
+  };
+}
+function diagThrough(logger) {
+  return {
+    error: (message, ...args) => logger.error({ args }, message),
+    warn: (message, ...args) => logger.warn({ args }, message),
+    info: (message, ...args) => logger.info({ args }, message),
+    debug: (message, ...args) => logger.debug({ args }, message),
+    verbose: (message, ...args) => logger.trace({ args }, message)
+  };
+}
+var diagLevels = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL
+};
+function diagLevel(name) {
+  return diagLevels[name] ?? DiagLogLevel.INFO;
+}
 
 // function-kit/src/problem.ts
 function problem(status, title, detail, errors) {
@@ -856,7 +902,7 @@ function authProblem(failure) {
 }
 
 // function-kit/src/config.ts
-import { z as z3 } from "zod";
+import { z as z4 } from "zod";
 var ConfigError = class extends Error {
   name = "ConfigError";
   issues;
@@ -876,79 +922,41 @@ function readConfig(schema, env) {
   );
 }
 var unsetWhenEmpty = (value) => value === "" ? void 0 : value;
-var optionalUrl = z3.preprocess(unsetWhenEmpty, z3.url().optional());
+var optionalUrl = z4.preprocess(unsetWhenEmpty, z4.url().optional());
 function positiveInt(defaultValue) {
-  return z3.preprocess(unsetWhenEmpty, z3.coerce.number().int().positive().default(defaultValue));
+  return z4.preprocess(unsetWhenEmpty, z4.coerce.number().int().positive().default(defaultValue));
 }
 function nonNegativeInt(defaultValue) {
-  return z3.preprocess(unsetWhenEmpty, z3.coerce.number().int().min(0).default(defaultValue));
+  return z4.preprocess(unsetWhenEmpty, z4.coerce.number().int().min(0).default(defaultValue));
 }
-var logLevel = z3.preprocess(
+var logLevel = z4.preprocess(
   unsetWhenEmpty,
-  z3.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
+  z4.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")
 );
-var trimmedOrUnset = (value) => {
-  if (typeof value !== "string") return value;
-  const trimmed = value.trim();
-  return trimmed === "" ? void 0 : trimmed;
-};
-var authVariables = {
-  NODE_ENV: z3.preprocess(
-    trimmedOrUnset,
-    z3.enum(["development", "test", "production"]).default("development")
-  ),
-  AUTH_JWT_SECRET: z3.preprocess(
-    trimmedOrUnset,
-    z3.string().min(32, "an HS256 secret needs at least 32 bytes").optional()
-  ),
-  AUTH_JWKS_URL: z3.preprocess(trimmedOrUnset, z3.url().optional()),
-  AUTH_ISSUER: z3.preprocess(trimmedOrUnset, z3.string().optional()),
-  AUTH_AUDIENCE: z3.preprocess(trimmedOrUnset, z3.string().optional())
-};
 function withAuthSettings(env, context4) {
-  if (env.AUTH_JWT_SECRET !== void 0 && env.AUTH_JWKS_URL !== void 0) {
-    context4.addIssue({
-      code: "custom",
-      path: ["AUTH_JWKS_URL"],
-      message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both"
-    });
-    return z3.NEVER;
-  }
-  if (env.NODE_ENV === "production" && env.AUTH_JWT_SECRET === void 0 && env.AUTH_JWKS_URL === void 0) {
-    context4.addIssue({
-      code: "custom",
-      path: ["AUTH_JWT_SECRET"],
-      message: "production needs AUTH_JWT_SECRET or AUTH_JWKS_URL (development tokens are refused)"
-    });
-    return z3.NEVER;
+  const issues = authIssues(env);
+  if (issues.length > 0) {
+    for (const issue of issues) context4.addIssue({ code: "custom", ...issue });
+    return z4.NEVER;
   }
   return { ...env, auth: authSettingsOf(env) };
 }
-function authSettingsOf(env) {
-  const claims = {
-    ...env.AUTH_ISSUER === void 0 ? {} : { issuer: env.AUTH_ISSUER },
-    ...env.AUTH_AUDIENCE === void 0 ? {} : { audience: env.AUTH_AUDIENCE }
-  };
-  if (env.AUTH_JWT_SECRET !== void 0) return { mode: "hs256", secret: env.AUTH_JWT_SECRET, ...claims };
-  if (env.AUTH_JWKS_URL !== void 0) return { mode: "jwks", jwksUrl: env.AUTH_JWKS_URL, ...claims };
-  return { mode: "development" };
-}
-var commaList = z3.preprocess(
+var commaList = z4.preprocess(
   trimmedOrUnset,
-  z3.string().transform(
+  z4.string().transform(
     (raw) => raw.split(",").map((item) => item.trim()).filter((item) => item !== "")
   ).optional()
 );
 var senderIdentityVariables = {
-  EVENTS_SENDER_AUTH: z3.preprocess(trimmedOrUnset, z3.enum(["oidc", "disabled"]).optional()),
-  EVENTS_OIDC_ISSUER: z3.preprocess(trimmedOrUnset, z3.string().optional()),
-  EVENTS_OIDC_JWKS_URL: z3.preprocess(trimmedOrUnset, z3.url().optional()),
-  EVENTS_OIDC_JWKS_BEARER_FILE: z3.preprocess(trimmedOrUnset, z3.string().optional()),
-  EVENTS_OIDC_JWKS_CA_FILE: z3.preprocess(trimmedOrUnset, z3.string().optional()),
-  EVENTS_AUDIENCE: z3.preprocess(trimmedOrUnset, z3.string().optional()),
+  EVENTS_SENDER_AUTH: z4.preprocess(trimmedOrUnset, z4.enum(["oidc", "disabled"]).optional()),
+  EVENTS_OIDC_ISSUER: z4.preprocess(trimmedOrUnset, z4.string().optional()),
+  EVENTS_OIDC_JWKS_URL: z4.preprocess(trimmedOrUnset, z4.url().optional()),
+  EVENTS_OIDC_JWKS_BEARER_FILE: z4.preprocess(trimmedOrUnset, z4.string().optional()),
+  EVENTS_OIDC_JWKS_CA_FILE: z4.preprocess(trimmedOrUnset, z4.string().optional()),
+  EVENTS_AUDIENCE: z4.preprocess(trimmedOrUnset, z4.string().optional()),
   EVENTS_ALLOWED_SENDERS: commaList,
   /** Where a SinkBinding mounts this function's token for its sink (only functions that emit). */
-  EVENTS_SINK_TOKEN_FILE: z3.preprocess(trimmedOrUnset, z3.string().default("/oidc/token"))
+  EVENTS_SINK_TOKEN_FILE: z4.preprocess(trimmedOrUnset, z4.string().default("/oidc/token"))
 };
 function withSenderIdentity(env, context4) {
   const mode = env.EVENTS_SENDER_AUTH ?? (env.EVENTS_OIDC_ISSUER !== void 0 || env.NODE_ENV === "production" ? "oidc" : "disabled");
@@ -967,7 +975,7 @@ function withSenderIdentity(env, context4) {
       message: `sender identity needs ${name} (or EVENTS_SENDER_AUTH=disabled to accept events from anyone)`
     });
   }
-  if (missing.length > 0) return z3.NEVER;
+  if (missing.length > 0) return z4.NEVER;
   return {
     ...env,
     senders: {

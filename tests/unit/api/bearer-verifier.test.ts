@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBearerVerifier } from '../../../api/src/auth/index.ts'
+import { createBearerVerifier } from '../../../platform/src/auth/index.ts'
 
 const secret = 'a-test-secret-that-is-at-least-32-bytes-long'
 const hs256 = (claims: Record<string, unknown>, key = secret) =>

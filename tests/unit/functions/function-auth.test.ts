@@ -21,7 +21,7 @@ import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 type Env = Record<string, string | undefined>
 
-// The functions check bearer tokens with the Task API's verifier (api/src/auth/) and read the Task
+// The functions check bearer tokens with the Task API's verifier (platform/src/auth/) and read the Task
 // API's AUTH_* variables with its rules, so one token and one ConfigMap serve all of them.
 
 // PGlite's first start (WASM, initdb) can outlast the unit project's hook timeout on a busy machine.

@@ -32,12 +32,14 @@ describe('vendored function-kit', () => {
     expect(kit.code).toContain('function parseEvent(')
   })
 
-  it('takes only the Task API auth and telemetry folders from api/ (no express, no API internals)', () => {
+  it('takes nothing from api/, and from platform/ only auth, telemetry and the env helper (no express)', () => {
     // esbuild marks each inlined module with a `// <path>` comment when not minifying.
-    const inlinedApiModules = kit.code.match(/^\/\/ api\/\S+$/gm) ?? []
-    expect(inlinedApiModules).toContain('// api/src/auth/bearer-verifier.ts')
-    expect(inlinedApiModules).toContain('// api/src/telemetry/telemetry.ts')
-    for (const module of inlinedApiModules) expect(module).toMatch(/^\/\/ api\/src\/(auth|telemetry)\//)
+    expect(kit.code.match(/^\/\/ api\/\S+$/gm) ?? []).toEqual([])
+    const inlinedPlatformModules = kit.code.match(/^\/\/ platform\/\S+$/gm) ?? []
+    expect(inlinedPlatformModules).toContain('// platform/src/auth/bearer-verifier.ts')
+    expect(inlinedPlatformModules).toContain('// platform/src/telemetry/telemetry.ts')
+    for (const module of inlinedPlatformModules)
+      expect(module).toMatch(/^\/\/ platform\/src\/(auth\/|telemetry\/|env\.ts$)/)
     expect(kit.packages).toContain('jose')
     expect(kit.packages).not.toContain('express')
   })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../../api/src/logger.ts'
 import { createFunctionLogger } from '../../../function-kit/src/index.ts'
 
-// The one redaction list (api/src/auth/log-redaction.ts) in the loggers the Task API and the functions
+// The one redaction list (platform/src/auth/log-redaction.ts) in the loggers the Task API and the functions
 // create: a credential logged by mistake, at the top level or nested, comes out as [redacted].
 
 function captured(): { destination: Writable; lines: string[] } {

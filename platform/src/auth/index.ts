@@ -6,3 +6,4 @@ export {
   type Principal,
 } from './bearer-verifier.ts'
 export { credentialKeys, logRedaction } from './log-redaction.ts'
+export { type AuthVariables, authIssues, authSettingsOf, authVariables } from './settings.ts'

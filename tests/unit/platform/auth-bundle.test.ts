@@ -3,10 +3,10 @@ import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const authEntry = fileURLToPath(new URL('../../../api/src/auth/index.ts', import.meta.url))
+const authEntry = fileURLToPath(new URL('../../../platform/src/auth/index.ts', import.meta.url))
 
 describe('auth module', () => {
-  it('bundles alone: it imports nothing from api/ outside api/src/auth (the functions embed it)', async () => {
+  it('bundles alone: nothing of the project but platform/src/auth and the env helper (the functions embed it)', async () => {
     const result = await build({
       entryPoints: [authEntry],
       absWorkingDir: repoRoot,
@@ -19,6 +19,6 @@ describe('auth module', () => {
     })
     const sources = Object.keys(result.metafile.inputs).filter((input) => !input.includes('node_modules/'))
     expect(sources.length).toBeGreaterThan(0)
-    for (const source of sources) expect(source).toMatch(/^api\/src\/auth\//)
+    for (const source of sources) expect(source).toMatch(/^platform\/src\/(auth\/|env\.ts$)/)
   })
 })
