@@ -4,7 +4,7 @@
 // broker answers again every event must reach the topic, in order per task.
 // Needs: java + mvn (a broker of the scenario's own) and PostgreSQL.
 import { describe, expect, it } from 'vitest'
-import { call } from '../unit/api/api-harness.ts'
+import { call } from '../support/api-harness.ts'
 import { drainedTopicCheck, sleep, useApiOnKafka, writeTaskJourneys } from './support/api-on-kafka.ts'
 import { scenarioServicesAvailable } from './support/gates.ts'
 import { recordScenario } from './support/scenario-report.ts'

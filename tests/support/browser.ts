@@ -1,10 +1,9 @@
 // A real browser for tests that must see what a person sees: Debian's chromium (apt-get install chromium;
-// .ci/run installs it), driven by playwright-core, which downloads no browser of its own. Gates like
+// .ci/run installs it), driven by playwright-core, which downloads no browser of its own. Gated by
 // services.ts: locally a missing chromium skips the suite with a printed reason; under CI=true it fails.
 import { execFileSync } from 'node:child_process'
 import { type Browser, chromium } from 'playwright-core'
-
-const inCi = process.env.CI === 'true'
+import { toolAvailable } from './services.ts'
 
 /** The chromium on the PATH (`command -v chromium`) that answers `--version`, or the reason there is none. */
 function findChromium(): { path: string } | { reason: string } {
@@ -30,10 +29,10 @@ let found: ReturnType<typeof findChromium> | undefined
  */
 export function chromiumAvailable(): boolean {
   found ??= findChromium()
-  if ('path' in found) return true
-  if (inCi) throw new Error(`chromium is required under CI=true for the browser tests: ${found.reason}`)
-  console.warn(`[skip] ${found.reason}: suites that need a browser are skipped`)
-  return false
+  return toolAvailable(
+    { tool: 'chromium', purpose: 'for the browser tests', suites: 'suites that need a browser' },
+    'path' in found ? null : found.reason,
+  )
 }
 
 /** Launches headless chromium; the caller closes it (`await browser.close()` in afterAll). */

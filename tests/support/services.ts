@@ -17,13 +17,32 @@ export async function serviceAvailable(name: string, probe: () => Promise<unknow
 }
 
 /**
+ * The gate for a tool found synchronously: true when `problem` is null; else a failure under CI=true, a
+ * printed skip reason locally.
+ */
+export function toolAvailable(
+  gate: { tool: string; purpose: string; suites: string },
+  problem: string | null,
+): boolean {
+  if (problem === null) return true
+  if (inCi) throw new Error(`${gate.tool} is required under CI=true ${gate.purpose}: ${problem}`)
+  console.warn(`[skip] ${problem}: ${gate.suites} are skipped`)
+  return false
+}
+
+/**
  * Whether `kubectl kustomize` can render the overlays here (kubectl is not an npm package). Suites that
  * render an overlay run only when this is true: `describe.runIf(kubectlAvailable())`.
  */
 export function kubectlAvailable(): boolean {
-  if (kustomizeAvailable()) return true
-  const reason = 'kubectl is not installed or does not run (https://kubernetes.io/docs/tasks/tools/)'
-  if (inCi) throw new Error(`kubectl is required under CI=true to render the kustomize overlays: ${reason}`)
-  console.warn(`[skip] ${reason}: suites that render a kustomize overlay are skipped`)
-  return false
+  return toolAvailable(
+    {
+      tool: 'kubectl',
+      purpose: 'to render the kustomize overlays',
+      suites: 'suites that render a kustomize overlay',
+    },
+    kustomizeAvailable()
+      ? null
+      : 'kubectl is not installed or does not run (https://kubernetes.io/docs/tasks/tools/)',
+  )
 }

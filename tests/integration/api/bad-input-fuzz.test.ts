@@ -14,7 +14,7 @@ import {
 import { postBinary } from '../../support/function-runtime.ts'
 import { fuzzRuns, fuzzSeed, Tally } from '../../support/fuzzing.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
-import { taskCreated } from '../../unit/functions/task-events.ts'
+import { taskCreated } from '../../support/task-events.ts'
 import { type FuzzCase, type FuzzWorld, fuzzCase, users } from './bad-input-cases.ts'
 
 // Property-based fuzzing of every route of the Task API (read from its router, so a new route is

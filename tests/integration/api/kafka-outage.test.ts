@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApi } from '../../../api/src/start-api.ts'
 import { type LocalKafka, startLocalKafka } from '../../../brokers/local/src/broker.ts'
 import { createKafkaClient, createTopics, type Kafka, withAdmin } from '../../../kafka/src/index.ts'
+import { call, eventually, startTestApi } from '../../support/api-harness.ts'
 import { consumeRecords, kafkaAvailable } from '../../support/kafka.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 import { versionsPerTask } from '../../support/task-event-records.ts'
-import { call, eventually, startTestApi } from '../../unit/api/api-harness.ts'
 
 const ready = (await postgresAvailable()) && (await kafkaAvailable())
 

@@ -6,8 +6,8 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApi } from '../../../api/src/start-api.ts'
+import { call, eventually, recordingPublisher, startTestApi } from '../../support/api-harness.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
-import { call, eventually, recordingPublisher, startTestApi } from '../../unit/api/api-harness.ts'
 
 const ready = await postgresAvailable()
 

@@ -8,6 +8,7 @@ import type { Publisher } from '../../../api/src/outbox/publisher.ts'
 import { type RunningApi, startApi } from '../../../api/src/start-api.ts'
 import { eventDataSchemas, isEventType, kafkaCodec, taskSnapshotSchema } from '../../../events/src/index.ts'
 import { type ConsumedRecord, type Kafka, withAdmin } from '../../../kafka/src/index.ts'
+import { call, eventually, silentLogger } from '../../support/api-harness.ts'
 import {
   consumeRecords,
   createTempTopic,
@@ -19,7 +20,6 @@ import {
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 import { versionsPerTask } from '../../support/task-event-records.ts'
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts'
-import { call, eventually, silentLogger } from '../../unit/api/api-harness.ts'
 
 const ready = (await postgresAvailable()) && (await kafkaAvailable())
 

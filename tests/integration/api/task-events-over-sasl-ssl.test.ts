@@ -22,6 +22,7 @@ import {
   type KafkaAcl,
   withAdmin,
 } from '../../../kafka/src/index.ts'
+import { call, eventually, silentLogger } from '../../support/api-harness.ts'
 import { consumeRecords, kafkaAvailable } from '../../support/kafka.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 import { readYamlDocuments, repoRoot } from '../../support/schemas.ts'
@@ -30,7 +31,6 @@ import {
   opensslAvailable,
   type TestCertificates,
 } from '../../support/test-certificates.ts'
-import { call, eventually, silentLogger } from '../../unit/api/api-harness.ts'
 
 // The integration broker's availability says Java and the jars are there; this file starts its own.
 const ready = (await postgresAvailable()) && (await kafkaAvailable()) && (await opensslAvailable())

@@ -10,8 +10,8 @@ import {
   serveWithRuntime,
 } from '../../support/function-runtime.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
+import { taskCreated, taskSnapshot, taskUpdated } from '../../support/task-events.ts'
 import { type DatabaseProxy, proxyDatabaseUrl } from '../../support/tcp-proxy.ts'
-import { taskCreated, taskSnapshot, taskUpdated } from '../../unit/functions/task-events.ts'
 
 // The audit-log function served by faas-js-runtime's own HTTP server, as `npm start` runs it, with
 // the database behind a TCP proxy so a test can cut it. Status codes are the contract with the

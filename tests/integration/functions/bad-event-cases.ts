@@ -6,8 +6,8 @@ import {
   httpCodec,
   type TaskflowEvent,
 } from '../../../events/src/index.ts'
+import { typedDataArb } from '../../support/event-arbitraries.ts'
 import { printableWithBody } from '../../support/fuzzing.ts'
-import { typedDataArb } from '../../unit/events/event-arbitraries.ts'
 
 // Generators of CloudEvent deliveries for the functions' bad-input fuzzer, as Knative's dispatcher
 // (binary mode) or another producer (structured mode) could send them: valid taskflow events, the

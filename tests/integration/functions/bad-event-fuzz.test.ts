@@ -1,6 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { functionFolders } from '../../support/function-folders.ts'
 import {
   type RunningFunction,
   runtimeLogNoise,
@@ -10,7 +11,6 @@ import { waitForReadiness } from '../../support/function-runtime.ts'
 import { fuzzRuns, fuzzSeed, Tally } from '../../support/fuzzing.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { functionFolders } from '../../unit/functions/function-folders.ts'
 import { type EventCase, eventCase, maxBodyBytes } from './bad-event-cases.ts'
 
 // Property-based fuzzing of every function folder (read from functions/, so a new function is fuzzed

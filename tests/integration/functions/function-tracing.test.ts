@@ -14,7 +14,7 @@ import {
 import { postBinary } from '../../support/function-runtime.ts'
 import { attribute, type OtlpReceiver, otlpSpanKind, startOtlpReceiver } from '../../support/otlp-receiver.ts'
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../../support/postgres.ts'
-import { taskCreated, taskSnapshot } from '../../unit/functions/task-events.ts'
+import { taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 const ready = await postgresAvailable()
 const hex = (bytes: number) => randomBytes(bytes).toString('hex')

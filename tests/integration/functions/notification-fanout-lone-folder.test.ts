@@ -2,7 +2,7 @@ import { request } from 'undici'
 import { describe, expect, it } from 'vitest'
 import { postBinary } from '../../support/function-runtime.ts'
 import { useLoneFunctionFolder } from '../../support/lone-function-folder.ts'
-import { taskCreated, taskSnapshot } from '../../unit/functions/task-events.ts'
+import { taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 // functions/notification-fanout/ copied ALONE, installed, built and started as the buildpack would
 // (see tests/support/lone-function-folder.ts), then one CloudEvent, a read and a live stream. Without

@@ -15,7 +15,7 @@ import {
 } from '../../support/function-runtime.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { taskCreated, taskSnapshot } from '../../unit/functions/task-events.ts'
+import { taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 // notification-fanout served by faas-js-runtime's own HTTP server, as `npm start` runs it: the status
 // contract with the Knative dispatcher (2xx done, 4xx dead-letter, 5xx retry), the user-facing

@@ -3,7 +3,7 @@ import { postBinary } from '../../support/function-runtime.ts'
 import { useLoneFunctionFolder } from '../../support/lone-function-folder.ts'
 import { reminderTick } from '../../support/ping-tick.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { taskCreated, taskSnapshot } from '../../unit/functions/task-events.ts'
+import { taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 // functions/reminders/ copied ALONE, installed, built and started as the buildpack would (see
 // tests/support/lone-function-folder.ts), then a task event and a PingSource tick. Without

@@ -13,8 +13,8 @@ import {
 import { reminderTick } from '../../support/ping-tick.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
+import { taskCreated, taskSnapshot, taskUpdated } from '../../support/task-events.ts'
 import { type DatabaseProxy, proxyDatabaseUrl } from '../../support/tcp-proxy.ts'
-import { taskCreated, taskSnapshot, taskUpdated } from '../../unit/functions/task-events.ts'
 
 // The reminders function served by faas-js-runtime's own HTTP server, as `npm start` runs it, with
 // the database behind a TCP proxy so a test can cut it, and a real HTTP sink as K_SINK. Status codes

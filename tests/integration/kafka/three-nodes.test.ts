@@ -8,6 +8,7 @@ import {
   type Kafka,
   withAdmin,
 } from '../../../kafka/src/index.ts'
+import { isAlive } from '../../../local/src/process-alive.ts'
 import { consumeRecords, testKafka } from '../../support/kafka.ts'
 import { serviceAvailable } from '../../support/services.ts'
 
@@ -17,15 +18,6 @@ const toolsUp = await serviceAvailable('local Kafka (java, mvn)', async () => {
   await assertJava()
   await ensureKafkaJars()
 })
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const waitUntil = async (what: string, condition: () => Promise<boolean>, timeoutMs = 60_000) => {
   const deadline = Date.now() + timeoutMs

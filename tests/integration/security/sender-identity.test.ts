@@ -15,7 +15,7 @@ import {
   senderSubject,
   sourceApiVersion,
 } from '../../../sources/src/sender-identity.ts'
-import { taskSnapshot } from '../../unit/functions/task-events.ts'
+import { taskSnapshot } from '../../support/task-events.ts'
 import {
   backends,
   eventually,

@@ -9,10 +9,10 @@ import { type LocalKafka, startLocalKafka } from '../../../brokers/local/src/bro
 import { loadTopicManifests, reconcileTopics } from '../../../brokers/local/src/topics.ts'
 import { kafkaCodec } from '../../../events/src/index.ts'
 import { type ConsumedRecord, createKafkaClient, type Kafka, withAdmin } from '../../../kafka/src/index.ts'
+import { call, startTestApi } from '../../support/api-harness.ts'
 import { eventually } from '../../support/eventually.ts'
 import { readTopicToEnd } from '../../support/kafka.ts'
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.ts'
-import { call, startTestApi } from '../../unit/api/api-harness.ts'
 
 export interface ApiOnKafka {
   readonly kafka: LocalKafka

@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RunningApi } from '../../../api/src/start-api.ts'
-import { call, eventually, recordingPublisher, startEmbeddedApi } from './api-harness.ts'
+import { call, eventually, recordingPublisher, startEmbeddedApi } from '../../support/api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })

@@ -2,8 +2,8 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { apiOperations } from '../../../api/src/openapi.ts'
 import type { RunningApi } from '../../../api/src/start-api.ts'
+import { recordingPublisher, startEmbeddedApi } from '../../support/api-harness.ts'
 import { chromiumAvailable, launchChromium } from '../../support/browser.ts'
-import { recordingPublisher, startEmbeddedApi } from './api-harness.ts'
 
 // /docs as a person uses it: Swagger UI renders under the page's CSP from the API's own files, shows
 // how to authorize, and "Try it out" calls this same origin with the dev token.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { expectProblem, type Harness, startHarness } from '../../support/api-harness.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { expectProblem, type Harness, startHarness } from './api-harness.ts'
 
 // The routes the API forwards to the audit-log and notification-fanout functions, against a recording
 // stand-in for the function: what reaches the function, and that every error the caller gets is the

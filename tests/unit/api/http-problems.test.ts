@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { expectProblem, type Harness, startHarness } from '../../support/api-harness.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { expectProblem, type Harness, startHarness } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })

@@ -4,7 +4,7 @@ import { SignJWT } from 'jose'
 import { type Dispatcher, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { serveEmbeddedPostgres } from '../../../db/src/index.ts'
-import { type Harness, startHarness } from './api-harness.ts'
+import { type Harness, startHarness } from '../../support/api-harness.ts'
 
 // Issue 19, finding 5: one user's open notification streams must not block anyone's reads. Streams
 // are capped per user and per replica, have connections of their own, end with their token, and a

@@ -3,8 +3,8 @@ import { expect, it, vi } from 'vitest'
 import { readOutboxBacklog } from '../../../api/src/outbox/outbox-backlog.ts'
 import { createOutboxRelay } from '../../../api/src/outbox/outbox-relay.ts'
 import { pruneExpiredRows } from '../../../api/src/outbox/outbox-retention.ts'
+import { call, eventually, recordingPublisher, silentLogger, useHarness } from '../../support/api-harness.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { call, eventually, recordingPublisher, silentLogger, useHarness } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })

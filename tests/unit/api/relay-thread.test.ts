@@ -1,7 +1,7 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createRelayThread } from '../../../api/src/outbox/relay-thread.ts'
-import { eventually } from './api-harness.ts'
+import { eventually } from '../../support/api-harness.ts'
 
 // No database answers on port 1: the worker fails as it opens its pool, as it would when PostgreSQL is
 // down at the moment it starts. The API thread must report it, start another, and still stop cleanly.

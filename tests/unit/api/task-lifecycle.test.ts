@@ -1,7 +1,7 @@
 import { expect, it, vi } from 'vitest'
 import { kafkaCodec, taskSnapshotSchema } from '../../../events/src/index.ts'
+import { eventually, recordingPublisher, useHarness } from '../../support/api-harness.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { eventually, recordingPublisher, useHarness } from './api-harness.ts'
 
 // Starting PGlite (WASM) takes seconds on a loaded 2-core machine: more than the 10 s hook default.
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })

@@ -2,8 +2,8 @@ import { context, propagation } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { RunningApi } from '../../../api/src/start-api.ts'
 import { W3CTraceContextPropagator } from '../../../events/src/trace-context.ts'
+import { call, eventually, recordingPublisher, startEmbeddedApi } from '../../support/api-harness.ts'
 import { AsyncLocalStorageContextManager } from '../../support/otel-context-manager.ts'
-import { call, eventually, recordingPublisher, startEmbeddedApi } from './api-harness.ts'
 
 vi.setConfig({ hookTimeout: 60_000, testTimeout: 60_000 })
 

@@ -7,8 +7,8 @@ import {
   kafkaCodec,
   parseEvent,
 } from '../../../events/src/index.ts'
+import { cloudEventRecordArb, taskflowEventArb } from '../../support/event-arbitraries.ts'
 import { consumed } from './consumed-record.ts'
-import { cloudEventRecordArb, taskflowEventArb } from './event-arbitraries.ts'
 
 const modes: ContentMode[] = ['binary', 'structured']
 

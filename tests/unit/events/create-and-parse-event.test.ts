@@ -13,8 +13,8 @@ import {
   parseEvent,
   traceContextOf,
 } from '../../../events/src/index.ts'
+import { taskflowEventArb, taskSnapshotArb } from '../../support/event-arbitraries.ts'
 import { AsyncLocalStorageContextManager } from '../../support/otel-context-manager.ts'
-import { taskflowEventArb, taskSnapshotArb } from './event-arbitraries.ts'
 
 const task = fc.sample(taskSnapshotArb, { numRuns: 1, seed: 7 })[0]!
 

@@ -9,8 +9,8 @@ import {
 } from '../../../events/src/index.ts'
 import { toHttpRequest } from '../../../local/src/eventing/kafka-source.ts'
 import type { LogRecord } from '../../../local/src/eventlog/types.ts'
+import { cloudEventRecordArb, taskflowEventArb } from '../../support/event-arbitraries.ts'
 import { consumed } from './consumed-record.ts'
-import { cloudEventRecordArb, taskflowEventArb } from './event-arbitraries.ts'
 
 const source = { namespace: 'taskflow', sourceName: 'audit-log' }
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CodecError, httpCodec, type KafkaRecordIn, kafkaCodec } from '../../../events/src/index.ts'
+import { taskflowEventArb } from '../../support/event-arbitraries.ts'
 import { consumed } from './consumed-record.ts'
-import { taskflowEventArb } from './event-arbitraries.ts'
 
 // The wrapping rules of Knative's KafkaSource dispatcher (shared/reference/knative-kafkasource.md).
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CodecError, httpCodec, type KafkaRecordIn, kafkaCodec } from '../../../events/src/index.ts'
+import { taskflowEventArb } from '../../support/event-arbitraries.ts'
 import { consumed } from './consumed-record.ts'
-import { taskflowEventArb } from './event-arbitraries.ts'
 
 const invalidUtf8 = Buffer.from([0xc0, 0xa0]) // an overlong encoding of a space
 

@@ -8,7 +8,13 @@ import { searchEntries } from '../../../functions/audit-log/src/audit-queries.ts
 import type { AuditTables } from '../../../functions/audit-log/src/audit-tables.ts'
 import { readAuditLogConfig } from '../../../functions/audit-log/src/config.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { eventContext, readContext, taskCreated, taskSnapshot, taskUpdated } from './task-events.ts'
+import {
+  eventContext,
+  readContext,
+  taskCreated,
+  taskSnapshot,
+  taskUpdated,
+} from '../../support/task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends.
 

@@ -11,7 +11,7 @@ import { readAuditLogConfig } from '../../../functions/audit-log/src/config.ts'
 import { readNotificationFanoutConfig } from '../../../functions/notification-fanout/src/config.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { type LocalIssuer, startLocalIssuer } from '../../../local/src/auth/local-issuer.ts'
-import { eventContext, readContext, taskCreated, taskSnapshot } from './task-events.ts'
+import { eventContext, readContext, taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 // Sender identity (issue 19, finding 1): a function processes a CloudEvent only when it carries a
 // token of one of its own sources, issued by the cluster's ServiceAccount issuer for its audience.

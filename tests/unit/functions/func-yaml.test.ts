@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFunctionSpec } from '../../../local/src/serving/function-spec.ts'
+import { functionFolders, readFuncYaml } from '../../support/function-folders.ts'
 import { createSchemaRegistry, readYamlDocuments, repoRoot } from '../../support/schemas.ts'
-import { functionFolders, readFuncYaml } from './function-folders.ts'
 
 // Every function's func.yaml against knative/func's own schema (SCHEMAS_DIR), plus the settings
 // this project relies on for `kn func deploy` to build the folder alone.

@@ -16,8 +16,8 @@ import {
 } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { kubectlAvailable } from '../../support/services.ts'
+import { eventContext, taskCreated, taskSnapshot } from '../../support/task-events.ts'
 import { renderOverlay } from '../manifests/manifest-files.ts'
-import { eventContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 type Env = Record<string, string | undefined>
 

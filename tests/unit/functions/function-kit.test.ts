@@ -21,7 +21,7 @@ import {
 } from '../../../function-kit/src/index.ts'
 import { type RuntimeServer, serveWithRuntime } from '../../support/function-runtime.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { taskCreated, taskSnapshot } from './task-events.ts'
+import { taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 describe('outcome -> status', () => {
   it('maps done to 2xx, permanent to 400/422 and transient to 500/503', () => {

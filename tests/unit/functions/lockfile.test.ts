@@ -8,7 +8,7 @@ import {
   type PackageJson,
   readRootLockfile,
 } from '../../../scripts/lock-functions.ts'
-import { functionFolders } from './function-folders.ts'
+import { functionFolders } from '../../support/function-folders.ts'
 
 // The buildpack runs `npm ci` when a function folder has a lockfile, so an image gets exactly the
 // versions the monorepo tests, not whatever the registry has on the day of the build. Each lockfile is

@@ -32,7 +32,7 @@ import {
   RefusedTargetError,
 } from '../../../functions/notification-fanout/src/webhook-target-guard.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { taskSnapshot } from './task-events.ts'
+import { taskSnapshot } from '../../support/task-events.ts'
 
 // The fanout's rules as plain functions: who is told, on which channel, when, how webhooks are signed
 // and which addresses they may reach; and the delivery record's claim semantics on both databases.

@@ -9,8 +9,8 @@ import {
 } from '../../../functions/notification-fanout/src/notification-fanout.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
+import { eventContext, readContext, taskCreated, taskSnapshot } from '../../support/task-events.ts'
 import { verifyWebhook } from '../../support/webhook-receiver.ts'
-import { eventContext, readContext, taskCreated, taskSnapshot } from './task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends, with a real
 // webhook receiver and a real K_SINK receiver on loopback (allow-listed for the webhook guard).

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { bundleKit } from '../../../scripts/vendor-functions.ts'
+import { functionFolders, readPackageJson } from '../../support/function-folders.ts'
 import { repoRoot } from '../../support/schemas.ts'
-import { functionFolders, readPackageJson } from './function-folders.ts'
 
 // A function folder must build and start alone from its package.json: buildpacks run `npm ci` (its
 // package-lock.json, lockfile.test.ts), `npm run build` (BP_NODE_RUN_SCRIPTS) and `npm start` in it,

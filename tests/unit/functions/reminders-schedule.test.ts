@@ -4,7 +4,7 @@ import { ConfigError } from '../../../function-kit/src/index.ts'
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { reminderDueEvent, reminderEventId } from '../../../functions/reminders/src/reminder-event.ts'
 import { reminderScheduleOf } from '../../../functions/reminders/src/reminder-schedule.ts'
-import { taskCreated, taskSnapshot } from './task-events.ts'
+import { taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 // The reminders function's pure parts: what a task event means for the schedule, the reminder.due
 // event built from a claimed row, and the configuration.

@@ -17,7 +17,7 @@ import { claimDue, markFired, releaseClaim } from '../../../functions/reminders/
 import { reminderTick } from '../../support/ping-tick.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
-import { eventContext, readContext, taskCreated, taskSnapshot } from './task-events.ts'
+import { eventContext, readContext, taskCreated, taskSnapshot } from '../../support/task-events.ts'
 
 // handle() called directly, as faas-js-runtime would, on both database backends, emitting to a real
 // local HTTP sink that records what it accepted.

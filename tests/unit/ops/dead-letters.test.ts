@@ -1,10 +1,6 @@
 // The dead-letter tool on the embedded event log (npm start's default), run as a user runs it; and how
 // a dead-letter record is read: from its headers, whatever its body. Kafka: tests/integration/ops.
 
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,10 +8,10 @@ import { type EmbeddedPostgres, openDatabase, serveEmbeddedPostgres } from '../.
 import { kafkaCodec } from '../../../events/src/index.ts'
 import { createEmbeddedEventLog, type EmbeddedEventLog } from '../../../local/src/eventlog/index.ts'
 import type { SystemStatus } from '../../../local/src/status.ts'
-import { writeSystemState } from '../../../local/src/system-state.ts'
 import { deadLetterOf } from '../../../ops/dead-letters/dead-letters.ts'
 import { type RecordingSink, startRecordingSink } from '../../support/recording-sink.ts'
 import { runCli } from '../../support/run-cli.ts'
+import { type SystemStub, startSystemStub } from '../../support/system-stub.ts'
 
 /** As a KafkaSource dead-letters an event whose body is broken JSON: binary mode, the body as it came. */
 const brokenRecord = (destination: string) => ({
@@ -110,9 +106,8 @@ describe('npm run dead-letters on the embedded event log of the running local sy
   let database: EmbeddedPostgres
   let log: EmbeddedEventLog
   let closeDb: () => Promise<void>
-  let statusServer: Server
+  let system: SystemStub
   let sink: RecordingSink
-  let dir: string
   let stateFile: string
 
   beforeAll(async () => {
@@ -132,30 +127,22 @@ describe('npm run dead-letters on the embedded event log of the running local sy
       eventLog: 'embedded',
       eventLogAddress: { kind: 'embedded', database: database.url },
     }
-    statusServer = createServer((_req, res) => res.end(JSON.stringify(status)))
-    await new Promise<void>((resolve) => statusServer.listen(0, '127.0.0.1', resolve))
-    const statusUrl = `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/_local/status`
-    dir = await mkdtemp(join(tmpdir(), 'taskflow-dead-letters-'))
-    stateFile = join(dir, 'system.json')
-    await writeSystemState(
-      {
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        gateway: statusUrl,
+    system = await startSystemStub(
+      (_req, res) => res.end(JSON.stringify(status)),
+      (url) => ({
         functions: { 'audit-log': sink.url },
-        status: statusUrl,
+        status: `${url}_local/status`,
         invokeTokens: { 'audit-log': 'audit-log-source-token' },
-      },
-      stateFile,
+      }),
     )
+    stateFile = system.stateFile
   })
   afterAll(async () => {
-    await new Promise((resolve) => statusServer?.close(resolve))
+    await system?.close()
     await sink?.close()
     await log?.close()
     await closeDb?.()
     await database?.close()
-    await rm(dir, { recursive: true, force: true })
   })
 
   const run = (args: string[]) => runCli('ops/dead-letters/main.ts', [...args, '--state-file', stateFile])
@@ -191,7 +178,11 @@ describe('npm run dead-letters on the embedded event log of the running local sy
   })
 
   it('says which event log to set, exit code 2, when there is none to read', async () => {
-    const none = await runCli('ops/dead-letters/main.ts', ['list', '--state-file', join(dir, 'none.json')])
+    const none = await runCli('ops/dead-letters/main.ts', [
+      'list',
+      '--state-file',
+      join(system.dir, 'none.json'),
+    ])
     expect(none.code).toBe(2)
     expect(none.stderr).toMatch(/npm start.*KAFKA_BROKERS.*DATABASE_URL/s)
     expect(none.stderr).not.toMatch(/\n\s+at /)

@@ -12,11 +12,11 @@ import { createNotificationFanout } from '../../../functions/notification-fanout
 import { readRemindersConfig } from '../../../functions/reminders/src/config.ts'
 import { createReminders } from '../../../functions/reminders/src/reminders.ts'
 import { type LocalIssuer, startLocalIssuer } from '../../../local/src/auth/local-issuer.ts'
+import { type ApiResponse, call, type Harness, startHarness } from '../../support/api-harness.ts'
 import { routesOf as appRoutes } from '../../support/api-routes.ts'
 import { apiEntry, functionEntries, runEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
 import { type RuntimeServer, serveWithRuntime } from '../../support/function-runtime.ts'
-import { type ApiResponse, call, type Harness, startHarness } from '../api/api-harness.ts'
 
 // Who may call what, across the Task API (every route its express app serves, the ones it forwards to
 // the functions included) and the functions' own read routes, in JWT mode (HS256, as production runs

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline'
 import pino from 'pino'
 import { request } from 'undici'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { isAlive } from '../../../../local/src/process-alive.ts'
 import {
   type FunctionHost,
   type FunctionHostOptions,
@@ -69,15 +70,6 @@ const paths = {
 }
 type Path = keyof typeof paths
 const sendEvent = paths.http
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const readyCount = (started: FunctionHost) =>
   started.processes().filter((proc) => proc.state === 'ready').length

@@ -7,7 +7,7 @@ import {
   EventTypes,
   type TaskflowEvent,
   type TaskSnapshot,
-} from '../../../events/src/index.ts'
+} from '../../events/src/index.ts'
 
 // Generators of valid events for the property tests; strings cover all of Unicode (graphemes), because
 // header encodings (UTF-8 on Kafka, percent-encoding on HTTP) are where round trips break.

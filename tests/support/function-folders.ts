@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { repoRoot } from '../../support/schemas.ts'
+import { repoRoot } from './schemas.ts'
 
 // The deployable function folders (functions/<name>/ with a func.yaml), read as kn func would.
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createEvent, EventTypes, type TaskflowEvent, type TaskSnapshot } from '../../../events/src/index.ts'
+import { createEvent, EventTypes, type TaskflowEvent, type TaskSnapshot } from '../../events/src/index.ts'
 
 // Task events as the Task API would emit them, for the functions' tests.
 
