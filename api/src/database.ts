@@ -1,9 +1,10 @@
 // Kysely table types of api/migrations. Column names are SQL's snake_case; the HTTP and event shapes
 // are camelCase and are mapped in tasks/task-rows.ts.
 import type { ColumnType, Generated } from 'kysely'
+import type { TaskSnapshot } from '../../events/src/index.ts'
 
-export type TaskStatus = 'open' | 'in_progress' | 'done'
-export type TaskPriority = 'low' | 'normal' | 'high' | 'urgent'
+export type TaskStatus = TaskSnapshot['status']
+export type TaskPriority = TaskSnapshot['priority']
 
 export type TaskTable = {
   id: string

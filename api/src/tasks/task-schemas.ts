@@ -2,9 +2,14 @@
 // generated from them, so the documentation cannot drift from what the server accepts.
 import { z } from 'zod'
 import 'zod-openapi'
+import {
+  taskPrioritySchema as eventTaskPriority,
+  taskStatusSchema as eventTaskStatus,
+} from '../../../events/src/index.ts'
 
-export const taskStatusSchema = z.enum(['open', 'in_progress', 'done']).meta({ id: 'TaskStatus' })
-export const taskPrioritySchema = z.enum(['low', 'normal', 'high', 'urgent']).meta({ id: 'TaskPriority' })
+// The values are the event contract's (a task's status and priority travel in every task event).
+export const taskStatusSchema = eventTaskStatus.meta({ id: 'TaskStatus' })
+export const taskPrioritySchema = eventTaskPriority.meta({ id: 'TaskPriority' })
 
 const userIdSchema = z
   .string()
@@ -50,8 +55,8 @@ export const createTaskBodySchema = z
   .strictObject({
     title,
     description: description.optional(),
-    status: z
-      .enum(['open', 'in_progress'])
+    status: eventTaskStatus
+      .exclude(['done'])
       .optional()
       .meta({ description: 'Default open; complete with POST /tasks/{id}/complete' }),
     priority: taskPrioritySchema.optional(),
@@ -69,8 +74,8 @@ export const updateTaskBodySchema = z
   .strictObject({
     title: title.optional(),
     description: description.optional(),
-    status: z
-      .enum(['open', 'in_progress'])
+    status: eventTaskStatus
+      .exclude(['done'])
       .optional()
       .meta({ description: 'Reopen or start a task; completing is POST /tasks/{id}/complete' }),
     priority: taskPrioritySchema.optional(),
