@@ -19,7 +19,7 @@ import type { KafkaSourceSpec } from '../../local/src/eventing/kafka-source.ts'
 import { eventually as eventuallyInSystem } from '../integration/e2e/local-system.ts'
 import { eventually } from '../support/eventually.ts'
 import { readTopicToEnd } from '../support/kafka.ts'
-import { taskSnapshot } from '../support/task-event-records.ts'
+import { taskSnapshot } from '../support/task-events.ts'
 import { useFaultSystem } from './support/fault-system.ts'
 import { scenarioServicesAvailable } from './support/gates.ts'
 import { recordScenario } from './support/scenario-report.ts'
@@ -81,6 +81,7 @@ function validRecord(topic: 'task-events' | 'reminder-events', taskId: string) {
             task: taskSnapshot({
               id: taskId,
               assignee: watcher,
+              watchers: [],
               remindAt: new Date(Date.now() + 86_400_000).toISOString(),
             }),
           },

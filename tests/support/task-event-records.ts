@@ -1,35 +1,14 @@
-import { randomUUID } from 'node:crypto'
 import { createEvent, EventTypes, kafkaCodec, type TaskSnapshot } from '../../events/src/index.ts'
 import type { ConsumedRecord } from '../../kafka/src/index.ts'
 import type { AppendRecord } from '../../local/src/eventlog/types.ts'
-
-/** A task as the API would have stored it, for events built in tests. */
-export function taskSnapshot(overrides: Partial<TaskSnapshot> = {}): TaskSnapshot {
-  return {
-    id: randomUUID(),
-    title: 'a task',
-    description: null,
-    status: 'open',
-    priority: 'normal',
-    dueAt: null,
-    remindAt: null,
-    assignee: 'bob',
-    watchers: [],
-    tags: [],
-    createdBy: 'alice',
-    createdAt: '2026-11-23T00:00:00.000Z',
-    updatedAt: '2026-11-23T00:00:00.000Z',
-    version: 1,
-    ...overrides,
-  }
-}
+import { taskSnapshot } from './task-events.ts'
 
 /** A task.created CloudEvent as the outbox writes it to Kafka (binary mode, key = task id). */
 export function taskCreatedRecord(task: Partial<TaskSnapshot> = {}): AppendRecord {
   const event = createEvent({
     type: EventTypes.TaskCreated,
     source: '/taskflow/api',
-    data: { task: taskSnapshot(task) },
+    data: { task: taskSnapshot({ watchers: [], ...task }) },
     actor: 'alice',
   })
   return kafkaCodec.encode(event, { mode: 'binary' })

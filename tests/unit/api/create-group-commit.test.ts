@@ -9,7 +9,7 @@ import type { DatabaseHandle, PrepareStatement } from '../../../db/src/index.ts'
 import { createEvent, EventTypes, type TaskflowEvent } from '../../../events/src/index.ts'
 import { openMigratedDatabase } from '../../support/api-harness.ts'
 import { describeEachDatabase } from '../../support/postgres.ts'
-import { taskSnapshot } from '../../support/task-event-records.ts'
+import { taskSnapshot } from '../../support/task-events.ts'
 
 vi.setConfig({ hookTimeout: 60_000 })
 
