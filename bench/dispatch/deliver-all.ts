@@ -3,9 +3,9 @@
 // the group join (partitions assigned), as for the baselines.
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
-import { knativeDefaultDeliveryPolicy } from '../../local/src/eventing/delivery-policy.ts'
 import { startKafkaSource } from '../../local/src/eventing/kafka-source.ts'
 import type { EventLog } from '../../local/src/eventlog/index.ts'
+import { knativeDefaultDeliveryPolicy } from '../../platform/src/knative-delivery.ts'
 import { cpuMsSince, type Ordering } from '../baseline/measure.ts'
 
 /** The same in-flight bound as the unordered baseline (Knative's own default is 50). */

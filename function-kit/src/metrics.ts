@@ -2,8 +2,8 @@
 // runtime's own faas_* metrics move to /metrics/runtime). One registry per process, kept under a global
 // symbol because the launcher (vendor/serve.js) and the function (build/index.js) are separate bundles.
 import { Counter, Histogram, Registry } from 'prom-client'
+import { verdictForStatus } from '../../platform/src/knative-delivery.ts'
 import { functionMetricsKey } from './metrics-slot.ts'
-import { retriableStatuses } from './sink.ts'
 
 /** How an invocation ended, from its status as Knative's dispatcher reads it. */
 export type EventOutcome = 'done' | 'rejected' | 'refused' | 'retry'
@@ -11,8 +11,7 @@ export type EventOutcome = 'done' | 'rejected' | 'refused' | 'retry'
 export function outcomeOf(status: number): EventOutcome {
   if (status < 300) return 'done'
   if (status === 401 || status === 403) return 'refused'
-  // Knative retries 404, 408, 409, 429 and 5xx; every other status is final (dead-lettered).
-  if (status >= 500 || retriableStatuses.has(status)) return 'retry'
+  if (verdictForStatus(status) === 'retry') return 'retry'
   return 'rejected'
 }
 

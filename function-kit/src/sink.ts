@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type Dispatcher, request } from 'undici'
 import { type CloudEventRecord, httpCodec } from '../../events/src/index.ts'
+import { verdictForStatus } from '../../platform/src/knative-delivery.ts'
 import { failed, type Outcome, unavailable } from './outcome.ts'
 
 // Emitting to K_SINK: a Knative SinkBinding (or a ContainerSource) injects the sink's URL as K_SINK
@@ -32,10 +33,6 @@ export type SinkEmitter = {
   /** Sends `event` in binary mode; `done` on 2xx, a transient outcome on 5xx/404/408/409/429/no answer. */
   emit(event: CloudEventRecord): Promise<Outcome>
 }
-
-// Knative's dispatcher retries these statuses (and every 5xx); mirror it so our caller retries alike.
-/** Besides every 5xx, what Knative's dispatcher retries. */
-export const retriableStatuses: ReadonlySet<number> = new Set([404, 408, 409, 429])
 
 /** Parses K_CE_OVERRIDES; a value that is not a JSON object throws a TypeError naming the variable. */
 export function parseSinkOverrides(raw: string | undefined): SinkOptions['overrides'] {
@@ -76,7 +73,8 @@ export function createSinkEmitter(options: SinkOptions): SinkEmitter {
         // Drain the body so the connection goes back to the pool.
         await response.body.dump()
         if (response.statusCode >= 200 && response.statusCode < 300) return { kind: 'done', status: 204 }
-        if (response.statusCode >= 500 || retriableStatuses.has(response.statusCode)) {
+        // What Knative's dispatcher retries, answered so that our caller retries alike.
+        if (verdictForStatus(response.statusCode) === 'retry') {
           return unavailable(`sink ${options.url} answered ${response.statusCode}`)
         }
         // Any other 4xx means the sink refuses what we built: a bug on our side, answered 500 so the

@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { KustomizeError } from '../../sources/src/kustomize.ts'
 import { ManifestError, type SystemManifests } from '../../sources/src/manifests.ts'
+import { defaultCommitIntervalMs } from './eventlog/defaults.ts'
 import { OverlaySettingsError, readOverlaySettings, unreachableHost } from './overlay-settings.ts'
+import { knativeKpaDefaults } from './serving/kpa.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
 
@@ -34,13 +36,13 @@ const envSchema = z.object({
   DATABASE_URL: z.url().optional(),
   PGLITE_DATA_DIR: z.string().min(1).default(resolve(repoRoot, '.data/pglite')),
   /** Knative Serving's scale-to-zero-grace-period. */
-  SCALE_TO_ZERO_GRACE_MS: milliseconds(30_000),
+  SCALE_TO_ZERO_GRACE_MS: milliseconds(knativeKpaDefaults.scaleToZeroGracePeriodMs),
   /** Knative's stable window is 60 s; a shorter one makes local scaling visible sooner. */
   AUTOSCALER_STABLE_WINDOW_MS: milliseconds(10_000),
   /** Fast PingSource ticks for local runs (e.g. 1000): every PingSource ticks at this interval. */
   PING_INTERVAL_MS: z.coerce.number().int().positive().optional(),
   /** Knative's dispatcher commits offsets every 5 s. */
-  COMMIT_INTERVAL_MS: milliseconds(5_000),
+  COMMIT_INTERVAL_MS: milliseconds(defaultCommitIntervalMs),
   STATUS_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
   /** Default info, or the overlay's. */
   LOG_LEVEL: logLevels.optional(),

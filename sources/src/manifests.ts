@@ -8,6 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { z } from 'zod'
+import {
+  type DeliveryPolicy,
+  knativeDefaultDeliveryPolicy,
+  knativeDeliveryFieldDefaults,
+} from '../../platform/src/knative-delivery.ts'
 import { renderKustomization } from './kustomize.ts'
 
 // ---- Errors ----
@@ -102,46 +107,10 @@ const intString = (what: string) =>
 
 // ---- KafkaSource ----
 
-export type BackoffPolicy = 'linear' | 'exponential'
-
-export type DeliverySettings = {
-  /** Retries after the first attempt (total attempts = retry + 1). */
-  retry: number
-  backoffPolicy: BackoffPolicy
-  backoffDelayMs: number
-  /** Per request. */
-  timeoutMs: number
+export type DeliverySettings = DeliveryPolicy & {
   deadLetterSink: Destination | undefined
   /** false when `delivery` is absent and these are Knative's defaults for that case. */
   declared: boolean
-}
-
-// eventing-kafka-broker: without `delivery` a source retries 10 times, exponential from 300 ms, with a
-// 600 s request timeout. With `delivery` present each missing field falls back on its own: retry 0
-// (one attempt), exponential, 200 ms, 600 s.
-const absentDelivery = {
-  retry: 10,
-  backoffPolicy: 'exponential',
-  backoffDelayMs: 300,
-  timeoutMs: 600_000,
-} as const
-const presentDeliveryDefaults = {
-  retry: 0,
-  backoffPolicy: 'exponential',
-  backoffDelayMs: 200,
-  timeoutMs: 600_000,
-} as const
-
-/** The wait before retry `attempt` (1 = first retry): linear delay*i, exponential delay*2^i (Knative). */
-export function backoffDelayMs(
-  delivery: Pick<DeliverySettings, 'backoffPolicy' | 'backoffDelayMs'>,
-  attempt: number,
-): number {
-  if (!Number.isInteger(attempt) || attempt < 1)
-    throw new RangeError(`retry attempt must be an integer >= 1, got ${attempt}`)
-  return delivery.backoffPolicy === 'linear'
-    ? delivery.backoffDelayMs * attempt
-    : delivery.backoffDelayMs * 2 ** attempt
 }
 
 const deliverySchema = z
@@ -240,12 +209,14 @@ function toDelivery(
   delivery: z.output<typeof deliverySchema> | undefined,
   namespace: string,
 ): DeliverySettings {
-  if (delivery === undefined) return { ...absentDelivery, deadLetterSink: undefined, declared: false }
+  if (delivery === undefined)
+    return { ...knativeDefaultDeliveryPolicy, deadLetterSink: undefined, declared: false }
+  const defaults = knativeDeliveryFieldDefaults
   return {
-    retry: delivery.retry ?? presentDeliveryDefaults.retry,
-    backoffPolicy: delivery.backoffPolicy ?? presentDeliveryDefaults.backoffPolicy,
-    backoffDelayMs: delivery.backoffDelay ?? presentDeliveryDefaults.backoffDelayMs,
-    timeoutMs: delivery.timeout ?? presentDeliveryDefaults.timeoutMs,
+    retry: delivery.retry ?? defaults.retry,
+    backoffPolicy: delivery.backoffPolicy ?? defaults.backoffPolicy,
+    backoffDelayMs: delivery.backoffDelay ?? defaults.backoffDelayMs,
+    timeoutMs: delivery.timeout ?? defaults.timeoutMs,
     deadLetterSink:
       delivery.deadLetterSink === undefined ? undefined : toDestination(delivery.deadLetterSink, namespace),
     declared: true,

@@ -14,8 +14,8 @@ import {
   type Kafka,
   type RecordProducer,
 } from '../../kafka/src/index.ts'
-import { totalBackoffMs } from '../../local/src/eventing/delivery-policy.ts'
 import type { KafkaSourceSpec } from '../../local/src/eventing/kafka-source.ts'
+import { totalBackoffMs } from '../../platform/src/knative-delivery.ts'
 import { eventually as eventuallyInSystem } from '../integration/e2e/local-system.ts'
 import { eventually } from '../support/eventually.ts'
 import { readTopicToEnd } from '../support/kafka.ts'

@@ -1509,117 +1509,21 @@ function functionDatabase(options) {
 // function-kit/src/metrics.ts
 import { Counter, Histogram, Registry } from "prom-client";
 
+// platform/src/knative-delivery.ts
+function verdictForStatus(status) {
+  if (status >= 200 && status < 300) return "delivered";
+  if (status >= 500 || status === 404 || status === 408 || status === 409 || status === 429) return "retry";
+  return "dead-letter";
+}
+
 // function-kit/src/metrics-slot.ts
 var functionMetricsKey = /* @__PURE__ */ Symbol.for("taskflow.function-kit.metrics");
-
-// function-kit/src/sink.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { request } from "undici";
-
-// function-kit/src/outcome.ts
-function done(body) {
-  return body === void 0 ? { kind: "done", status: 204 } : { kind: "done", status: 200, body };
-}
-function rejected(reason, detail) {
-  return { kind: "permanent", status: 400, reason, detail };
-}
-function unprocessable(reason, detail) {
-  return { kind: "permanent", status: 422, reason, detail };
-}
-function unavailable(reason) {
-  return { kind: "transient", status: 503, reason };
-}
-function failed(reason) {
-  return { kind: "transient", status: 500, reason };
-}
-function toResponse(outcome) {
-  switch (outcome.kind) {
-    case "done":
-      return outcome.status === 204 || outcome.body === void 0 ? { statusCode: outcome.status, headers: {}, body: "" } : { statusCode: outcome.status, headers: { "content-type": "application/json" }, body: outcome.body };
-    case "permanent":
-    case "transient":
-      return {
-        statusCode: outcome.status,
-        headers: { "content-type": "application/problem+json" },
-        body: {
-          type: "about:blank",
-          title: outcome.kind === "permanent" ? "Event rejected" : "Event not processed, retry",
-          status: outcome.status,
-          detail: outcome.reason,
-          ...outcome.kind === "permanent" && outcome.detail !== void 0 ? { errors: outcome.detail } : {}
-        }
-      };
-  }
-}
-
-// function-kit/src/sink.ts
-var sinkBindingTokenFile = "/oidc/token";
-var tokenRereadMs = 1e4;
-var retriableStatuses = /* @__PURE__ */ new Set([404, 408, 409, 429]);
-function parseSinkOverrides(raw) {
-  if (raw === void 0 || raw === "") return void 0;
-  let parsed;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new TypeError("K_CE_OVERRIDES is not valid JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new TypeError("K_CE_OVERRIDES must be a JSON object");
-  }
-  return parsed;
-}
-function createSinkEmitter(options) {
-  const extensions = options.overrides?.extensions ?? {};
-  const timeout = options.timeoutMs ?? 1e4;
-  const token = tokenReader(options.tokenFile ?? sinkBindingTokenFile);
-  return {
-    url: options.url,
-    async emit(event) {
-      const message = httpCodec.encode({ ...event, ...extensions }, { mode: "binary" });
-      const bearer = await token();
-      try {
-        const response = await request(options.url, {
-          method: "POST",
-          headers: bearer === void 0 ? message.headers : { ...message.headers, authorization: `Bearer ${bearer}` },
-          body: message.body,
-          headersTimeout: timeout,
-          bodyTimeout: timeout,
-          ...options.dispatcher ? { dispatcher: options.dispatcher } : {}
-        });
-        await response.body.dump();
-        if (response.statusCode >= 200 && response.statusCode < 300) return { kind: "done", status: 204 };
-        if (response.statusCode >= 500 || retriableStatuses.has(response.statusCode)) {
-          return unavailable(`sink ${options.url} answered ${response.statusCode}`);
-        }
-        return failed(`sink ${options.url} rejected the event with ${response.statusCode}`);
-      } catch (error) {
-        return unavailable(
-          `sink ${options.url} unreachable: ${error instanceof Error ? error.message : String(error)}`
-        );
-      }
-    }
-  };
-}
-function tokenReader(path) {
-  let cached;
-  return async () => {
-    const now = Date.now();
-    if (cached && now - cached.readAtMs < tokenRereadMs) return cached.value;
-    const value = await readFile2(path, "utf8").then(
-      (text) => text.trim() || void 0,
-      () => void 0
-    );
-    cached = { value, readAtMs: now };
-    return value;
-  };
-}
 
 // function-kit/src/metrics.ts
 function outcomeOf(status) {
   if (status < 300) return "done";
   if (status === 401 || status === 403) return "refused";
-  if (status >= 500 || retriableStatuses.has(status)) return "retry";
+  if (verdictForStatus(status) === "retry") return "retry";
   return "rejected";
 }
 function functionMetrics(functionName) {
@@ -1893,7 +1797,7 @@ function cloudEventType(cloudeventOrBody) {
 }
 
 // function-kit/src/event-sender.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
 import { createRemoteJWKSet as createRemoteJWKSet2, customFetch, errors as joseErrors2, jwtVerify as jwtVerify2 } from "jose";
 import { Agent, fetch as undiciFetch } from "undici";
 var algorithms = ["RS256", "ES256"];
@@ -1950,9 +1854,9 @@ function remoteKeySet(settings) {
   return createRemoteJWKSet2(new URL(settings.jwksUrl), {
     // The pod's token is re-read per fetch: the kubelet rotates it.
     [customFetch]: async (url, options) => {
-      dispatcher ??= jwksCaFile ? readFile3(jwksCaFile, "utf8").then((ca) => new Agent({ connect: { ca } })) : Promise.resolve(void 0);
+      dispatcher ??= jwksCaFile ? readFile2(jwksCaFile, "utf8").then((ca) => new Agent({ connect: { ca } })) : Promise.resolve(void 0);
       const headers = Object.fromEntries(options.headers.entries());
-      if (jwksTokenFile) headers.authorization = `Bearer ${(await readFile3(jwksTokenFile, "utf8")).trim()}`;
+      if (jwksTokenFile) headers.authorization = `Bearer ${(await readFile2(jwksTokenFile, "utf8")).trim()}`;
       const agent = await dispatcher;
       return await undiciFetch(url, {
         ...options,
@@ -2012,6 +1916,42 @@ async function processOnce(db, schema, event, effect) {
 }
 function assertIdentifier(schema) {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name "${schema}"`);
+}
+
+// function-kit/src/outcome.ts
+function done(body) {
+  return body === void 0 ? { kind: "done", status: 204 } : { kind: "done", status: 200, body };
+}
+function rejected(reason, detail) {
+  return { kind: "permanent", status: 400, reason, detail };
+}
+function unprocessable(reason, detail) {
+  return { kind: "permanent", status: 422, reason, detail };
+}
+function unavailable(reason) {
+  return { kind: "transient", status: 503, reason };
+}
+function failed(reason) {
+  return { kind: "transient", status: 500, reason };
+}
+function toResponse(outcome) {
+  switch (outcome.kind) {
+    case "done":
+      return outcome.status === 204 || outcome.body === void 0 ? { statusCode: outcome.status, headers: {}, body: "" } : { statusCode: outcome.status, headers: { "content-type": "application/json" }, body: outcome.body };
+    case "permanent":
+    case "transient":
+      return {
+        statusCode: outcome.status,
+        headers: { "content-type": "application/problem+json" },
+        body: {
+          type: "about:blank",
+          title: outcome.kind === "permanent" ? "Event rejected" : "Event not processed, retry",
+          status: outcome.status,
+          detail: outcome.reason,
+          ...outcome.kind === "permanent" && outcome.detail !== void 0 ? { errors: outcome.detail } : {}
+        }
+      };
+  }
 }
 
 // function-kit/src/incoming-event.ts
@@ -2105,6 +2045,70 @@ function decodeSeqCursor(cursor) {
 }
 function parseSeq(text) {
   return /^\d{1,19}$/.test(text) && BigInt(text) <= maxSeq ? text : void 0;
+}
+
+// function-kit/src/sink.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { request } from "undici";
+var sinkBindingTokenFile = "/oidc/token";
+var tokenRereadMs = 1e4;
+function parseSinkOverrides(raw) {
+  if (raw === void 0 || raw === "") return void 0;
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new TypeError("K_CE_OVERRIDES is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError("K_CE_OVERRIDES must be a JSON object");
+  }
+  return parsed;
+}
+function createSinkEmitter(options) {
+  const extensions = options.overrides?.extensions ?? {};
+  const timeout = options.timeoutMs ?? 1e4;
+  const token = tokenReader(options.tokenFile ?? sinkBindingTokenFile);
+  return {
+    url: options.url,
+    async emit(event) {
+      const message = httpCodec.encode({ ...event, ...extensions }, { mode: "binary" });
+      const bearer = await token();
+      try {
+        const response = await request(options.url, {
+          method: "POST",
+          headers: bearer === void 0 ? message.headers : { ...message.headers, authorization: `Bearer ${bearer}` },
+          body: message.body,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          ...options.dispatcher ? { dispatcher: options.dispatcher } : {}
+        });
+        await response.body.dump();
+        if (response.statusCode >= 200 && response.statusCode < 300) return { kind: "done", status: 204 };
+        if (verdictForStatus(response.statusCode) === "retry") {
+          return unavailable(`sink ${options.url} answered ${response.statusCode}`);
+        }
+        return failed(`sink ${options.url} rejected the event with ${response.statusCode}`);
+      } catch (error) {
+        return unavailable(
+          `sink ${options.url} unreachable: ${error instanceof Error ? error.message : String(error)}`
+        );
+      }
+    }
+  };
+}
+function tokenReader(path) {
+  let cached;
+  return async () => {
+    const now = Date.now();
+    if (cached && now - cached.readAtMs < tokenRereadMs) return cached.value;
+    const value = await readFile3(path, "utf8").then(
+      (text) => text.trim() || void 0,
+      () => void 0
+    );
+    cached = { value, readAtMs: now };
+    return value;
+  };
 }
 export {
   ConfigError,

@@ -18,8 +18,9 @@ import {
   kafkaRecordToHttpBinary,
   wrapUndecodableRecord,
 } from '../../../events/src/index.ts'
+import type { DeliveryPolicy } from '../../../platform/src/knative-delivery.ts'
+import { defaultCommitIntervalMs } from '../eventlog/defaults.ts'
 import type { BatchContext, EventLog, GroupConsumer, LogRecord, PartitionBatch } from '../eventlog/types.ts'
-import type { DeliveryPolicy } from './delivery-policy.ts'
 import type { DispatchMetrics } from './dispatch-metrics.ts'
 import { PartitionOffsetTracker } from './offset-tracker.ts'
 import { authorizationFor, isSenderRefusal, type SenderIdentity } from './sender-identity.ts'
@@ -82,7 +83,7 @@ export interface KafkaSourceDispatcher {
 const defaultMaxInFlight = 50
 // Records per batch handed to the dispatcher. Kafka has them in memory already (one fetch), so a large
 // slice keeps the unordered in-flight window full instead of draining it every few hundred records.
-const defaultMaxBatchRecords = 5_000
+const dispatcherMaxBatchRecords = 5_000
 
 export async function startKafkaSource(options: KafkaSourceOptions): Promise<KafkaSourceDispatcher> {
   const { spec, log, logger } = options
@@ -109,8 +110,8 @@ export async function startKafkaSource(options: KafkaSourceOptions): Promise<Kaf
     groupId: spec.consumerGroup,
     topics: spec.topics,
     initialOffset: spec.initialOffset,
-    commitIntervalMs: options.commitIntervalMs ?? 5_000,
-    maxBatchRecords: options.maxBatchRecords ?? defaultMaxBatchRecords,
+    commitIntervalMs: options.commitIntervalMs ?? defaultCommitIntervalMs,
+    maxBatchRecords: options.maxBatchRecords ?? dispatcherMaxBatchRecords,
   })
 
   /** One record, start to final outcome (delivered, dead-lettered or dropped). Never throws. */

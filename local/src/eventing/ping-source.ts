@@ -8,7 +8,7 @@
 import { Cron } from 'croner'
 import type { Logger } from 'pino'
 import { v7 as uuidv7 } from 'uuid'
-import type { DeliveryPolicy } from './delivery-policy.ts'
+import type { DeliveryPolicy } from '../../../platform/src/knative-delivery.ts'
 import { authorizationFor, type SenderIdentity } from './sender-identity.ts'
 import { type DeliveryOutcome, type HttpEventRequest, SinkClient } from './sink-client.ts'
 

@@ -3,13 +3,13 @@
 // origin, and no `fetch` (measured ~2.7x the CPU of a keep-alive agent for the same deliveries).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
-import type { InProcessSink } from '../serving/function-host.ts'
 import {
   backoffDelayMs,
   type DeliveryPolicy,
   verdictForNetworkError,
   verdictForStatus,
-} from './delivery-policy.ts'
+} from '../../../platform/src/knative-delivery.ts'
+import type { InProcessSink } from '../serving/function-host.ts'
 
 /** A CloudEvent already encoded for HTTP binary mode. */
 export interface HttpEventRequest {

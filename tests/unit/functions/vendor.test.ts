@@ -32,14 +32,14 @@ describe('vendored function-kit', () => {
     expect(kit.code).toContain('function parseEvent(')
   })
 
-  it('takes nothing from api/, and from platform/ only auth, telemetry and the env helper (no express)', () => {
+  it('takes nothing from api/, and from platform/ only auth, telemetry, delivery rules, env helper', () => {
     // esbuild marks each inlined module with a `// <path>` comment when not minifying.
     expect(kit.code.match(/^\/\/ api\/\S+$/gm) ?? []).toEqual([])
     const inlinedPlatformModules = kit.code.match(/^\/\/ platform\/\S+$/gm) ?? []
     expect(inlinedPlatformModules).toContain('// platform/src/auth/bearer-verifier.ts')
     expect(inlinedPlatformModules).toContain('// platform/src/telemetry/telemetry.ts')
     for (const module of inlinedPlatformModules)
-      expect(module).toMatch(/^\/\/ platform\/src\/(auth\/|telemetry\/|env\.ts$)/)
+      expect(module).toMatch(/^\/\/ platform\/src\/(auth\/|telemetry\/|env\.ts$|knative-delivery\.ts$)/)
     expect(kit.packages).toContain('jose')
     expect(kit.packages).not.toContain('express')
   })

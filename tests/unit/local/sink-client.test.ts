@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { request as undiciRequest } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { DeliveryPolicy } from '../../../local/src/eventing/delivery-policy.ts'
 import { deadLetterHeaders, SinkClient } from '../../../local/src/eventing/sink-client.ts'
 import type { InProcessSink } from '../../../local/src/serving/function-host.ts'
+import type { DeliveryPolicy } from '../../../platform/src/knative-delivery.ts'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, attempt: number) => void
 

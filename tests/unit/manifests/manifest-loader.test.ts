@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { backoffDelayMs } from '../../../platform/src/knative-delivery.ts'
 import {
-  backoffDelayMs,
   buildSystemManifests,
   type LocatedDocument,
   loadSystemManifests,

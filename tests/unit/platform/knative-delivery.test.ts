@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  backoffDelayMs,
-  totalBackoffMs,
-  verdictForStatus,
-} from '../../../local/src/eventing/delivery-policy.ts'
+import { backoffDelayMs, totalBackoffMs, verdictForStatus } from '../../../platform/src/knative-delivery.ts'
 
 describe('delivery policy (Knative KafkaSource dispatcher semantics)', () => {
   it('exponential backoff doubles from delay*2 (PT0.3S waits 0.6 s, 1.2 s, 2.4 s)', () => {

@@ -1,5 +1,7 @@
-// How a KafkaSource retries, mirrored from Knative's dispatcher (eventing-kafka-broker): which
-// responses are retried, how long to wait before each retry, and when to give up to the dead-letter sink.
+// Knative's delivery rules, mirrored from its dispatcher (eventing-kafka-broker), in one place for every
+// part that applies them (the manifests' loader, the local dispatchers, a function's K_SINK client):
+// which responses are retried, how long to wait before each retry, when to give up to the dead-letter
+// sink.
 
 export type BackoffPolicy = 'linear' | 'exponential'
 
@@ -20,11 +22,24 @@ export const knativeDefaultDeliveryPolicy: DeliveryPolicy = {
   timeoutMs: 600_000,
 }
 
+/** With a `delivery` block, each field it leaves out falls back on its own to these. */
+export const knativeDeliveryFieldDefaults: DeliveryPolicy = {
+  retry: 0,
+  backoffPolicy: 'exponential',
+  backoffDelayMs: 200,
+  timeoutMs: 600_000,
+}
+
 /**
  * Delay before retry number `attempt` (1-based). Knative computes linear `delay * i` and exponential
  * `delay * 2^i` (so PT0.3S exponential waits 0.6 s, 1.2 s, 2.4 s: measured 615, 1204, 2403 ms).
  */
-export function backoffDelayMs(policy: DeliveryPolicy, attempt: number): number {
+export function backoffDelayMs(
+  policy: Pick<DeliveryPolicy, 'backoffPolicy' | 'backoffDelayMs'>,
+  attempt: number,
+): number {
+  if (!Number.isInteger(attempt) || attempt < 1)
+    throw new RangeError(`retry attempt must be an integer >= 1, got ${attempt}`)
   return policy.backoffPolicy === 'linear'
     ? policy.backoffDelayMs * attempt
     : policy.backoffDelayMs * 2 ** attempt
