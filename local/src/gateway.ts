@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import { Agent, type Dispatcher } from 'undici'
+import { writeProblem } from './serving/activator-http.ts'
 
 export type GatewayRoute =
   | {
@@ -55,32 +56,12 @@ export async function startGateway(options: {
   const allowed = new Set(options.allowedHosts.map((host) => host.toLowerCase()))
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (!allowed.has(hostnameOf(req.headers.host))) {
-      res.writeHead(421, { 'content-type': 'application/problem+json' })
-      res.end(
-        JSON.stringify({
-          type: 'about:blank',
-          title: 'Misdirected Request',
-          status: 421,
-          detail: 'this host name is not served here (ALLOWED_HOSTS)',
-        }),
-      )
+      writeProblem(res, 421, 'Misdirected Request', 'this host name is not served here (ALLOWED_HOSTS)')
       return
     }
     void forward(req, res).catch((error: unknown) => {
       options.logger.warn({ err: error, path: req.url }, 'gateway could not reach the route target')
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/problem+json' })
-        res.end(
-          JSON.stringify({
-            type: 'about:blank',
-            title: 'Bad Gateway',
-            status: 502,
-            detail: 'upstream unavailable',
-          }),
-        )
-      } else {
-        res.destroy()
-      }
+      writeProblem(res, 502, 'Bad Gateway', 'upstream unavailable')
     })
   }
 
@@ -88,15 +69,7 @@ export async function startGateway(options: {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const route = options.routes.find((candidate) => candidate.matches(path))
     if (!route) {
-      res.writeHead(404, { 'content-type': 'application/problem+json' })
-      res.end(
-        JSON.stringify({
-          type: 'about:blank',
-          title: 'Not Found',
-          status: 404,
-          detail: `no route for ${path}`,
-        }),
-      )
+      writeProblem(res, 404, 'Not Found', `no route for ${path}`)
       return
     }
     if ('respond' in route) {

@@ -3,21 +3,16 @@
 // port stays held until the gateway serves on it, so no other process can take it in between; requests
 // meanwhile get 503 with Retry-After rather than a refused connection.
 import { createServer, type Server } from 'node:http'
+import { writeProblem } from './serving/activator-http.ts'
 import { runningSystems } from './system-state.ts'
-
-const startingBody = JSON.stringify({
-  type: 'about:blank',
-  title: 'Service Unavailable',
-  status: 503,
-  detail: 'taskflow is starting: try again in a moment',
-})
 
 /** HOST:PORT held by a server answering 503 until the gateway takes it over, or why it cannot be. */
 export async function holdPort(host: string, port: number): Promise<Server | string> {
-  const server = createServer((_req, res) => {
-    res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' })
-    res.end(startingBody)
-  })
+  const server = createServer((_req, res) =>
+    writeProblem(res, 503, 'Service Unavailable', 'taskflow is starting: try again in a moment', {
+      'retry-after': '1',
+    }),
+  )
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Backend } from '../../../ops/dead-letters/backends.ts'
 import { type DeadLetter, replayDeadLetters } from '../../../ops/dead-letters/dead-letters.ts'
 import type { GatewayRoute } from '../gateway.ts'
+import { writeProblem } from '../serving/activator-http.ts'
 
 export interface DeadLetterAccess {
   /** The dead-letter topics (the KafkaSinks the KafkaSources dead-letter to). */
@@ -63,21 +64,21 @@ export function deadLetterRoutes(access: DeadLetterAccess): GatewayRoute[] {
         const path = (req.url ?? '').split('?')[0] ?? ''
         // `:` may come percent-encoded (encodeURIComponent); the pattern admits nothing else.
         const match = replayPath.exec(path.replaceAll(/%3a/gi, ':'))
-        if (match === null) return problem(res, 404, 'Not Found', `no route for ${path}`)
+        if (match === null) return writeProblem(res, 404, 'Not Found', `no route for ${path}`)
         if (req.method !== 'POST') return methodNotAllowed(res, 'POST')
         // A replay changes things: only a page of this gateway may ask for one (no cross-site POST).
         if (!sameOrigin(req))
-          return problem(res, 403, 'Forbidden', 'a replay must come from this gateway (Origin header)')
+          return writeProblem(res, 403, 'Forbidden', 'a replay must come from this gateway (Origin header)')
         const [, topic, partition, offset] = match as unknown as [string, string, string, string]
         if (!access.topics.includes(topic))
-          return problem(res, 404, 'Not Found', `${topic} is not a dead-letter topic`)
+          return writeProblem(res, 404, 'Not Found', `${topic} is not a dead-letter topic`)
         const reader = await openReader(access, res)
         if (reader === undefined) return
         const letter = (await reader.read(topic)).find(
           (candidate) => candidate.partition === Number(partition) && candidate.offset === offset,
         )
         if (letter === undefined)
-          return problem(res, 404, 'Not Found', `no dead letter at ${topic} ${partition}/${offset}`)
+          return writeProblem(res, 404, 'Not Found', `no dead letter at ${topic} ${partition}/${offset}`)
         const name = letter.destination === undefined ? undefined : access.functionAt(letter.destination)
         const token = name === undefined ? undefined : await access.tokenFor(name)
         const [outcome] = await replayDeadLetters([letter], token === undefined ? {} : { token })
@@ -125,22 +126,17 @@ async function openReader(
   try {
     return await access.reader()
   } catch (error) {
-    problem(res, 503, 'Service Unavailable', error instanceof Error ? error.message : String(error))
+    writeProblem(res, 503, 'Service Unavailable', error instanceof Error ? error.message : String(error))
     return undefined
   }
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader('allow', allow)
-  problem(res, 405, 'Method Not Allowed', `use ${allow}`)
+  writeProblem(res, 405, 'Method Not Allowed', `use ${allow}`)
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
   res.end(JSON.stringify(body))
-}
-
-function problem(res: ServerResponse, status: number, title: string, detail: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json' })
-  res.end(JSON.stringify({ type: 'about:blank', title, status, detail }))
 }

@@ -67,10 +67,16 @@ export function problemJson(status: number, title: string, detail?: string): str
   return JSON.stringify({ type: 'about:blank', title, status, ...(detail === undefined ? {} : { detail }) })
 }
 
-/** RFC 9457 problem details; a response already under way can only be cut. */
-export function writeProblem(res: ServerResponse, status: number, title: string, detail?: string): void {
+/** RFC 9457 problem details (with `headers`, e.g. Retry-After); a response under way can only be cut. */
+export function writeProblem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail?: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (!res.headersSent && !res.destroyed) {
-    res.writeHead(status, { 'content-type': 'application/problem+json' })
+    res.writeHead(status, { ...headers, 'content-type': 'application/problem+json' })
     res.end(problemJson(status, title, detail))
   } else if (!res.writableEnded) res.destroy()
 }
