@@ -7,6 +7,7 @@ import {
   authSettingsOf,
   authVariables,
 } from '../../platform/src/auth/index.ts'
+import { ConfigError } from '../../platform/src/env.ts'
 import {
   type KafkaConnection,
   kafkaConnectionOf,
@@ -124,19 +125,12 @@ export type ApiConfig = KafkaConnection & {
   telemetry: TelemetrySettings
 }
 
-export class ConfigError extends Error {
-  readonly issues: string[]
-  constructor(issues: string[]) {
-    super(`Invalid configuration:\n  ${issues.join('\n  ')}`)
-    this.name = 'ConfigError'
-    this.issues = issues
-  }
-}
+export { ConfigError }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
   const parsed = envSchema.safeParse(env)
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+    throw ConfigError.of(parsed.error)
   }
   const e = parsed.data
   return {

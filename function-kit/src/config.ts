@@ -5,7 +5,7 @@ import {
   authIssues,
   authSettingsOf,
 } from '../../platform/src/auth/index.ts'
-import { trimmedOrUnset } from '../../platform/src/env.ts'
+import { trimmedOrUnset, unsetWhenEmpty } from '../../platform/src/env.ts'
 import type { SenderIdentitySettings } from './event-sender.ts'
 
 // Config helpers for a function's own `src/config.ts`: each function declares one zod object over the
@@ -34,10 +34,6 @@ export function readConfig<Schema extends z.ZodType>(
     })),
   )
 }
-
-// Environment values are strings; an empty string means "not set" (Knative renders unset
-// ConfigMap keys as empty values), so optional fields treat '' as absent.
-const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value)
 
 /** An optional URL, such as DATABASE_URL (absent: the embedded PGlite) or K_SINK (absent: no emitting). */
 export const optionalUrl = z.preprocess(unsetWhenEmpty, z.url().optional())

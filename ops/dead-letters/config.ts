@@ -2,6 +2,7 @@
 // API reads too (KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_CA_FILE, KAFKA_TLS: platform/src/kafka-settings.ts),
 // or the embedded event log in the PostgreSQL of DATABASE_URL; with neither, the running local system's.
 import { z } from 'zod'
+import { ConfigError } from '../../platform/src/env.ts'
 import {
   type KafkaConnection,
   kafkaConnectionOf,
@@ -25,13 +26,6 @@ export type DeadLetterSettings = {
   databaseUrl: string | undefined
 }
 
-export class DeadLetterConfigError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'DeadLetterConfigError'
-  }
-}
-
 export function readSettings(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): DeadLetterSettings {
@@ -46,9 +40,6 @@ export function kafkaSettings(
   brokers: string,
 ): KafkaSettings {
   const parsed = kafkaEnv.safeParse({ ...env, KAFKA_BROKERS: brokers })
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-    throw new DeadLetterConfigError(`Invalid configuration:\n  ${issues.join('\n  ')}`)
-  }
+  if (!parsed.success) throw ConfigError.of(parsed.error)
   return kafkaConnectionOf(parsed.data)
 }

@@ -78,10 +78,10 @@ export function deadLetters(
           )
 
     // Loaded once the command line is good: `--help` and a usage error answer without kafkajs and pg.
-    const [{ NoEventLog, openBackend }, { DeadLetterConfigError }, letters, { loadSystemManifests }] =
+    const [{ NoEventLog, openBackend }, { ConfigError }, letters, { loadSystemManifests }] =
       await Promise.all([
         import('./backends.ts'),
-        import('./config.ts'),
+        import('../../platform/src/env.ts'),
         import('./dead-letters.ts'),
         import('../../sources/src/manifests.ts'),
       ])
@@ -89,7 +89,7 @@ export function deadLetters(
     try {
       backend = await openBackend(env, values['state-file'])
     } catch (error) {
-      if (!(error instanceof NoEventLog || error instanceof DeadLetterConfigError)) throw error
+      if (!(error instanceof NoEventLog || error instanceof ConfigError)) throw error
       console.error(error.message)
       return 2
     }

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { type KafkaSasl, type KafkaTls, kafkaSaslMechanisms } from '../../kafka/src/index.ts'
-import { trimmedOrUnset } from './env.ts'
+import { trimmedOrUnset, unsetWhenEmpty } from './env.ts'
 
 /**
  * The PEM certificates of KAFKA_CA_FILE, read once at start: a missing or unreadable file is a config
@@ -49,7 +49,7 @@ export const kafkaVariables = {
   KAFKA_SASL_MECHANISM: z.preprocess(trimmedOrUnset, z.enum(kafkaSaslMechanisms).optional()),
   KAFKA_SASL_USERNAME: z.preprocess(trimmedOrUnset, z.string().optional()),
   // Not trimmed: a password may begin or end with a space. Issues name the variable, never the value.
-  KAFKA_SASL_PASSWORD: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  KAFKA_SASL_PASSWORD: z.preprocess(unsetWhenEmpty, z.string().optional()),
   KAFKA_CA_FILE: z.preprocess(trimmedOrUnset, caFile),
   KAFKA_TLS: z.preprocess(trimmedOrUnset, z.enum(['true', 'false']).optional()),
 }

@@ -723,6 +723,9 @@ function trimmedOrUnset(value) {
   const trimmed = value.trim();
   return trimmed === "" ? void 0 : trimmed;
 }
+function unsetWhenEmpty(value) {
+  return value === "" ? void 0 : value;
+}
 
 // platform/src/auth/settings.ts
 var authVariables = {
@@ -921,7 +924,6 @@ function readConfig(schema, env) {
     }))
   );
 }
-var unsetWhenEmpty = (value) => value === "" ? void 0 : value;
 var optionalUrl = z4.preprocess(unsetWhenEmpty, z4.url().optional());
 function positiveInt(defaultValue) {
   return z4.preprocess(unsetWhenEmpty, z4.coerce.number().int().positive().default(defaultValue));
