@@ -1,5 +1,4 @@
 // `npm start`: the whole system on this machine from the repository's YAML, until Ctrl-C.
-
 import { formatDuration } from '../../cli/src/progress.ts'
 import { logRedaction } from '../../platform/src/auth/index.ts'
 import { LocalConfigError, readLocalConfig, usage } from './config.ts'

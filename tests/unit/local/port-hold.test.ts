@@ -5,7 +5,6 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,11 +13,11 @@ import { startGateway } from '../../../local/src/gateway.ts'
 import { holdPort } from '../../../local/src/port-check.ts'
 import { localSystemEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
+import { repoRoot } from '../../support/schemas.ts'
 
 // Issue 21: npm start's port is taken in its first step and held until the gateway serves on it, so
 // another process cannot take it during the start (the check used to bind and let go).
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 let dir: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'taskflow-port-'))

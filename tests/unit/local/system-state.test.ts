@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   readSystemState,
@@ -17,11 +16,11 @@ import { deadPid } from '../../support/dead-pid.ts'
 import { localSystemEntry } from '../../support/entry-points.ts'
 import { eventually } from '../../support/eventually.ts'
 import { runCli } from '../../support/run-cli.ts'
+import { repoRoot } from '../../support/schemas.ts'
 
 // Issue 21: each `npm start` writes a state file of its own, so two systems side by side neither
 // overwrite nor remove each other's, and the CLIs find the one running, or say which ones run.
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 let root: string
 let stateDir: string
 
